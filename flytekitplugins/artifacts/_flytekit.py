@@ -1,0 +1,120 @@
+"""Every place the plugin relies on flytekit internals, kept together (``tests/test_flytekit_internals.py``
+pins the behaviour used here).
+
+1. ``PythonFunctionWorkflow.compile`` and ``.execute`` both run ``self._workflow_function``; the plugin wraps it
+   for the duration of the call so it can add its nodes once the body has run (``wiring.py``), and clears
+   ``compiled`` when compilation fails so the error repeats instead of leaving a half-compiled workflow.
+2. ``Task.local_execute`` and ``WorkflowBase.local_execute`` are the local-execution entry points; the plugin
+   wraps them to give each top-level local run its own execution id, and to note which entity produced which
+   outputs inside a workflow body (how local values are matched to compiled nodes).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+import typing
+
+from flytekit.core.base_task import Task
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
+
+from .identity import current_local_run, new_local_identity, reset_local_run, set_local_run
+from .wiring import Frame, finish_compile, finish_local
+
+# The innermost workflow body being run; None inside a task (so a dynamic task's calls stay its own).
+_FRAME: contextvars.ContextVar[typing.Optional[Frame]] = contextvars.ContextVar("flytekitplugins_artifacts_frame", default=None)
+
+
+def current_frame() -> typing.Optional[Frame]:
+    return _FRAME.get()
+
+
+def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable) -> typing.Callable:
+    @functools.wraps(fn)
+    def body(**kwargs):
+        frame = Frame(workflow)
+        token = _FRAME.set(frame)
+        try:
+            outputs = fn(**kwargs)
+        finally:
+            _FRAME.reset(token)
+        ctx = FlyteContextManager.current_context()
+        if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
+            finish_compile(workflow, ctx.compilation_state.nodes, frame, outputs)
+        elif ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+            finish_local(workflow, frame, outputs)
+        return outputs
+
+    return body
+
+
+def _patch_workflow() -> None:
+    original_compile = PythonFunctionWorkflow.compile
+    original_execute = PythonFunctionWorkflow.execute
+
+    @functools.wraps(original_compile)
+    def compile(self, **kwargs):
+        if self.compiled:
+            return original_compile(self, **kwargs)
+        fn = self._workflow_function
+        self._workflow_function = _wrap_body(self, fn)
+        try:
+            return original_compile(self, **kwargs)
+        except BaseException:
+            self.compiled = False
+            raise
+        finally:
+            self._workflow_function = fn
+
+    @functools.wraps(original_execute)
+    def execute(self, **kwargs):
+        fn = self._workflow_function
+        self._workflow_function = _wrap_body(self, fn)
+        try:
+            return original_execute(self, **kwargs)
+        finally:
+            self._workflow_function = fn
+
+    PythonFunctionWorkflow.compile = compile
+    PythonFunctionWorkflow.execute = execute
+
+
+def _patch_local_execute(cls: type, is_task: bool) -> None:
+    original = cls.local_execute
+
+    @functools.wraps(original)
+    def local_execute(self, ctx, **kwargs):
+        token = None
+        if current_local_run() is None and not os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
+            token = set_local_run(new_local_identity())
+        frame = _FRAME.get()
+        inner = _FRAME.set(None) if is_task else None
+        try:
+            result = original(self, ctx, **kwargs)
+        finally:
+            if inner is not None:
+                _FRAME.reset(inner)
+        try:
+            if frame is not None and not getattr(self, "_artifacts_internal", False):
+                frame.calls.append((self.name, result))
+            elif token is not None and is_task:
+                from .single import record_task_run
+
+                record_task_run(self, result)
+            return result
+        finally:
+            if token is not None:
+                reset_local_run(token)
+
+    cls.local_execute = local_execute
+
+
+def install() -> None:
+    if getattr(PythonFunctionWorkflow, "_flytekitplugins_artifacts", False):
+        return
+    _patch_workflow()
+    _patch_local_execute(Task, is_task=True)
+    _patch_local_execute(WorkflowBase, is_task=False)
+    PythonFunctionWorkflow._flytekitplugins_artifacts = True

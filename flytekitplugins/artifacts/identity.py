@@ -1,0 +1,85 @@
+"""Which execution is running: the pod's Flyte execution, or a fresh id per top-level local run.
+
+flytekit gives every local run the same execution id (``local/local/local``); two runs must never merge in the
+store, so each top-level local run gets its own id here (see ``_flytekit.local_run``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import os
+import subprocess
+import typing
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExecutionIdentity:
+    execution_id: str
+    project: str
+    domain: str
+    local: bool
+
+
+_LOCAL_RUN: contextvars.ContextVar[typing.Optional[ExecutionIdentity]] = contextvars.ContextVar(
+    "flytekitplugins_artifacts_local_run", default=None
+)
+
+
+def new_local_identity() -> ExecutionIdentity:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return ExecutionIdentity(
+        execution_id=f"local-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", project="local", domain="local", local=True
+    )
+
+
+def current_local_run() -> typing.Optional[ExecutionIdentity]:
+    return _LOCAL_RUN.get()
+
+
+def set_local_run(identity: typing.Optional[ExecutionIdentity]) -> contextvars.Token:
+    return _LOCAL_RUN.set(identity)
+
+
+def reset_local_run(token: contextvars.Token) -> None:
+    _LOCAL_RUN.reset(token)
+
+
+def current_identity() -> ExecutionIdentity:
+    """The execution the calling code belongs to."""
+    name = os.environ.get("FLYTE_INTERNAL_EXECUTION_ID")
+    if name:
+        return ExecutionIdentity(
+            execution_id=name,
+            project=os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT", ""),
+            domain=os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN", ""),
+            local=False,
+        )
+    return _LOCAL_RUN.get() or new_local_identity()
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def code_version(source_file: typing.Optional[str]) -> typing.Optional[str]:
+    """The git commit of the repository holding ``source_file`` ('+dirty' when it has local changes)."""
+    if not source_file or not os.path.exists(source_file):
+        return None
+    folder = os.path.dirname(os.path.abspath(source_file))
+    try:
+        sha = subprocess.run(
+            ["git", "-C", folder, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", folder, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{sha}+dirty" if dirty else sha

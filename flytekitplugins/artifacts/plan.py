@@ -1,0 +1,177 @@
+"""The artifact plan of a workflow: which node output is which artifact file, and the unique-filename rule.
+
+The plan is derived from the compiled workflow (its nodes' interfaces and its output bindings) while flytekit
+compiles it, so a violation stops the workflow before any task runs, and so that the recorder and export nodes
+can be wired to exactly the outputs that carry artifact files.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+
+from flytekit.core.promise import Promise
+
+from .declaration import FileDeclaration
+from .errors import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
+from .transformer import declaration_of, nested_declaration
+
+START_NODE = "start-node"
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    declaration: FileDeclaration
+    node_id: str  # the producing node (``start-node`` for a workflow input)
+    task: str  # the producing entity's name
+    output_name: str  # the producing node's output
+    workflow: str  # the workflow whose recorder records it
+    origin: str  # identity of the value across nesting, e.g. "n1/n0.o0"
+    site: str  # "task" (a node's output type) or "workflow" (the workflow's return type)
+    workflow_output: typing.Optional[str] = None  # for site == "workflow": which workflow output
+    recorded_here: bool = True  # False when a sub-workflow's own recorder records it
+
+    def place(self) -> str:
+        where = f"node {self.node_id} (task {self.task!r}, output {self.output_name!r})"
+        if self.site == "workflow":
+            where = f"the return of workflow {self.workflow!r} (output {self.workflow_output!r}) bound to {where}"
+        return where
+
+    def manifest_item(self) -> dict:
+        return {
+            **self.declaration.as_dict(),
+            "node_id": self.node_id,
+            "task": self.task,
+            "output_name": self.output_name,
+            "workflow": self.workflow,
+        }
+
+
+@dataclass
+class Plan:
+    workflow: str
+    entries: typing.List[PlanEntry] = field(default_factory=list)
+    # For every workflow output, the origin of the value it returns (lets a parent see through sub-workflows).
+    output_origins: typing.Dict[str, str] = field(default_factory=dict)
+    # node id -> (entity name, how many earlier nodes run the same entity): matches local calls to nodes.
+    node_keys: typing.Dict[str, typing.Tuple[str, int]] = field(default_factory=dict)
+
+    @property
+    def recorded(self) -> typing.List[PlanEntry]:
+        return [e for e in self.entries if e.recorded_here]
+
+    def artifacts(self) -> typing.Set[str]:
+        return {e.declaration.artifact for e in self.entries}
+
+
+def _entity_name(entity: typing.Any) -> str:
+    return getattr(entity, "name", None) or type(entity).__name__
+
+
+def _check_no_nesting(name: str, node_id: str, out: str, t: typing.Any) -> None:
+    decl = nested_declaration(t)
+    if decl is not None:
+        raise ArtifactTypeError(
+            f"node {node_id} ({name!r}) output {out!r} is a collection of {decl.artifact!r}/{decl.filename!r} "
+            "(a map task over a task returning an artifact file, or a List/Dict/Optional of Artifact.File). "
+            "An artifact holds one file per filename, so N mapped copies cannot all be "
+            f"{decl.filename!r}: return a plain FlyteFile from the mapped task and declare the artifact on a "
+            "task or workflow output that produces one file (for example one that combines the mapped results)."
+        )
+
+
+def build_plan(workflow: typing.Any, nodes: typing.Sequence[typing.Any], outputs: typing.Any) -> Plan:
+    """Derive the plan of ``workflow`` from its compiled ``nodes`` and the promises its function returned."""
+    wf_name = _entity_name(workflow)
+    plan = Plan(workflow=wf_name)
+    by_id = {n.id: n for n in nodes}
+    seen: typing.Dict[str, int] = {}
+    sub_plans: typing.Dict[str, Plan] = {}
+
+    for node in nodes:
+        entity = node.flyte_entity
+        name = _entity_name(entity)
+        plan.node_keys[node.id] = (name, seen.get(name, 0))
+        seen[name] = seen.get(name, 0) + 1
+        sub = getattr(entity, "_artifact_plan", None)
+        if isinstance(sub, Plan):
+            sub_plans[node.id] = sub
+            for e in sub.entries:
+                plan.entries.append(
+                    PlanEntry(
+                        declaration=e.declaration,
+                        node_id=e.node_id,
+                        task=e.task,
+                        output_name=e.output_name,
+                        workflow=e.workflow,
+                        origin=f"{node.id}/{e.origin}",
+                        site=e.site,
+                        workflow_output=e.workflow_output,
+                        recorded_here=False,
+                    )
+                )
+            continue
+        iface = getattr(entity, "python_interface", None)
+        if iface is None:
+            continue
+        for out, t in iface.outputs.items():
+            decl = declaration_of(t)
+            if decl is None:
+                _check_no_nesting(name, node.id, out, t)
+                continue
+            plan.entries.append(
+                PlanEntry(decl, node.id, name, out, wf_name, origin=f"{node.id}.{out}", site="task")
+            )
+
+    out_names = list(workflow.python_interface.outputs.keys())
+    if len(out_names) == 1:
+        values = [outputs[0] if isinstance(outputs, tuple) and workflow.python_interface.output_tuple_name else outputs]
+    elif out_names:
+        values = list(outputs)
+    else:
+        values = []
+    for out, value in zip(out_names, values):
+        t = workflow.python_interface.outputs[out]
+        decl = declaration_of(t)
+        if decl is None:
+            _check_no_nesting(wf_name, "end-node", out, t)
+        if isinstance(value, Promise) and value.ref is not None and not value.ref.attr_path:
+            node_id, var = value.ref.node_id, value.ref.var
+            if node_id in sub_plans and var in sub_plans[node_id].output_origins:
+                origin = f"{node_id}/{sub_plans[node_id].output_origins[var]}"
+            else:
+                origin = f"{node_id}.{var}"
+            producer = by_id.get(node_id)
+            task = _entity_name(producer.flyte_entity) if producer is not None else wf_name
+        else:
+            node_id, var, task = "end-node", out, wf_name
+            origin = f"end-node.{out}"
+        plan.output_origins[out] = origin
+        if decl is None:
+            continue
+        if any(e.declaration == decl and e.origin == origin for e in plan.entries):
+            continue  # the same file declared twice (task and workflow return): recorded once
+        plan.entries.append(PlanEntry(decl, node_id, task, var, wf_name, origin, site="workflow", workflow_output=out))
+
+    check_unique(plan)
+    return plan
+
+
+def check_unique(plan: Plan) -> None:
+    types: typing.Dict[str, PlanEntry] = {}
+    first: typing.Dict[typing.Tuple[str, str], PlanEntry] = {}
+    for e in plan.entries:
+        d = e.declaration
+        other = types.setdefault(d.artifact, e)
+        if other.declaration.type != d.type:
+            raise ArtifactValueError(
+                f"artifact {d.artifact!r} is declared as {other.declaration.type.name} at {other.place()} and as "
+                f"{d.type.name} at {e.place()}: an artifact has one type; rename one of them"
+            )
+        prev = first.setdefault(d.key, e)
+        if prev is not e and prev.origin != e.origin:
+            raise DuplicateArtifactFileError(
+                f"workflow {plan.workflow!r}: artifact {d.artifact!r} gets file {d.filename!r} twice, from "
+                f"{prev.place()} and from {e.place()}. A filename may appear once per artifact: give one of them "
+                "another filename, or put it in another artifact."
+            )

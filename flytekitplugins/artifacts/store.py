@@ -1,0 +1,193 @@
+"""The artifact store: write-once records of artifact files, and the bytes they point at.
+
+Key layout (chosen so the common queries are one listing on an object store, which lists keys in order):
+
+    executions/<exec>/execution.json                      the run: id, project, domain, workflow, created_at
+    executions/<exec>/records/<artifact>/<filename>.json  one record per artifact file   -> "all files of a run"
+    index/executions/<inverted time>_<exec>               newest run first                -> "latest run"
+    index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
+    blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
+
+Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import typing
+import urllib.parse
+from dataclasses import asdict, dataclass, fields
+
+from .errors import ArtifactNotFoundError, ArtifactValueError
+from .storage import Backend, open_backend
+
+ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
+DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
+_TIME_BASE = 10**14  # ms; inverted times stay 14 digits wide until the year 5138
+
+
+def default_root() -> str:
+    return os.environ.get(ROOT_ENV) or os.path.expanduser(DEFAULT_ROOT)
+
+
+@dataclass(frozen=True)
+class Record:
+    execution_id: str
+    project: str
+    domain: str
+    workflow: str
+    node_id: str
+    task: str
+    output_name: str
+    artifact: str
+    type: str
+    filename: str
+    file_type: str
+    uri: str
+    size: int
+    sha256: str
+    created_at: str
+    code_version: typing.Optional[str] = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Record":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def component(name: str) -> str:
+    """A name as one safe path component (the records keep the real name)."""
+    q = urllib.parse.quote(name, safe="-_.")
+    if q in (".", ".."):
+        q = q.replace(".", "%2E")
+    if len(q) > 180:
+        q = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+    return q
+
+
+def _inverted(ms: int) -> str:
+    return f"{_TIME_BASE - ms:014d}"
+
+
+class ArtifactStore:
+    def __init__(self, root: typing.Optional[str] = None):
+        self.backend: Backend = open_backend(root if root is not None else default_root())
+
+    @property
+    def root(self) -> str:
+        return self.backend.root
+
+    # ---- keys -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _exec_prefix(execution_id: str) -> str:
+        return f"executions/{component(execution_id)}"
+
+    def _record_key(self, execution_id: str, artifact: str, filename: str) -> str:
+        return f"{self._exec_prefix(execution_id)}/records/{component(artifact)}/{component(filename)}.json"
+
+    # ---- writing ----------------------------------------------------------------------------------------
+    def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+        """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
+        key, size, sha = self.backend.put_file_blob(path, progress)
+        return self.backend.uri(key), size, sha
+
+    def add_record(self, record: Record) -> Record:
+        """Write a record once. Writing the same record again (a retried task) is a no-op."""
+        key = self._record_key(record.execution_id, record.artifact, record.filename)
+        data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
+        if not self.backend.write_once(key, data):
+            existing = Record.from_dict(json.loads(self.backend.read_bytes(key)))
+            if existing.sha256 != record.sha256:
+                raise ArtifactValueError(
+                    f"execution {record.execution_id!r} already recorded {record.artifact!r}/{record.filename!r} "
+                    f"with other bytes (sha256 {existing.sha256[:12]}... vs {record.sha256[:12]}...): records are "
+                    "write-once; an artifact file may be produced once per execution"
+                )
+            return existing
+        self._index(record)
+        return record
+
+    def _index(self, record: Record) -> None:
+        ms = int(time.time() * 1000)
+        run = {
+            "execution_id": record.execution_id,
+            "project": record.project,
+            "domain": record.domain,
+            "workflow": record.workflow,
+            "created_at": record.created_at,
+        }
+        ekey = component(record.execution_id)
+        # Only the writer that creates execution.json adds the index entry, so a run is listed once.
+        if self.backend.write_once(f"{self._exec_prefix(record.execution_id)}/execution.json", json.dumps(run).encode()):
+            self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+        marker = f"index/artifacts/{component(record.artifact)}/"
+        if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
+            self.backend.write_once(marker + f"{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+
+    # ---- reading ----------------------------------------------------------------------------------------
+    def executions(self) -> typing.List[dict]:
+        """Runs with artifacts, newest first."""
+        out = []
+        for name in self.backend.list_children("index/executions"):
+            out.append(json.loads(self.backend.read_bytes(f"index/executions/{name}")))
+        return out
+
+    def latest_execution(self) -> str:
+        names = self.backend.list_children("index/executions")
+        if not names:
+            raise ArtifactNotFoundError(f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first")
+        return json.loads(self.backend.read_bytes(f"index/executions/{names[0]}"))["execution_id"]
+
+    def has_execution(self, execution_id: str) -> bool:
+        return self.backend.exists(f"{self._exec_prefix(execution_id)}/execution.json")
+
+    def records(
+        self,
+        execution_id: typing.Optional[str] = None,
+        artifact: typing.Optional[str] = None,
+        type: typing.Optional[str] = None,
+    ) -> typing.List[Record]:
+        """Records of one execution, or of every execution (newest first) when none is given."""
+        if execution_id is not None:
+            if not self.has_execution(execution_id):
+                raise ArtifactNotFoundError(
+                    f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions` lists them"
+                )
+            executions = [execution_id]
+        elif artifact is not None:
+            executions = [
+                json.loads(self.backend.read_bytes(f"index/artifacts/{component(artifact)}/{n}"))["execution_id"]
+                for n in self.backend.list_children(f"index/artifacts/{component(artifact)}")
+            ]
+        else:
+            executions = [e["execution_id"] for e in self.executions()]
+        out: typing.List[Record] = []
+        for eid in executions:
+            prefix = f"{self._exec_prefix(eid)}/records"
+            if artifact is not None:
+                prefix += f"/{component(artifact)}"
+            recs = [Record.from_dict(json.loads(self.backend.read_bytes(k))) for k in self.backend.list(prefix)]
+            recs.sort(key=lambda r: (r.artifact, r.filename))
+            out.extend(recs)
+        if type is not None:
+            out = [r for r in out if r.type == type.upper()]
+        return out
+
+    def record(self, execution_id: str, artifact: str, filename: str) -> Record:
+        key = self._record_key(execution_id, artifact, filename)
+        if not self.backend.exists(key):
+            if not self.has_execution(execution_id):
+                raise ArtifactNotFoundError(
+                    f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions` lists them"
+                )
+            have = ", ".join(f"{r.artifact}/{r.filename}" for r in self.records(execution_id)) or "none"
+            raise ArtifactNotFoundError(
+                f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
+            )
+        return Record.from_dict(json.loads(self.backend.read_bytes(key)))

@@ -1,0 +1,95 @@
+"""The type transformer carried inside ``Artifact.File(...)``.
+
+flytekit's ``TypeEngine`` uses a ``TypeTransformer`` found in ``Annotated[...]`` metadata for every conversion of
+that value. This one behaves exactly like ``FlyteFile[<file type>]`` (it delegates every conversion), and adds the
+declaration to the literal type as a Flyte ``TypeAnnotation``, so compiled and registered interfaces carry it.
+Recording does not happen here: it happens once per execution in the recorder node (see ``recorder.py``), which
+is the one path that serves local runs, pods, and values that never pass through Python.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from flytekit.core.context_manager import FlyteContext
+from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
+from flytekit.models.annotation import TypeAnnotation
+from flytekit.models.literals import Literal
+from flytekit.models.types import LiteralType
+from flytekit.types.file import FlyteFile
+
+from .declaration import FileDeclaration
+
+#: Key of the declaration inside a literal type's ``TypeAnnotation``.
+ANNOTATION_KEY = "flytekitplugins.artifacts"
+
+
+class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
+    def __init__(self, declaration: FileDeclaration, base_type: typing.Type[FlyteFile]):
+        super().__init__(name=f"ArtifactFile[{declaration.artifact}/{declaration.filename}]", t=FlyteFile)
+        self.declaration = declaration
+        self.base_type = base_type
+
+    @property
+    def _base(self) -> AsyncTypeTransformer:
+        return TypeEngine.get_transformer(FlyteFile)  # type: ignore[return-value]
+
+    def get_literal_type(self, t: typing.Type[FlyteFile]) -> LiteralType:
+        lt = self._base.get_literal_type(self.base_type)
+        annotations = dict(lt.annotation.annotations) if lt.annotation else {}
+        annotations[ANNOTATION_KEY] = self.declaration.as_dict()
+        return LiteralType(blob=lt.blob, annotation=TypeAnnotation(annotations=annotations), metadata=lt.metadata)
+
+    def assert_type(self, t, v):
+        return self._base.assert_type(self.base_type, v)
+
+    async def async_to_literal(self, ctx: FlyteContext, python_val, python_type, expected: LiteralType) -> Literal:
+        return await self._base.async_to_literal(ctx, python_val, self.base_type, expected)
+
+    async def async_to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type) -> FlyteFile:
+        return await self._base.async_to_python_value(ctx, lv, self.base_type)
+
+    def from_binary_idl(self, binary_idl_object, expected_python_type):
+        return self._base.from_binary_idl(binary_idl_object, self.base_type)
+
+    def guess_python_type(self, literal_type: LiteralType):
+        return self._base.guess_python_type(literal_type)
+
+    def to_html(self, ctx: FlyteContext, python_val, expected_python_type) -> str:
+        return self._base.to_html(ctx, python_val, self.base_type)
+
+    def __eq__(self, other):
+        return isinstance(other, ArtifactFileTransformer) and other.declaration == self.declaration
+
+    def __hash__(self):
+        return hash(self.declaration)
+
+    def __repr__(self):
+        d = self.declaration
+        return f"ArtifactFile({d.artifact!r}, {d.type.name}, {d.filename!r})"
+
+
+def declaration_of(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
+    """The declaration carried by an ``Artifact.File(...)`` type, or None for any other type."""
+    if typing.get_origin(python_type) is typing.Annotated:
+        for meta in typing.get_args(python_type)[1:]:
+            if isinstance(meta, ArtifactFileTransformer):
+                return meta.declaration
+    return None
+
+
+def nested_declaration(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
+    """A declaration buried inside a container type (``List[Artifact.File(...)]``, ``Optional[...]``...)."""
+    for arg in typing.get_args(python_type):
+        found = declaration_of(arg) or nested_declaration(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def declaration_from_literal_type(lt: LiteralType) -> typing.Optional[FileDeclaration]:
+    """The declaration a registered interface carries (for tools that only see the IDL)."""
+    if lt is None or lt.annotation is None:
+        return None
+    data = lt.annotation.annotations.get(ANNOTATION_KEY)
+    return FileDeclaration.from_dict(dict(data)) if data else None

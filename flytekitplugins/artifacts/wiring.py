@@ -1,0 +1,127 @@
+"""Adding the plugin's nodes to a workflow: the recorder, and the export nodes asked for in its body.
+
+Called by ``_flytekit`` right after a workflow's function has run, in both of flytekit's modes:
+
+* compiling: the plan is derived and checked (duplicate filenames fail here, before anything runs), then the
+  recorder node is bound to every output carrying an artifact file and export nodes are bound after it, so
+  they run after every producer, including the ones the workflow returns;
+* local execution: the same nodes run with the values the function's calls produced.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass, field
+
+from flytekit.core.promise import NodeOutput, Promise
+
+from .errors import ArtifactValueError
+from .identity import code_version
+from .plan import Plan, PlanEntry, build_plan
+from .recorder import MANIFEST_VERSION, record_artifacts
+
+RECORDER_NODE = "artifacts-recorder"
+
+
+@dataclass
+class Frame:
+    """What one run of a workflow function saw: entity calls (local mode) and export requests."""
+
+    workflow: typing.Any
+    calls: typing.List[typing.Tuple[str, typing.Any]] = field(default_factory=list)
+    exports: typing.List[typing.Any] = field(default_factory=list)
+
+
+def manifest_for(workflow: typing.Any, entries: typing.Sequence[PlanEntry]) -> str:
+    fn = getattr(workflow, "_workflow_function", None)
+    src = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    return json.dumps(
+        {
+            "version": MANIFEST_VERSION,
+            "workflow": workflow.name,
+            "code_version": code_version(src),
+            "files": [e.manifest_item() for e in entries],
+        },
+        sort_keys=True,
+    )
+
+
+def _output_of(result: typing.Any, var: str) -> typing.Any:
+    items = result if isinstance(result, tuple) else (result,)
+    for p in items:
+        if isinstance(p, Promise) and p.var == var:
+            return p
+    return None
+
+
+def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], frame: Frame, outputs: typing.Any) -> None:
+    plan = build_plan(workflow, nodes, outputs)
+    workflow._artifact_plan = plan
+    check_exports(plan, frame)
+    by_id = {n.id: n for n in nodes}
+    recorded = None
+    if plan.recorded:
+        values = []
+        for e in plan.recorded:
+            if e.site == "workflow":
+                values.append(_workflow_output(workflow, outputs, e.workflow_output))
+            else:
+                values.append(Promise(var=e.output_name, val=NodeOutput(node=by_id[e.node_id], var=e.output_name)))
+        recorded = record_artifacts(files=values, manifest=manifest_for(workflow, plan.recorded)).with_overrides(
+            node_name=RECORDER_NODE
+        )
+    if frame.exports:
+        from .export import add_export_nodes
+
+        add_export_nodes(plan, frame.exports, recorded, by_id)
+
+
+def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> None:
+    plan: typing.Optional[Plan] = getattr(workflow, "_artifact_plan", None)
+    if plan is None:
+        return
+    results: typing.Dict[typing.Tuple[str, int], typing.Any] = {}
+    seen: typing.Dict[str, int] = {}
+    for name, result in frame.calls:
+        results[(name, seen.get(name, 0))] = result
+        seen[name] = seen.get(name, 0) + 1
+    entries, values = [], []
+    for e in plan.recorded:
+        if e.site == "workflow":
+            value = _workflow_output(workflow, outputs, e.workflow_output)
+        else:
+            result = results.get(plan.node_keys.get(e.node_id, ("", -1)))
+            value = None if result is None else _output_of(result, e.output_name)
+        if value is None:
+            continue  # that node did not run (a branch not taken)
+        entries.append(e)
+        values.append(value)
+    recorded = None
+    if entries:
+        recorded = record_artifacts(files=values, manifest=manifest_for(workflow, entries))
+    if frame.exports:
+        from .export import run_exports_locally
+
+        run_exports_locally(plan, frame.exports, recorded)
+
+
+def _workflow_output(workflow: typing.Any, outputs: typing.Any, name: typing.Optional[str]) -> typing.Any:
+    names = list(workflow.python_interface.outputs.keys())
+    if len(names) == 1 and not (isinstance(outputs, tuple) and workflow.python_interface.output_tuple_name):
+        return outputs
+    return outputs[names.index(name)]
+
+
+def check_exports(plan: Plan, frame: Frame) -> None:
+    have = plan.artifacts()
+    for request in frame.exports:
+        for spec in request.specs:
+            missing = spec.artifact_names() - have
+            if missing:
+                raise ArtifactValueError(
+                    f"workflow {plan.workflow!r} exports artifact(s) {sorted(missing)} to dataset "
+                    f"{spec.dataset_id!r}, but no output of the workflow declares a file of "
+                    f"{'it' if len(missing) == 1 else 'them'} (artifacts here: {sorted(have) or 'none'}): "
+                    "declare the file with Artifact.File(...) on a task or workflow output"
+                )

@@ -1,0 +1,34 @@
+from setuptools import setup
+
+PLUGIN_NAME = "artifacts"
+microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
+
+setup(
+    name=microlib_name,
+    version="0.1.0",
+    description="Named, typed artifacts (DATA, MODEL, REPORT) for Flyte workflows, with versioned dataset export",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    packages=[f"flytekitplugins.{PLUGIN_NAME}"],
+    python_requires=">=3.10",
+    install_requires=[
+        "flytekit>=1.16,<1.17",
+        "boto3",
+        "click",
+        "rich",
+    ],
+    extras_require={
+        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat"],
+    },
+    entry_points={
+        "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}"],
+        "console_scripts": ["flyte-artifacts=flytekitplugins.artifacts.cli:main"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+    ],
+)
