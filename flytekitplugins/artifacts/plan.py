@@ -35,6 +35,8 @@ class PlanEntry:
         where = f"node {self.node_id} (task {self.task!r}, output {self.output_name!r})"
         if self.site == "workflow":
             where = f"the return of workflow {self.workflow!r} (output {self.workflow_output!r}) bound to {where}"
+        if not self.recorded_here:
+            where = f"sub-workflow node {self.origin.split('/', 1)[0]}: {where}"
         return where
 
     def manifest_item(self) -> dict:

@@ -191,3 +191,17 @@ class ArtifactStore:
                 f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
             )
         return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+
+    def latest_record(self, artifact: str, filename: str) -> Record:
+        """The newest execution's record of ``artifact``/``filename``."""
+        prefix = f"index/artifacts/{component(artifact)}"
+        for name in self.backend.list_children(prefix):
+            eid = json.loads(self.backend.read_bytes(f"{prefix}/{name}"))["execution_id"]
+            key = self._record_key(eid, artifact, filename)
+            if self.backend.exists(key):
+                return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+        raise ArtifactNotFoundError(
+            f"no execution in the store at {self.root!r} recorded file {filename!r} of artifact {artifact!r}: "
+            "`flyte-artifacts list` shows what was recorded"
+        )
+
