@@ -89,14 +89,14 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
         token = None
         if current_local_run() is None and not os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
             token = set_local_run(new_local_identity())
-        frame = _FRAME.get()
-        inner = _FRAME.set(None) if is_task else None
         try:
-            result = original(self, ctx, **kwargs)
-        finally:
-            if inner is not None:
-                _FRAME.reset(inner)
-        try:
+            frame = _FRAME.get()
+            inner = _FRAME.set(None) if is_task else None
+            try:
+                result = original(self, ctx, **kwargs)
+            finally:
+                if inner is not None:
+                    _FRAME.reset(inner)
             if frame is not None and not getattr(self, "_artifacts_internal", False):
                 frame.calls.append((self.name, result))
             elif token is not None and is_task:

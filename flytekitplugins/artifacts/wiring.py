@@ -10,6 +10,7 @@ Called by ``_flytekit`` right after a workflow's function has run, in both of fl
 
 from __future__ import annotations
 
+import inspect
 import json
 import typing
 from dataclasses import dataclass, field
@@ -34,7 +35,8 @@ class Frame:
 
 
 def manifest_for(workflow: typing.Any, entries: typing.Sequence[PlanEntry]) -> str:
-    fn = getattr(workflow, "_workflow_function", None)
+    # The body may be wrapped by the plugin while compiling: look through the wrapper.
+    fn = inspect.unwrap(getattr(workflow, "_workflow_function", None))
     src = getattr(getattr(fn, "__code__", None), "co_filename", None)
     return json.dumps(
         {
