@@ -16,3 +16,119 @@ def artifacts_root(tmp_path, monkeypatch):
     monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", str(root))
     monkeypatch.delenv("FLYTE_INTERNAL_EXECUTION_ID", raising=False)
     return str(root)
+
+
+# ---- S3: moto's standalone server as a real process, spoken to over HTTP on 127.0.0.1 ------------------------
+
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+
+MOTO_START_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    # A direct opener: a proxy from the environment must never see test traffic.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url + "/moto-api/", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _start_moto(log_path: str):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(log_path, "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    log.close()
+    deadline = time.monotonic() + MOTO_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None, None  # most likely lost the port to another process: the caller tries another
+        if _answers(url):
+            return proc, url
+        time.sleep(0.1)
+    _stop(proc)
+    with open(log_path, "rb") as f:
+        tail = f.read()[-2000:].decode(errors="replace")
+    raise RuntimeError(f"moto server did not answer at {url} within {MOTO_START_TIMEOUT}s:\n{tail}")
+
+
+def _stop(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory):
+    """URL of a moto S3 server running as a subprocess for the whole session; stopped at the end."""
+    log_path = str(tmp_path_factory.mktemp("moto") / "server.log")
+    for _ in range(3):
+        proc, url = _start_moto(log_path)
+        if proc is not None:
+            break
+    else:
+        with open(log_path, "rb") as f:
+            tail = f.read()[-2000:].decode(errors="replace")
+        raise RuntimeError(f"moto server exited at start three times:\n{tail}")
+    try:
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture
+def s3_endpoint(moto_server, tmp_path, monkeypatch):
+    """The moto server's URL, with this test's AWS environment pointing at it (and nowhere else)."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION",
+                 "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+                 "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # The user's ~/.aws files could name another endpoint or profile.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    return moto_server
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh, empty bucket for this test."""
+    import boto3
+
+    name = f"test-{uuid.uuid4().hex[:20]}"
+    boto3.session.Session().client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_root(s3_bucket, monkeypatch):
+    """``s3://<fresh bucket>/store``, also set as FLYTE_ARTIFACTS_ROOT for this test."""
+    root = f"s3://{s3_bucket}/store"
+    monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", root)
+    return root
