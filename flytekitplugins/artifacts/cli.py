@@ -13,8 +13,9 @@ from rich.table import Table
 from .errors import ArtifactError
 from .store import ROOT_ENV, ArtifactStore, default_root
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (scripts, CI logs) gets a wide console so tables are not folded into unreadable columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def emit_json(value: typing.Any) -> None:
@@ -113,10 +114,10 @@ def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
         return emit_json([r.as_dict() for r in records])
     table(
         f"Artifact files in {ctx.obj['root']}",
-        ["execution_id", "artifact", "type", "filename", "size", "node_id", "task", "output", "sha256", "created_at"],
+        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id"],
         [
-            [r.execution_id, r.artifact, r.type, r.filename, human_size(r.size), r.node_id, r.task, r.output_name,
-             r.sha256[:12], r.created_at]
+            [r.artifact, r.type, r.filename, human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
+             r.sha256[:12], r.execution_id]
             for r in records
         ],
     )

@@ -159,6 +159,8 @@ class LocalBackend(Backend):
                 size, sha = copy_hashing(src, dst, progress)
                 dst.flush()
                 os.fsync(dst.fileno())
+            # Stored bytes are immutable: make accidental writes through the recorded path fail.
+            os.chmod(tmp_path, 0o444)
             key = blob_key(sha)
             final = self._path(key)
             os.makedirs(os.path.dirname(final), exist_ok=True)
