@@ -126,9 +126,9 @@ class ArtifactStore:
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
         if self.backend.write_once(f"{self._exec_prefix(record.execution_id)}/execution.json", json.dumps(run).encode()):
             self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
-        marker = f"index/artifacts/{component(record.artifact)}/"
+        marker = f"index/artifacts/{component(record.artifact)}"
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-            self.backend.write_once(marker + f"{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+            self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self) -> typing.List[dict]:
