@@ -1,0 +1,145 @@
+"""The cluster path, end to end: a serialized workflow run pod by pod (``pyflyte-execute`` per node, S3 prefixes,
+``FLYTE_INTERNAL_EXECUTION_*``) against moto's S3 server, with an ``s3://`` artifact store, then checked from a
+separate process as another machine with access to the bucket would.
+"""
+
+import json
+import os
+import subprocess
+import uuid
+
+import pytest
+
+import cluster_harness as harness
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGE = "ghcr.io/example/training-flows:1.0"
+WORKFLOW = "cluster_flows.training_workflow"
+
+
+# ---- fixtures -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package") / "flows.tgz"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
+    harness.pyflyte_package(HERE, "cluster_flows", str(out), IMAGE, env=env)
+    return harness.load_package(str(out))
+
+
+def cli(args, env):
+    """``flyte-artifacts`` in its own process, with only S3 access in common with the run."""
+    proc = subprocess.run(
+        [os.path.join(harness.BIN, "flyte-artifacts"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def declaration(literal_type):
+    from google.protobuf.json_format import MessageToDict
+
+    fields = MessageToDict(literal_type.annotation.annotations) if literal_type.HasField("annotation") else {}
+    return fields.get("flytekitplugins.artifacts")
+
+
+# ---- tests ----------------------------------------------------------------------------------------------------
+
+
+def test_package_carries_declarations_and_recorder(package):
+    prep = package.task("cluster_flows.prep")
+    assert declaration(prep.interface.outputs.variables["o0"].type) == {
+        "artifact": "My Data",
+        "type": "DATA",
+        "filename": "data.csv",
+        "file_type": "csv",
+    }
+    summarize = package.task("summarize")
+    assert summarize.type == "raw-container"
+    assert declaration(summarize.interface.outputs.variables["summary"].type)["artifact"] == "Data Report"
+    wf = package.workflow(WORKFLOW)
+    assert declaration(wf.interface.outputs.variables["o0"].type) == {
+        "artifact": "My Model",
+        "type": "MODEL",
+        "filename": "model.pt",
+        "file_type": "pt",
+    }
+    # The recorder is an ordinary node of the registered workflow, running a module-level task, so a pod can
+    # load it from its loader arguments like any user task.
+    (recorder,) = [n for n in wf.nodes if n.id == "artifacts-recorder"]
+    task = package.task(recorder.task_node.reference_id.name)
+    args = list(task.container.args)
+    assert args[args.index("--") + 1 :] == [
+        "task-module",
+        "flytekitplugins.artifacts.recorder",
+        "task-name",
+        "record_artifacts",
+    ]
+    manifest = json.loads(
+        [b for b in recorder.inputs if b.var == "manifest"][0].binding.scalar.primitive.string_value
+    )
+    assert sorted((f["artifact"], f["filename"], f["node_id"]) for f in manifest["files"]) == sorted(
+        [("My Data", "data.csv", "n0"), ("Data Report", "summary.txt", "n1"), ("My Model", "model.pt", "n2")]
+    )
+
+
+def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_path):
+    s3 = harness.S3(s3_endpoint, s3_bucket)
+    root = f"s3://{s3_bucket}/artifacts"
+    cluster = harness.Cluster(s3, HERE, env={"FLYTE_ARTIFACTS_ROOT": root})
+    execution_id = "a" + uuid.uuid4().hex[:19]
+
+    result = cluster.run(package, WORKFLOW, {"data_path": "s3://landing/raw.csv"}, execution_id)
+
+    # Every Python task of the package ran in its own "pod", the plugin's included.
+    python_tasks = {name for name, spec in package.tasks.items() if spec.template.type == "python-task"}
+    ran = {result.nodes[n].task for n in result.order}
+    assert python_tasks <= ran
+    assert result.order[-1] == "artifacts-recorder"
+
+    # Read back from another process that shares nothing with the run but the bucket.
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **s3.env()}
+    records = json.loads(cli(["--root", root, "list", "--json"], env))
+    by_file = {}
+    for r in records:
+        by_file.setdefault((r["artifact"], r["filename"]), []).append(r)
+    assert sorted(by_file) == [("Data Report", "summary.txt"), ("My Data", "data.csv"), ("My Model", "model.pt")]
+    assert all(len(v) == 1 for v in by_file.values()), by_file
+
+    def produced(node_id, var):
+        return harness.blob_uri(result.nodes[node_id].outputs.literals[var])
+
+    expect = {
+        ("My Data", "data.csv"): ("n0", "o0", "cluster_flows.prep"),
+        ("Data Report", "summary.txt"): ("n1", "summary", "summarize"),
+        # Declared only on the workflow's return; the task returns a plain FlyteFile.
+        ("My Model", "model.pt"): ("n2", "o0", "cluster_flows.train"),
+    }
+    for key, (node_id, var, task) in expect.items():
+        (rec,) = by_file[key]
+        assert rec["execution_id"] == execution_id
+        assert (rec["project"], rec["domain"]) == (cluster.project, cluster.domain)
+        assert (rec["node_id"], rec["output_name"], rec["task"]) == (node_id, var, task)
+        # The record points at the object the task uploaded under its raw-data prefix: no second copy.
+        assert rec["uri"] == produced(node_id, var)
+        assert rec["uri"].startswith(result.nodes[node_id].raw_output_prefix + "/")
+        data = s3.get(rec["uri"])
+        assert rec["size"] == len(data)
+        import hashlib
+
+        assert rec["sha256"] == hashlib.sha256(data).hexdigest()
+    assert s3.get(by_file[("My Model", "model.pt")][0]["uri"]).startswith(b"weights of source,rows")
+    assert not s3.keys(f"{root}/blobs/"), "a cluster run must not copy task outputs into the store"
+
+    # The workflow's output is the same object.
+    assert harness.blob_uri(result.outputs.literals["o0"]) == by_file[("My Model", "model.pt")][0]["uri"]
+
+    # And the bytes come back through the CLI on the "other machine".
+    out = tmp_path / "model.pt"
+    cli(["--root", root, "get", "My Model", "model.pt", "-e", execution_id, "-o", str(out)], env)
+    assert out.read_bytes() == s3.get(by_file[("My Model", "model.pt")][0]["uri"])
