@@ -1,0 +1,86 @@
+"""Pins the flytekit behaviour the plugin relies on (see flytekitplugins/artifacts/_flytekit.py).
+
+If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited before anything else.
+"""
+
+import typing
+
+from flytekit import task, workflow
+from flytekit.core.base_task import Task
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
+from flytekit.types.file import FlyteFile
+
+import flytekitplugins.artifacts  # noqa: F401 - installs the plugin's hooks
+from flytekitplugins.artifacts.transformer import ArtifactFileTransformer
+
+from flows import core
+
+
+def test_type_engine_uses_transformer_inside_annotated():
+    t = core.DataArtifact.File(name="data.csv")
+    assert isinstance(TypeEngine.get_transformer(t), ArtifactFileTransformer)
+
+
+def test_workflow_body_runs_through_workflow_function_in_both_modes():
+    seen = []
+
+    def body(x: int) -> int:
+        ctx = FlyteContextManager.current_context()
+        seen.append("compile" if ctx.compilation_state is not None else "execute")
+        return plus_one(x=x)
+
+    @task
+    def plus_one(x: int) -> int:
+        return x + 1
+
+    wf = PythonFunctionWorkflow(body, metadata=None, default_metadata=None)
+    assert hasattr(wf, "_workflow_function") and not wf.compiled
+    assert wf(x=1) == 2
+    assert seen == ["compile", "execute"]
+    assert wf.compiled
+
+
+def test_local_execute_entry_points_exist_and_are_hooked():
+    for cls in (Task, WorkflowBase):
+        assert callable(cls.local_execute) and hasattr(cls.local_execute, "__wrapped__")
+    assert getattr(PythonFunctionWorkflow, "_flytekitplugins_artifacts", False)
+
+
+def test_flytekit_local_execution_id_is_shared_across_runs():
+    """Why the plugin mints its own ids: flytekit gives every local run the same one."""
+    ids = []
+
+    @task
+    def who() -> str:
+        from flytekit import current_context
+
+        ids.append(current_context().execution_id.name)
+        return "x"
+
+    who()
+    who()
+    assert ids[0] == ids[1]
+
+
+def test_nodes_and_promises_expose_what_the_plan_reads():
+    core.training.compile()
+    n0 = core.training.nodes[0]
+    assert n0.id == "n0" and n0.flyte_entity is core.prep
+    assert "o0" in n0.flyte_entity.python_interface.outputs
+    binding = core.training.output_bindings[0]
+    assert binding.binding.promise.node_id == "n1"
+
+
+def test_flyte_file_output_of_local_task_is_not_copied(tmp_path):
+    """The floor the registration benchmark measures against: a plain FlyteFile output stays where it is."""
+    p = tmp_path / "f.txt"
+    p.write_text("x")
+
+    @task
+    def give() -> FlyteFile:
+        return str(p)
+
+    out = give()
+    assert str(out.path) == str(p)
