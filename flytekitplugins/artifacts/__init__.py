@@ -7,6 +7,7 @@
 """
 
 from ._flytekit import install as _install
+from .command import CommandFailedError, CommandTask, Input, Output, run_command_task
 from .declaration import DATA, MODEL, REPORT, Artifact, ArtifactType, FileDeclaration
 from .errors import (
     ArtifactError,
@@ -37,4 +38,9 @@ __all__ = [
     "ExportArtifactToDatasetsSpec",
     "ExportArtifactFilesToDatasetSpec",
     "run_launch_export_artifacts_task",
+    "CommandTask",
+    "CommandFailedError",
+    "Input",
+    "Output",
+    "run_command_task",
 ]
