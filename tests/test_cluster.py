@@ -3,8 +3,10 @@
 separate process as another machine with access to the bucket would.
 """
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import uuid
 
@@ -110,6 +112,8 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
         by_file.setdefault((r["artifact"], r["filename"]), []).append(r)
     assert sorted(by_file) == [("Data Report", "summary.txt"), ("My Data", "data.csv"), ("My Model", "model.pt")]
     assert all(len(v) == 1 for v in by_file.values()), by_file
+    (run,) = json.loads(cli(["--root", root, "executions", "--json"], env))
+    assert (run["execution_id"], run["project"], run["domain"]) == (execution_id, cluster.project, cluster.domain)
 
     def produced(node_id, var):
         return harness.blob_uri(result.nodes[node_id].outputs.literals[var])
@@ -130,8 +134,6 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
         assert rec["uri"].startswith(result.nodes[node_id].raw_output_prefix + "/")
         data = s3.get(rec["uri"])
         assert rec["size"] == len(data)
-        import hashlib
-
         assert rec["sha256"] == hashlib.sha256(data).hexdigest()
     assert s3.get(by_file[("My Model", "model.pt")][0]["uri"]).startswith(b"weights of source,rows")
     assert not s3.keys(f"{root}/blobs/"), "a cluster run must not copy task outputs into the store"
@@ -143,3 +145,15 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     out = tmp_path / "model.pt"
     cli(["--root", root, "get", "My Model", "model.pt", "-e", execution_id, "-o", str(out)], env)
     assert out.read_bytes() == s3.get(by_file[("My Model", "model.pt")][0]["uri"])
+
+
+def test_dockerfile_pins_the_tested_flytekit():
+    repo = os.path.dirname(HERE)
+    with open(os.path.join(repo, "constraints.txt")) as f:
+        pins = dict(line.strip().split("==", 1) for line in f if "==" in line)
+    with open(os.path.join(repo, "Dockerfile")) as f:
+        dockerfile = f.read()
+    # The base image's flytekit must be the pinned one, or the image runs a flytekit nothing was tested with.
+    assert re.search(r"^ARG FLYTEKIT_VERSION=(\S+)$", dockerfile, re.M).group(1) == pins["flytekit"]
+    assert re.search(r"^FROM cr\.flyte\.org/flyteorg/flytekit:py\$\{PYTHON_VERSION\}-\$\{FLYTEKIT_VERSION\}$", dockerfile, re.M)
+    assert re.search(r"pip install [^\n]*-c \S*constraints\.txt", dockerfile)
