@@ -7,11 +7,16 @@ has returned, so the node can depend on every producer, including outputs the wo
 from __future__ import annotations
 
 import datetime
+import json
 import typing
 from dataclasses import dataclass, field
 
 from .declaration import Artifact, validate_artifact_name
 from .errors import ArtifactTypeError, ArtifactValueError
+
+# Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
+# after the compilation it is defined in, which would make the loader arguments point at the workflow.
+from .exporter import REQUEST_VERSION, export_artifacts
 from .transformer import declaration_of
 
 
@@ -112,15 +117,106 @@ def run_launch_export_artifacts_task(
             raise ArtifactTypeError(f"spec_list item {s!r} is not an ExportArtifactToDatasetsSpec or ExportArtifactFilesToDatasetSpec")
     if not isinstance(retries, int) or retries < 0:
         raise ArtifactValueError(f"retries must be a whole number >= 0, got {retries!r}")
+    if not isinstance(timeout, (datetime.timedelta, int)) or isinstance(timeout, bool):
+        raise ArtifactTypeError(f"timeout must be a datetime.timedelta or whole seconds, got {timeout!r}")
+    if container_image is not None and (not isinstance(container_image, str) or not container_image.strip()):
+        raise ArtifactValueError(f"container_image must be an image name such as 'ghcr.io/org/image:tag', got {container_image!r}")
+    from flytekit import Resources
+
+    for label, value in (("requests", requests), ("limits", limits)):
+        if value is not None and not isinstance(value, Resources):
+            raise ArtifactTypeError(f"{label} must be a flytekit.Resources(cpu=..., mem=...), got {value!r}")
     frame = current_frame()
     if frame is None:
         raise ArtifactValueError("run_launch_export_artifacts_task(...) must be called inside a @workflow function body")
     frame.exports.append(ExportRequest(list(spec_list), retries, timeout, container_image, requests, limits))
 
 
-def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:  # pragma: no cover - filled in by the export layer
-    raise NotImplementedError("dataset export is not built yet")
+EXPORT_NODE = "artifacts-export"
 
 
-def run_exports_locally(plan, requests, recorded) -> None:  # pragma: no cover - filled in by the export layer
-    raise NotImplementedError("dataset export is not built yet")
+def export_node_id(index: int) -> str:
+    return EXPORT_NODE if index == 0 else f"{EXPORT_NODE}-{index + 1}"
+
+
+def build_request(plan, request: ExportRequest, node_id: str) -> str:
+    """The export node's ``request`` input: which recorded files go to which dataset, checked against the plan."""
+    by_artifact: typing.Dict[str, list] = {}
+    for e in plan.entries:
+        by_artifact.setdefault(e.declaration.artifact, []).append(e.declaration)
+    targets: typing.Dict[str, typing.Dict[str, typing.Tuple[str, str]]] = {}
+    for spec in request.specs:
+        if isinstance(spec, ExportArtifactToDatasetsSpec):
+            decls = by_artifact.get(spec.artifact.name, [])
+            if decls and decls[0].type != spec.artifact.type:
+                raise ArtifactTypeError(
+                    f"{spec.artifact!r} is exported to dataset {spec.dataset_id!r}, but workflow {plan.workflow!r} "
+                    f"declares artifact {spec.artifact.name!r} as {decls[0].type.name}: use the same Artifact(...) "
+                    "object as the outputs do"
+                )
+            pairs = [d.key for d in decls]
+        else:
+            pairs = []
+            for artifact, filename in spec._pairs:
+                if not any(d.filename == filename for d in by_artifact.get(artifact, [])):
+                    have = sorted(d.filename for d in by_artifact.get(artifact, []))
+                    raise ArtifactValueError(
+                        f"workflow {plan.workflow!r} exports file {filename!r} of artifact {artifact!r} to dataset "
+                        f"{spec.dataset_id!r}, but no output declares that file (files of {artifact!r} here: "
+                        f"{have or 'none'}): export one of those, or declare the file on a task or workflow output"
+                    )
+                pairs.append((artifact, filename))
+        into = targets.setdefault(spec.dataset_id, {})
+        for artifact, filename in pairs:
+            # Files keep their filename inside the snapshot, so two artifacts' files of one name cannot share one.
+            other = into.setdefault(filename, (artifact, filename))
+            if other[0] != artifact:
+                raise ArtifactValueError(
+                    f"workflow {plan.workflow!r} exports file {filename!r} of both {other[0]!r} and {artifact!r} to "
+                    f"dataset {spec.dataset_id!r}; a snapshot holds one file per name: export them to different "
+                    "datasets, or rename one of the files"
+                )
+    return json.dumps(
+        {
+            "version": REQUEST_VERSION,
+            "workflow": plan.workflow,
+            "node_id": node_id,
+            "targets": [{"dataset": ds, "files": sorted(list(p) for p in files.values())} for ds, files in targets.items()],
+        },
+        sort_keys=True,
+    )
+
+
+def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:
+    """Add one export node per ``run_launch_export_artifacts_task`` call to the workflow being compiled.
+
+    Its ``recorded`` input is bound to the recorder's output, so it runs after every node whose files this
+    workflow records (including those its return declares); files a sub-workflow records itself come from that
+    sub-workflow node, which is made to run first.
+    """
+    for i, request in enumerate(requests):
+        node_id = export_node_id(i)
+        req = build_request(plan, request, node_id)
+        wanted = {tuple(p) for t in json.loads(req)["targets"] for p in t["files"]}
+        promise = export_artifacts(request=req, recorded=recorded if recorded is not None else "[]")
+        overrides: typing.Dict[str, typing.Any] = {"node_name": node_id, "retries": request.retries,
+                                                   "timeout": request.timeout}
+        if request.requests is not None:
+            overrides["requests"] = request.requests
+        if request.limits is not None:
+            overrides["limits"] = request.limits
+        if request.container_image is not None:
+            overrides["container_image"] = request.container_image
+        promise.with_overrides(**overrides)
+        node = promise.ref.node
+        for e in plan.entries:
+            if not e.recorded_here and e.declaration.key in wanted:
+                producer = nodes_by_id.get(e.origin.split("/", 1)[0])
+                if producer is not None:
+                    producer.runs_before(node)
+
+
+def run_exports_locally(plan, requests, recorded) -> None:
+    """Local execution: run the export task right away, with the request the compiled node would get."""
+    for i, request in enumerate(requests):
+        export_artifacts(request=build_request(plan, request, export_node_id(i)), recorded=recorded if recorded is not None else "[]")

@@ -1,0 +1,480 @@
+"""Datasets: named collections of files at a storage URI (a local folder or ``s3://bucket/prefix``), each export
+adding one numbered, immutable snapshot.
+
+The catalog lives in the artifact store:
+
+    dataset-names/<name>.json                   name -> id; created exclusively, so names are unique and a
+                                                dataset becomes visible only once its name points at it
+    datasets/<id>/dataset.json                  id, name, uri, created_at
+    datasets/<id>/snapshots/<0000000001>.json   one manifest per snapshot; creating it (exclusively) is the commit
+    datasets/<id>/runs/<run>.json               which snapshot an export run committed, so a retry reuses it
+    datasets/<id>/runs/<run>.started.json       the newest snapshot number when that run first started
+
+The files live at the dataset's URI:
+
+    blobs/sha256/<aa>/<sha256>                  the bytes, content-addressed: a key is written once and never
+                                                changes, identical files are stored once across snapshots
+    snapshots/<0000000001>.json                 a copy of each committed manifest, so the dataset describes itself
+
+Why numbers are taken at commit and not before: the bytes of an export go to keys nobody else can change, then
+the manifest is created under the next free number (an exclusive create; on a clash the next number is tried).
+An export that dies before that point leaves unreferenced blobs and no snapshot, and numbering stays 1, 2, 3...
+without holes; concurrent exporters each win a distinct number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import typing
+from dataclasses import asdict, dataclass, field, fields
+
+from .declaration import MAX_NAME_LENGTH
+from .digest import copy_hashing
+from .errors import ArtifactNotFoundError, ArtifactValueError
+from .identity import utc_now
+from .storage import Backend, blob_key, open_backend, read_uri_stream
+from .store import ArtifactStore, Record, component
+
+NUMBER_WIDTH = 10
+_ID_RE = re.compile(r"^[0-9a-f]{24}$")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    name: str
+    uri: str
+    created_at: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Dataset":
+        return cls(**{f.name: d[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """One file of a snapshot and where it came from."""
+
+    path: str
+    size: int
+    sha256: str
+    key: str  # where the bytes are, relative to the dataset's URI
+    artifact: str = ""
+    filename: str = ""
+    type: str = ""
+    execution_id: str = ""
+    node_id: str = ""
+    task: str = ""
+    output_name: str = ""
+    source_uri: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SnapshotFile":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class DatasetSnapshot:
+    dataset_id: str
+    dataset_name: str
+    number: int
+    created_at: str
+    execution_id: str
+    project: str
+    domain: str
+    workflow: str
+    node_id: str
+    run_key: str
+    files: typing.Tuple[SnapshotFile, ...] = field(default_factory=tuple)
+
+    @property
+    def file_count(self) -> int:
+        return len(self.files)
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["files"] = [f.as_dict() for f in self.files]
+        d["file_count"] = self.file_count
+        d["bytes"] = self.bytes
+        return d
+
+    def summary(self) -> dict:
+        """The listing row: everything but the files."""
+        d = self.as_dict()
+        del d["files"]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DatasetSnapshot":
+        names = {f.name for f in fields(cls)} - {"files"}
+        return cls(**{k: v for k, v in d.items() if k in names}, files=tuple(SnapshotFile.from_dict(f) for f in d["files"]))
+
+    def file(self, path: str) -> SnapshotFile:
+        for f in self.files:
+            if f.path == path:
+                return f
+        have = ", ".join(f.path for f in self.files) or "none"
+        raise ArtifactNotFoundError(
+            f"snapshot {self.number} of dataset {self.dataset_name!r} has no file {path!r} (it has: {have})"
+        )
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """A recorded file to put into a snapshot at ``path``."""
+
+    path: str
+    record: Record
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    snapshot: DatasetSnapshot
+    reused: bool  # True when a retry found the snapshot its run had already committed
+
+
+# ---- validation ---------------------------------------------------------------------------------------------
+
+
+def validate_dataset_name(name: typing.Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ArtifactValueError(f"dataset name must be a non-empty string, got {name!r}: e.g. `datasets create clean-data --uri ...`")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ArtifactValueError(f"dataset name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}...")
+    if "/" in name or not name.isprintable() or name != name.strip():
+        raise ArtifactValueError(
+            f"dataset name {name!r} contains '/', a non-printable character or surrounding spaces: use printable characters only"
+        )
+    if _ID_RE.match(name):
+        raise ArtifactValueError(f"dataset name {name!r} looks like a dataset id (24 hex digits): pick a name that does not")
+    return name
+
+
+def validate_snapshot_path(path: typing.Any) -> str:
+    """A path inside a snapshot: relative, '/'-separated, no '.' or '..' parts."""
+    if not isinstance(path, str) or not path:
+        raise ArtifactValueError(f"a path inside a dataset must be a non-empty string, got {path!r}")
+    parts = path.split("/")
+    if path.startswith("/") or "\\" in path or "\0" in path or any(p in ("", ".", "..") for p in parts):
+        raise ArtifactValueError(
+            f"path {path!r} is not a plain relative path inside a dataset (no leading '/', no '.', '..', '\\\\' or "
+            "empty parts): use e.g. 'data.csv' (`datasets show DATASET` lists the paths)"
+        )
+    return path
+
+
+def normalize_uri(uri: typing.Any) -> str:
+    """A dataset URI in its one canonical spelling: an absolute folder path or ``s3://bucket/prefix``."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise ArtifactValueError(f"dataset URI must be a folder or s3://bucket/prefix, got {uri!r}")
+    uri = uri.strip()
+    if uri.startswith("s3://"):
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        prefix = prefix.strip("/")
+        if not bucket or any(p in (".", "..") for p in prefix.split("/") if p) or "//" in prefix:
+            raise ArtifactValueError(f"dataset URI {uri!r} is not s3://bucket/prefix: name a bucket and a clean prefix")
+        return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+    if uri.startswith("file://"):
+        uri = uri[len("file://") :]
+    elif "://" in uri:
+        raise ArtifactValueError(
+            f"dataset URI {uri!r} uses the unsupported scheme {uri.split('://', 1)[0]!r}: use a local folder or s3://bucket/prefix"
+        )
+    path = os.path.abspath(os.path.expanduser(uri))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ArtifactValueError(f"dataset URI {path!r} exists and is not a folder: give a folder path")
+    return path
+
+
+def _inside(a: str, b: str) -> bool:
+    """Whether location ``a`` is ``b`` or below it."""
+    return a == b or a.startswith(b.rstrip("/") + "/")
+
+
+# ---- the catalog --------------------------------------------------------------------------------------------
+
+
+def _number_name(n: int) -> str:
+    return f"{n:0{NUMBER_WIDTH}d}.json"
+
+
+class DatasetCatalog:
+    """The datasets of one artifact store, their snapshots, and exports into them."""
+
+    def __init__(self, store: typing.Optional[ArtifactStore] = None):
+        self.store = store or ArtifactStore()
+        self.backend: Backend = self.store.backend
+
+    # keys
+    @staticmethod
+    def _dataset_key(dataset_id: str) -> str:
+        return f"datasets/{component(dataset_id)}/dataset.json"
+
+    @staticmethod
+    def _name_key(name: str) -> str:
+        return f"dataset-names/{component(name)}.json"
+
+    @staticmethod
+    def _snapshots_prefix(dataset_id: str) -> str:
+        return f"datasets/{component(dataset_id)}/snapshots"
+
+    @staticmethod
+    def _run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
+        return f"datasets/{component(dataset_id)}/runs/{component(run_key)}{suffix}.json"
+
+    # datasets
+    def create(self, name: str, uri: str) -> Dataset:
+        name = validate_dataset_name(name)
+        uri = normalize_uri(uri)
+        root = self.store.root.rstrip("/")
+        if uri == root:
+            raise ArtifactValueError(f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own")
+        for other in self.list():
+            if _inside(uri, other.uri) or _inside(other.uri, uri):
+                raise ArtifactValueError(
+                    f"dataset URI {uri!r} overlaps dataset {other.name!r} at {other.uri!r}: two datasets cannot share "
+                    "files; give a folder or prefix of its own"
+                )
+        from .transfer import prepare_destination
+
+        prepare_destination(uri)  # a missing bucket or an unwritable folder fails here, not in the first export
+        ds = Dataset(id=secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
+        self.backend.write_once(self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode())
+        if not self.backend.write_once(self._name_key(name), json.dumps({"id": ds.id}).encode()):
+            self.backend.delete(self._dataset_key(ds.id))
+            existing = self.get(name)
+            raise ArtifactValueError(
+                f"a dataset named {name!r} already exists (id {existing.id}, at {existing.uri}): pick another name"
+            )
+        return ds
+
+    def list(self) -> typing.List[Dataset]:
+        out = []
+        for n in self.backend.list_children("dataset-names"):
+            if not n.endswith(".json"):
+                continue
+            ds = self._by_id(json.loads(self.backend.read_bytes(f"dataset-names/{n}"))["id"])
+            if ds is not None:
+                out.append(ds)
+        return sorted(out, key=lambda d: d.name)
+
+    def _by_id(self, dataset_id: str) -> typing.Optional[Dataset]:
+        key = self._dataset_key(dataset_id)
+        if not self.backend.exists(key):
+            return None
+        return Dataset.from_dict(json.loads(self.backend.read_bytes(key)))
+
+    def get(self, id_or_name: str) -> Dataset:
+        if not isinstance(id_or_name, str) or not id_or_name.strip():
+            raise ArtifactValueError(f"dataset must be a dataset id or name, got {id_or_name!r}")
+        if _ID_RE.match(id_or_name):
+            ds = self._by_id(id_or_name)
+            if ds is not None:
+                return ds
+        key = self._name_key(id_or_name)
+        if self.backend.exists(key):
+            ds = self._by_id(json.loads(self.backend.read_bytes(key))["id"])
+            if ds is not None:
+                return ds
+        have = ", ".join(f"{d.name} ({d.id})" for d in self.list()) or "none"
+        raise ArtifactNotFoundError(
+            f"no dataset with id or name {id_or_name!r} in the store at {self.store.root!r} (datasets: {have}): "
+            f"create it with `flyte-artifacts datasets create {id_or_name} --uri FOLDER|s3://BUCKET/PREFIX`"
+        )
+
+    # snapshots
+    def _numbers(self, dataset_id: str) -> typing.List[int]:
+        out = []
+        for n in self.backend.list_children(self._snapshots_prefix(dataset_id)):
+            stem = n[: -len(".json")] if n.endswith(".json") else ""
+            if stem.isdigit():
+                out.append(int(stem))
+        return sorted(out)
+
+    def _read_snapshot(self, dataset_id: str, number: int) -> DatasetSnapshot:
+        key = f"{self._snapshots_prefix(dataset_id)}/{_number_name(number)}"
+        return DatasetSnapshot.from_dict(json.loads(self.backend.read_bytes(key)))
+
+    def snapshots(self, dataset: typing.Union[str, Dataset]) -> typing.List[DatasetSnapshot]:
+        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        return [self._read_snapshot(ds.id, n) for n in self._numbers(ds.id)]
+
+    def snapshot(self, dataset: typing.Union[str, Dataset], number: typing.Union[int, str, None] = "latest") -> DatasetSnapshot:
+        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        numbers = self._numbers(ds.id)
+        if number is None or (isinstance(number, str) and number.strip().lower() == "latest"):
+            if not numbers:
+                raise ArtifactNotFoundError(f"dataset {ds.name!r} ({ds.id}) has no snapshots yet: export into it first")
+            return self._read_snapshot(ds.id, numbers[-1])
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            raise ArtifactValueError(f"snapshot must be a number or 'latest', got {number!r}") from None
+        if n not in numbers:
+            have = f"1..{numbers[-1]}" if numbers else "none yet"
+            raise ArtifactNotFoundError(f"dataset {ds.name!r} ({ds.id}) has no snapshot {n} (snapshots: {have})")
+        return self._read_snapshot(ds.id, n)
+
+    def download(self, dataset: typing.Union[str, Dataset], path: str, dest: str,
+                 number: typing.Union[int, str, None] = "latest", progress=None) -> SnapshotFile:
+        """Write one file of a snapshot to ``dest``, checked against its sha256; a mismatch leaves ``dest`` as it was."""
+        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        f = self.snapshot(ds, number).file(validate_snapshot_path(path))
+        dest = os.path.abspath(dest)
+        if os.path.isdir(dest):
+            raise ArtifactValueError(f"output path {dest!r} is a folder: give a file path, e.g. {os.path.join(dest, os.path.basename(path))!r}")
+        folder = os.path.dirname(dest)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with read_uri_stream(blob_uri(ds.uri, f.key)) as src, os.fdopen(fd, "wb") as out:
+                size, sha = copy_hashing(src, out, progress)
+            if sha != f.sha256 or size != f.size:
+                raise ArtifactValueError(
+                    f"the bytes of {path!r} in dataset {ds.name!r} no longer match its manifest (sha256 {sha[:12]}... "
+                    f"size {size}, expected {f.sha256[:12]}... size {f.size}): the stored copy was damaged; nothing was written"
+                )
+            os.replace(tmp, dest)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        return f
+
+    # exporting
+    def export(
+        self,
+        dataset: typing.Union[str, Dataset],
+        items: typing.Sequence[ExportItem],
+        run_key: str,
+        source: typing.Dict[str, str],
+        progress: typing.Optional[typing.Callable[[int], None]] = None,
+    ) -> ExportOutcome:
+        """Copy ``items`` into the dataset and commit them as its next snapshot.
+
+        ``run_key`` names this export run (an execution's export node, or a one-off manual export): a second call
+        with the same key returns the snapshot the first committed instead of making another, and a call after one
+        that died half way redoes the copy (blobs already landed are not copied again) and commits once.
+        """
+        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        items = list(items)
+        seen: typing.Dict[str, ExportItem] = {}
+        for it in items:
+            validate_snapshot_path(it.path)
+            if it.path in seen:
+                a, b = seen[it.path].record, it.record
+                raise ArtifactValueError(
+                    f"two files would land at {it.path!r} in dataset {ds.name!r}: {a.artifact!r}/{a.filename!r} and "
+                    f"{b.artifact!r}/{b.filename!r}; export them into different datasets or rename one of the files"
+                )
+            seen[it.path] = it
+
+        done = self._committed_by(ds.id, run_key)
+        if done is not None:
+            self._publish(ds, done)
+            return ExportOutcome(done, True)
+
+        from .transfer import Transfer, land
+
+        land(ds.uri, [Transfer(it.record.uri, it.record.size, it.record.sha256) for it in items], progress)
+
+        files = tuple(
+            SnapshotFile(
+                path=it.path,
+                size=it.record.size,
+                sha256=it.record.sha256,
+                key=blob_key(it.record.sha256),
+                artifact=it.record.artifact,
+                filename=it.record.filename,
+                type=it.record.type,
+                execution_id=it.record.execution_id,
+                node_id=it.record.node_id,
+                task=it.record.task,
+                output_name=it.record.output_name,
+                source_uri=it.record.uri,
+            )
+            for it in sorted(items, key=lambda i: i.path)
+        )
+        # A retry whose earlier attempt committed just before dying must not commit again: look once more.
+        done = self._committed_by(ds.id, run_key)
+        if done is not None:
+            self._publish(ds, done)
+            return ExportOutcome(done, True)
+        snap = self._commit(ds, files, run_key, source)
+        self.backend.write_once(self._run_key(ds.id, run_key), json.dumps({"number": snap.number}).encode())
+        self._publish(ds, snap)
+        return ExportOutcome(snap, False)
+
+    def _committed_by(self, dataset_id: str, run_key: str) -> typing.Optional[DatasetSnapshot]:
+        """The snapshot ``run_key`` committed, if any.
+
+        The run marker is written right after the commit; if the exporter died between the two, the snapshot is
+        found by reading the manifests committed since the run first started (noted in ``<run>.started.json``),
+        which bounds the search to the snapshots made while it ran.
+        """
+        marker = self._run_key(dataset_id, run_key)
+        if self.backend.exists(marker):
+            return self._read_snapshot(dataset_id, json.loads(self.backend.read_bytes(marker))["number"])
+        numbers = self._numbers(dataset_id)
+        started = self._run_key(dataset_id, run_key, ".started")
+        base = numbers[-1] if numbers else 0
+        if self.backend.write_once(started, json.dumps({"after": base, "at": utc_now()}).encode()):
+            return None
+        base = json.loads(self.backend.read_bytes(started))["after"]
+        for n in reversed(numbers):
+            if n <= base:
+                break
+            snap = self._read_snapshot(dataset_id, n)
+            if snap.run_key == run_key:
+                self.backend.write_once(marker, json.dumps({"number": n}).encode())
+                return snap
+        return None
+
+    def _commit(self, ds: Dataset, files: typing.Tuple[SnapshotFile, ...], run_key: str, source: dict) -> DatasetSnapshot:
+        numbers = self._numbers(ds.id)
+        n = (numbers[-1] if numbers else 0) + 1
+        while True:
+            snap = DatasetSnapshot(
+                dataset_id=ds.id,
+                dataset_name=ds.name,
+                number=n,
+                created_at=utc_now(),
+                execution_id=source.get("execution_id", ""),
+                project=source.get("project", ""),
+                domain=source.get("domain", ""),
+                workflow=source.get("workflow", ""),
+                node_id=source.get("node_id", ""),
+                run_key=run_key,
+                files=files,
+            )
+            data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
+            if self.backend.write_once(f"{self._snapshots_prefix(ds.id)}/{_number_name(n)}", data):
+                return snap
+            # Someone committed n first: jump past everything committed meanwhile.
+            numbers = self._numbers(ds.id)
+            n = max(n, numbers[-1] if numbers else 0) + 1
+
+    def _publish(self, ds: Dataset, snap: DatasetSnapshot) -> None:
+        data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
+        open_backend(ds.uri).write_once(f"snapshots/{_number_name(snap.number)}", data)
+
+
+def blob_uri(dataset_uri: str, key: str) -> str:
+    return f"{dataset_uri.rstrip('/')}/{key}"
