@@ -31,6 +31,7 @@ import boto3
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
+from s3transfer.exceptions import RetriesExceededError
 from s3transfer.subscribers import BaseSubscriber
 
 from .errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
@@ -175,6 +176,8 @@ def _is_missing(exc: Exception) -> bool:
 def _translate(exc: Exception, where: str, action: str, endpoint: typing.Optional[str]) -> ArtifactError:
     """One line naming the store (or object), what failed and what to check; the cause stays chained."""
     endpoint = endpoint or "the default AWS endpoint"
+    if isinstance(exc, RetriesExceededError) and exc.last_exception is not None:
+        exc = exc.last_exception
     if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return ArtifactValueError(
             f"no AWS credentials for {where!r}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run "
@@ -202,7 +205,8 @@ def _translate(exc: Exception, where: str, action: str, endpoint: typing.Optiona
     return ArtifactValueError(f"S3 failed {action} {where!r} at {endpoint}: {exc}")
 
 
-_S3_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+# s3transfer gives up on a download with its own error, wrapping the last connection failure.
+_S3_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, RetriesExceededError)
 
 
 class _Progress(BaseSubscriber):
