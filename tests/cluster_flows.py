@@ -11,7 +11,17 @@ import typing
 from flytekit import ContainerTask, kwtypes, task, workflow
 from flytekit.types.file import FlyteFile
 
-from flytekitplugins.artifacts import DATA, MODEL, REPORT, Artifact
+from flytekitplugins.artifacts import (
+    DATA,
+    MODEL,
+    REPORT,
+    Artifact,
+    ExportArtifactToDatasetsSpec,
+    Input,
+    Output,
+    run_command_task,
+    run_launch_export_artifacts_task,
+)
 
 DataArtifact = Artifact(name="My Data", type=DATA)
 ModelArtifact = Artifact(name="My Model", type=MODEL)
@@ -26,11 +36,6 @@ def _write(name: str, data: bytes) -> str:
     with open(path, "wb") as f:
         f.write(data)
     return path
-
-
-@task
-def prep(data_path: str) -> DataArtifact.File(name="data.csv"):
-    return FlyteFile(_write("prepared.csv", f"source,rows\n{data_path},3\n".encode()))
 
 
 @task
@@ -53,6 +58,17 @@ summarize = ContainerTask(
 
 @workflow
 def training_workflow(data_path: str) -> ModelArtifact.File(name="model.pt"):
-    data = prep(data_path=data_path)
+    # The seed's shape: a job task declared in the body, whose pod finds it again by compiling this workflow.
+    data = run_command_task(
+        flyte_task_name="Prep data",
+        command='printf "source,rows\\n%s,3\\n" "$INPUT_DATA_PATH" > "$OUTPUT_PROCESSED_DATA"',
+        inputs=[Input(name="data_path", type=str, value=data_path)],
+        output_specs=[Output(name="processed_data", type=DataArtifact.File(name="data.csv"))],
+    )
     summarize(data=data)
+    run_launch_export_artifacts_task(
+        spec_list=[ExportArtifactToDatasetsSpec(artifact=DataArtifact, dataset_id=DATASET)],
+        environment_name="Domino Standard Environment",
+        hardware_tier_id="small-k8s",
+    )
     return train(processed_data=data)

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+import cluster_flows
 import cluster_harness as harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,9 +54,9 @@ def declaration(literal_type):
 # ---- tests ----------------------------------------------------------------------------------------------------
 
 
-def test_package_carries_declarations_and_recorder(package):
-    prep = package.task("cluster_flows.prep")
-    assert declaration(prep.interface.outputs.variables["o0"].type) == {
+def test_package_carries_declarations_recorder_and_export(package):
+    prep = package.task("cluster_flows.training_workflow.Prep data")
+    assert declaration(prep.interface.outputs.variables["processed_data"].type) == {
         "artifact": "My Data",
         "type": "DATA",
         "filename": "data.csv",
@@ -73,21 +74,26 @@ def test_package_carries_declarations_and_recorder(package):
     }
     # The recorder is an ordinary node of the registered workflow, running a module-level task, so a pod can
     # load it from its loader arguments like any user task.
-    (recorder,) = [n for n in wf.nodes if n.id == "artifacts-recorder"]
-    task = package.task(recorder.task_node.reference_id.name)
-    args = list(task.container.args)
-    assert args[args.index("--") + 1 :] == [
-        "task-module",
-        "flytekitplugins.artifacts.recorder",
-        "task-name",
-        "record_artifacts",
+    nodes = {n.id: n for n in wf.nodes}
+
+    def loader_args(node):
+        args = list(package.task(node.task_node.reference_id.name).container.args)
+        return args[args.index("--") + 1 :]
+
+    def constant(node, var):
+        return json.loads([b for b in node.inputs if b.var == var][0].binding.scalar.primitive.string_value)
+
+    recorder = nodes["artifacts-recorder"]
+    assert loader_args(recorder) == ["task-module", "flytekitplugins.artifacts.recorder", "task-name", "record_artifacts"]
+    assert sorted((f["artifact"], f["filename"], f["node_id"]) for f in constant(recorder, "manifest")["files"]) == [
+        ("Data Report", "summary.txt", "n1"),
+        ("My Data", "data.csv", "n0"),
+        ("My Model", "model.pt", "n2"),
     ]
-    manifest = json.loads(
-        [b for b in recorder.inputs if b.var == "manifest"][0].binding.scalar.primitive.string_value
-    )
-    assert sorted((f["artifact"], f["filename"], f["node_id"]) for f in manifest["files"]) == sorted(
-        [("My Data", "data.csv", "n0"), ("Data Report", "summary.txt", "n1"), ("My Model", "model.pt", "n2")]
-    )
+    export = nodes["artifacts-export"]
+    assert loader_args(export) == ["task-module", "flytekitplugins.artifacts.exporter", "task-name", "export_artifacts"]
+    assert constant(export, "request")["targets"] == [{"dataset": "clean-data", "files": [["My Data", "data.csv"]]}]
+    assert "artifacts-recorder" in export.upstream_node_ids
 
 
 def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_path):
@@ -95,6 +101,10 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     root = f"s3://{s3_bucket}/artifacts"
     cluster = harness.Cluster(s3, HERE, env={"FLYTE_ARTIFACTS_ROOT": root})
     execution_id = "a" + uuid.uuid4().hex[:19]
+    dataset_uri = f"s3://{s3_bucket}/datasets/clean-data"
+    # Another machine: shares nothing with the run but the bucket.
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **s3.env()}
+    cli(["--root", root, "datasets", "create", cluster_flows.DATASET, "--uri", dataset_uri], env)
 
     result = cluster.run(package, WORKFLOW, {"data_path": "s3://landing/raw.csv"}, execution_id)
 
@@ -102,10 +112,8 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     python_tasks = {name for name, spec in package.tasks.items() if spec.template.type == "python-task"}
     ran = {result.nodes[n].task for n in result.order}
     assert python_tasks <= ran
-    assert result.order[-1] == "artifacts-recorder"
+    assert result.order[-2:] == ["artifacts-recorder", "artifacts-export"]
 
-    # Read back from another process that shares nothing with the run but the bucket.
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **s3.env()}
     records = json.loads(cli(["--root", root, "list", "--json"], env))
     by_file = {}
     for r in records:
@@ -119,7 +127,7 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
         return harness.blob_uri(result.nodes[node_id].outputs.literals[var])
 
     expect = {
-        ("My Data", "data.csv"): ("n0", "o0", "cluster_flows.prep"),
+        ("My Data", "data.csv"): ("n0", "processed_data", "cluster_flows.training_workflow.Prep data"),
         ("Data Report", "summary.txt"): ("n1", "summary", "summarize"),
         # Declared only on the workflow's return; the task returns a plain FlyteFile.
         ("My Model", "model.pt"): ("n2", "o0", "cluster_flows.train"),
@@ -135,11 +143,24 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
         data = s3.get(rec["uri"])
         assert rec["size"] == len(data)
         assert rec["sha256"] == hashlib.sha256(data).hexdigest()
-    assert s3.get(by_file[("My Model", "model.pt")][0]["uri"]).startswith(b"weights of source,rows")
+    assert s3.get(by_file[("My Model", "model.pt")][0]["uri"]) == b"weights of source,rows\ns3://landing/raw.csv,3\n"
     assert not s3.keys(f"{root}/blobs/"), "a cluster run must not copy task outputs into the store"
 
     # The workflow's output is the same object.
     assert harness.blob_uri(result.outputs.literals["o0"]) == by_file[("My Model", "model.pt")][0]["uri"]
+
+    # The export node made one snapshot of the dataset, holding the recorded data.csv.
+    data_rec = by_file[("My Data", "data.csv")][0]
+    (snap,) = json.loads(cli(["--root", root, "datasets", "snapshots", cluster_flows.DATASET, "--json"], env))
+    assert (snap["number"], snap["execution_id"], snap["file_count"]) == (1, execution_id, 1)
+    shown = json.loads(cli(["--root", root, "datasets", "show", cluster_flows.DATASET, "--json"], env))
+    (f,) = shown["files"]
+    assert (f["path"], f["artifact"], f["sha256"], f["source_uri"]) == (
+        "data.csv", "My Data", data_rec["sha256"], data_rec["uri"]
+    )
+    assert s3.get(f"{dataset_uri}/{f['key']}") == s3.get(data_rec["uri"])
+    summary = json.loads(harness.primitive_text(result.nodes["artifacts-export"].outputs.literals["o0"]))
+    assert [(r["dataset_name"], r["snapshot"], r["files"]) for r in summary] == [(cluster_flows.DATASET, 1, 1)]
 
     # And the bytes come back through the CLI on the "other machine".
     out = tmp_path / "model.pt"
