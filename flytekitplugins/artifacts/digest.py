@@ -6,7 +6,8 @@ import hashlib
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
-CHUNK = 8 << 20
+# 1 MiB pieces stay in CPU cache between the hash and the write, which measured faster than larger ones.
+CHUNK = 1 << 20
 
 
 def copy_hashing(

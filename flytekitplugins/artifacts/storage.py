@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import typing
 import uuid
 
@@ -155,10 +156,11 @@ class LocalBackend(Backend):
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
-            with open(path, "rb") as src, open(tmp_path, "wb") as dst:
-                size, sha = copy_hashing(src, dst, progress)
-                dst.flush()
-                os.fsync(dst.fileno())
+            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst, _Writeback(dst.fileno()) as wb:
+                size, sha = copy_hashing(src, dst, wb.chain(progress))
+            # _Writeback has flushed all but the tail; this makes the whole file durable.
+            with open(tmp_path, "rb") as done:
+                os.fsync(done.fileno())
             # Stored bytes are immutable: make accidental writes through the recorded path fail.
             os.chmod(tmp_path, 0o444)
             key = blob_key(sha)
@@ -181,6 +183,53 @@ class LocalBackend(Backend):
         if not os.path.isfile(src):
             raise ArtifactNotFoundError(f"{key!r} not found in store {self.root!r}")
         _atomic_local_copy(open(src, "rb"), dest, progress)
+
+
+class _Writeback:
+    """Flushes a file being written to disk in the background, every few MiB.
+
+    Durable writes need an fsync; done once at the end it waits for the whole file to reach the disk. Issued
+    while copying, the disk writes overlap the reading and hashing, and the final fsync only waits for the tail.
+    """
+
+    STEP = 16 << 20
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.written = 0
+        self.synced = 0
+        self.wake = threading.Event()
+        self.done = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "_Writeback":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done = True
+        self.wake.set()
+        self.thread.join()
+
+    def chain(self, progress):
+        def on_bytes(n: int) -> None:
+            self.written += n
+            if self.written - self.synced >= self.STEP:
+                self.wake.set()
+            if progress is not None:
+                progress(n)
+
+        return on_bytes
+
+    def _run(self) -> None:
+        while not self.done:
+            self.wake.wait()
+            self.wake.clear()
+            if self.done:
+                return
+            target = self.written
+            os.fdatasync(self.fd)
+            self.synced = target
 
 
 def _atomic_local_copy(src: typing.BinaryIO, dest: str, progress=None) -> typing.Tuple[int, str]:
