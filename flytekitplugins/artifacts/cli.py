@@ -149,3 +149,4 @@ def get(ctx, artifact, filename, execution, latest, output, as_json) -> None:
 
 
 # Further command groups register themselves here.
+from . import cli_datasets  # noqa: E402,F401  (adds `datasets` and `export`)

@@ -184,7 +184,9 @@ def normalize_uri(uri: typing.Any) -> str:
         raise ArtifactValueError(f"dataset URI must be a folder or s3://bucket/prefix, got {uri!r}")
     uri = uri.strip()
     if uri.startswith("s3://"):
-        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        from .s3 import parse_s3_uri
+
+        bucket, prefix = parse_s3_uri(uri)
         prefix = prefix.strip("/")
         if not bucket or any(p in (".", "..") for p in prefix.split("/") if p) or "//" in prefix:
             raise ArtifactValueError(f"dataset URI {uri!r} is not s3://bucket/prefix: name a bucket and a clean prefix")

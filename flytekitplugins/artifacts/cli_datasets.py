@@ -1,0 +1,181 @@
+"""``flyte-artifacts datasets ...`` and ``flyte-artifacts export``: datasets, their snapshots, and manual exports."""
+
+from __future__ import annotations
+
+import os
+import typing
+import uuid
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from .cli import _execution, console, emit_json, err_console, human_size, main, store_of, table
+from .datasets import Dataset, DatasetCatalog, ExportItem, validate_snapshot_path
+from .errors import ArtifactNotFoundError
+
+
+def catalog_of(ctx: click.Context) -> DatasetCatalog:
+    return DatasetCatalog(store_of(ctx))
+
+
+def byte_progress(total: int, label: str) -> Progress:
+    # On stderr, so `--json` output on stdout stays clean.
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _snapshot_option(f):
+    return click.option(
+        "--snapshot", "-s", "snapshot", default="latest", show_default=True, metavar="N|latest",
+        help="Which snapshot.",
+    )(f)
+
+
+def _dataset_rows(datasets: typing.Sequence[Dataset]) -> None:
+    table("Datasets", ["id", "name", "uri", "created_at"], [[d.id, d.name, d.uri, d.created_at] for d in datasets])
+
+
+@main.group()
+def datasets() -> None:
+    """Datasets: named collections of files at a folder or S3 prefix, with numbered, immutable snapshots."""
+
+
+@datasets.command()
+@click.argument("name")
+@click.option("--uri", required=True, metavar="FOLDER|s3://BUCKET/PREFIX", help="Where the dataset's files live.")
+@click.option("--json", "as_json", is_flag=True, help="Print the dataset as JSON.")
+@click.pass_context
+def create(ctx, name, uri, as_json) -> None:
+    """Create the dataset NAME with its files at URI."""
+    ds = catalog_of(ctx).create(name, uri)
+    if as_json:
+        return emit_json(ds.as_dict())
+    _dataset_rows([ds])
+
+
+@datasets.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array instead of a table.")
+@click.pass_context
+def list_(ctx, as_json) -> None:
+    """List datasets by name."""
+    found = catalog_of(ctx).list()
+    if as_json:
+        return emit_json([d.as_dict() for d in found])
+    _dataset_rows(found)
+
+
+@datasets.command()
+@click.argument("dataset")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array instead of a table.")
+@click.pass_context
+def snapshots(ctx, dataset, as_json) -> None:
+    """List the snapshots of DATASET (an id or a name), oldest first."""
+    catalog = catalog_of(ctx)
+    ds = catalog.get(dataset)
+    snaps = catalog.snapshots(ds)
+    if as_json:
+        return emit_json([s.summary() for s in snaps])
+    table(
+        f"Snapshots of {ds.name} ({ds.id})",
+        ["snapshot", "created_at", "files", "bytes", "execution_id", "workflow"],
+        [[s.number, s.created_at, s.file_count, human_size(s.bytes), s.execution_id, s.workflow] for s in snaps],
+    )
+
+
+@datasets.command()
+@click.argument("dataset")
+@_snapshot_option
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot with its files as JSON.")
+@click.pass_context
+def show(ctx, dataset, snapshot, as_json) -> None:
+    """Show the files of one snapshot of DATASET and where each came from."""
+    catalog = catalog_of(ctx)
+    ds = catalog.get(dataset)
+    snap = catalog.snapshot(ds, snapshot)
+    if as_json:
+        return emit_json({**snap.as_dict(), "dataset_uri": ds.uri})
+    table(
+        f"{ds.name} snapshot {snap.number} ({snap.file_count} files, {human_size(snap.bytes)}, {snap.created_at}, "
+        f"from {snap.execution_id or 'a manual export'})",
+        ["path", "size", "sha256", "artifact", "type", "execution_id", "node_id", "task"],
+        [[f.path, human_size(f.size), f.sha256[:12], f.artifact, f.type, f.execution_id, f.node_id, f.task]
+         for f in snap.files],
+    )
+
+
+@datasets.command()
+@click.argument("dataset")
+@click.argument("path")
+@_snapshot_option
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest entry of the file written as JSON.")
+@click.pass_context
+def get(ctx, dataset, path, snapshot, output, as_json) -> None:
+    """Write the file PATH of a snapshot of DATASET to a local path (checked against its sha256)."""
+    catalog = catalog_of(ctx)
+    ds = catalog.get(dataset)
+    snap = catalog.snapshot(ds, snapshot)
+    entry = snap.file(validate_snapshot_path(path))
+    with byte_progress(entry.size, path) as bar:
+        task = bar.add_task(path, total=entry.size)
+        f = catalog.download(ds, path, output, snap.number, progress=lambda n: bar.advance(task, n))
+    if as_json:
+        return emit_json({**f.as_dict(), "dataset_id": ds.id, "snapshot": snap.number, "output": os.path.abspath(output)})
+    console.print(f"wrote {output} ({human_size(f.size)}, sha256 {f.sha256[:12]}...) from {ds.name} snapshot {snap.number}",
+                  highlight=False)
+
+
+@main.command(name="export")
+@click.option("--execution", "-e", metavar="ID", help="Export the files this execution recorded.")
+@click.option("--latest", is_flag=True, help="Export from the newest execution.")
+@click.option("--artifact", "-a", required=True, metavar="NAME", help="The artifact whose files to export.")
+@click.option("--file", "-f", "filenames", multiple=True, metavar="FILENAME", help="Only these files of the artifact (repeatable).")
+@click.option("--dataset", "-d", required=True, metavar="DATASET", help="The dataset (id or name) to export into.")
+@click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
+@click.pass_context
+def export_(ctx, execution, latest, artifact, filenames, dataset, as_json) -> None:
+    """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
+    if not execution and not latest:
+        raise click.UsageError("say which execution: --execution ID or --latest")
+    store = store_of(ctx)
+    catalog = DatasetCatalog(store)
+    ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
+    execution = _execution(store, execution, latest)
+    records = store.records(execution, artifact=artifact)
+    if not records:
+        have = sorted({r.artifact for r in store.records(execution)})
+        raise ArtifactNotFoundError(
+            f"execution {execution!r} recorded no file of artifact {artifact!r} (artifacts there: {', '.join(have) or 'none'})"
+        )
+    if filenames:
+        missing = sorted(set(filenames) - {r.filename for r in records})
+        if missing:
+            raise ArtifactNotFoundError(
+                f"artifact {artifact!r} of execution {execution!r} has no file {', '.join(map(repr, missing))} "
+                f"(it has: {', '.join(r.filename for r in records)})"
+            )
+        records = [r for r in records if r.filename in filenames]
+    total = sum(r.size for r in records)
+    source = {"execution_id": execution, "project": records[0].project, "domain": records[0].domain,
+              "workflow": records[0].workflow, "node_id": ""}
+    with byte_progress(total, ds.name) as bar:
+        task = bar.add_task(f"export to {ds.name}", total=total)
+        outcome = catalog.export(
+            ds, [ExportItem(r.filename, r) for r in records], run_key=f"manual/{uuid.uuid4().hex}", source=source,
+            progress=lambda n: bar.advance(task, n),
+        )
+    snap = outcome.snapshot
+    if as_json:
+        return emit_json(snap.as_dict())
+    console.print(
+        f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {execution} to "
+        f"{ds.name} snapshot {snap.number}",
+        highlight=False,
+    )
