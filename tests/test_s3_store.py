@@ -249,6 +249,19 @@ def test_write_once_refuses_endpoints_without_conditional_writes(s3_root):
     assert not backend.exists("x.json")
 
 
+def test_access_denied_is_one_clear_error(s3_root):
+    client = s3_client()
+    handler = lambda request, **kwargs: s3_error(request, 403, "AccessDenied")  # noqa: E731
+    client.meta.events.register("before-send.s3.ListObjectsV2", handler)
+    try:
+        with pytest.raises(ArtifactValueError) as e:
+            ArtifactStore(s3_root).executions()
+    finally:
+        client.meta.events.unregister("before-send.s3.ListObjectsV2", handler)
+    msg = str(e.value)
+    assert "access denied" in msg and s3_root in msg and "AWS_PROFILE" in msg and "\n" not in msg
+
+
 def test_read_exists_write_delete(s3_root):
     backend = S3Backend(s3_root)
     assert backend.exists("p.json") is False

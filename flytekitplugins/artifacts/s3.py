@@ -104,7 +104,7 @@ def _client(_pid: int, env: typing.Tuple[typing.Optional[str], ...]):
         # An explicit Config wins over the environment, so the user's AWS_* retry settings are read here.
         retries={
             "mode": settings["AWS_RETRY_MODE"] or "standard",
-            "max_attempts": int(settings["AWS_MAX_ATTEMPTS"] or 10),
+            "max_attempts": _int_or(settings["AWS_MAX_ATTEMPTS"], 10),
         },
         # Ten attempts at botocore's default 60 s connect timeout would hang for ten minutes on a dead host.
         connect_timeout=10,
@@ -112,6 +112,13 @@ def _client(_pid: int, env: typing.Tuple[typing.Optional[str], ...]):
     )
     # Sessions, unlike clients, are not thread-safe; a private one keeps callers on other threads out of it.
     return boto3.session.Session().client("s3", config=config)
+
+
+def _int_or(value: typing.Optional[str], default: int) -> int:
+    try:
+        return max(1, int(value)) if value else default
+    except ValueError:
+        return default
 
 
 def parse_s3_uri(uri: str) -> typing.Tuple[str, str]:
@@ -191,8 +198,8 @@ def _translate(exc: Exception, where: str, action: str, endpoint: typing.Optiona
     code = _code(exc)
     if code == "NoSuchBucket":
         return ArtifactValueError(
-            f"the bucket of {where!r} does not exist at {endpoint}: create it, or point FLYTE_ARTIFACTS_ROOT "
-            "(or --root) at an existing bucket"
+            f"the bucket of {where!r} does not exist at {endpoint}: create it, or fix the URI (for the store: "
+            "FLYTE_ARTIFACTS_ROOT or --root)"
         )
     if code in _DENIED:
         return ArtifactValueError(
@@ -492,7 +499,14 @@ def open_s3_uri(uri: str) -> typing.BinaryIO:
         return client.get_object(Bucket=bucket, Key=key)["Body"]
     except botocore.exceptions.ClientError as e:
         if _is_missing(e):
-            raise ArtifactNotFoundError(f"{uri!r} does not exist: was the object deleted, or the URI mistyped?") from None
+            raise ArtifactNotFoundError(
+                f"{uri!r} does not exist: was the object deleted, or the URI mistyped?"
+            ) from None
         raise _translate(e, uri, "reading", client.meta.endpoint_url) from e
     except botocore.exceptions.BotoCoreError as e:
         raise _translate(e, uri, "reading", client.meta.endpoint_url) from e
+
+
+#: Public names for other modules talking to S3 (same objects as the private ones used above).
+translate_error = _translate
+TransferProgress = _Progress
