@@ -54,6 +54,8 @@ def _start_moto(log_path: str):
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        # Anything moto writes to its working folder (recordings) stays out of the repository.
+        cwd=os.path.dirname(log_path),
     )
     log.close()
     deadline = time.monotonic() + MOTO_START_TIMEOUT
