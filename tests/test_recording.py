@@ -217,3 +217,16 @@ def test_failed_run_does_not_leak_its_execution_id():
     core.training(text="after")
     runs = ArtifactStore().executions()
     assert len(runs) == 2 and runs[0]["execution_id"] != runs[1]["execution_id"]
+
+
+def test_artifact_task_inside_a_dynamic_task():
+    core.dynamic_inner(text="in dyn", n=1)
+    store = ArtifactStore()
+    (rec,) = store.records(only_execution(store))
+    assert (rec.filename, rec.task, rec.workflow, rec.sha256) == (
+        "data.csv", "flows.core.prep", "flows.core.dyn_calls_prep", sha("col\nin dyn\n"))
+    # Called twice inside the dynamic: the rule applies there too (a pod compiles the body the same way).
+    from flytekitplugins.artifacts import DuplicateArtifactFileError
+
+    with pytest.raises(DuplicateArtifactFileError):
+        core.dynamic_inner(text="twice", n=2)

@@ -4,6 +4,8 @@ pins the behaviour used here).
 1. ``PythonFunctionWorkflow.compile`` and ``.execute`` both run ``self._workflow_function``; the plugin wraps it
    for the duration of the call so it can add its nodes once the body has run (``wiring.py``), and clears
    ``compiled`` when compilation fails so the error repeats instead of leaving a half-compiled workflow.
+   A dynamic task runs its body through ``execute`` without compiling it first (locally); ``compile(**inputs)``
+   with native values is how flytekit compiles it in a pod, and the plugin does the same on a copy.
 2. ``Task.local_execute`` and ``WorkflowBase.local_execute`` are the local-execution entry points; the plugin
    wraps them to give each top-level local run its own execution id, and to note which entity produced which
    outputs inside a workflow body (how local values are matched to compiled nodes).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import os
 import typing
 
@@ -31,10 +34,10 @@ def current_frame() -> typing.Optional[Frame]:
     return _FRAME.get()
 
 
-def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable) -> typing.Callable:
+def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:
     @functools.wraps(fn)
     def body(**kwargs):
-        frame = Frame(workflow)
+        frame = Frame(workflow, plan=plan)
         token = _FRAME.set(frame)
         try:
             outputs = fn(**kwargs)
@@ -71,7 +74,16 @@ def _patch_workflow() -> None:
     @functools.wraps(original_execute)
     def execute(self, **kwargs):
         fn = self._workflow_function
-        self._workflow_function = _wrap_body(self, fn)
+        plan = None
+        if not self.compiled:
+            # Only a dynamic task's body runs locally without being compiled. In a pod flytekit compiles it with
+            # the actual inputs; do the same on a copy (the task caches this workflow across calls) for the plan.
+            twin = PythonFunctionWorkflow(
+                inspect.unwrap(fn), metadata=self.workflow_metadata, default_metadata=self.workflow_metadata_defaults
+            )
+            twin.compile(**kwargs)
+            plan = twin._artifact_plan
+        self._workflow_function = _wrap_body(self, fn, plan)
         try:
             return original_execute(self, **kwargs)
         finally:

@@ -30,6 +30,7 @@ class Frame:
     """What one run of a workflow function saw: entity calls (local mode) and export requests."""
 
     workflow: typing.Any
+    plan: typing.Optional[Plan] = None
     calls: typing.List[typing.Tuple[str, typing.Any]] = field(default_factory=list)
     exports: typing.List[typing.Any] = field(default_factory=list)
 
@@ -80,7 +81,7 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
 
 
 def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> None:
-    plan: typing.Optional[Plan] = getattr(workflow, "_artifact_plan", None)
+    plan: typing.Optional[Plan] = frame.plan or getattr(workflow, "_artifact_plan", None)
     if plan is None:
         return
     results: typing.Dict[typing.Tuple[str, int], typing.Any] = {}

@@ -146,3 +146,16 @@ def dyn(text: str) -> FlyteFile:
 @workflow
 def with_dynamic(text: str) -> DataArtifact.File(name="dyn.csv"):
     return dyn(text=text)
+
+
+@dynamic
+def dyn_calls_prep(text: str, n: int) -> str:
+    # A dynamic body may use its inputs as plain values; it is compiled with them, in a pod as here.
+    for _ in range(n):
+        prep(text=text)
+    return text
+
+
+@workflow
+def dynamic_inner(text: str, n: int) -> str:
+    return dyn_calls_prep(text=text, n=n)
