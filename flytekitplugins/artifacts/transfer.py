@@ -146,6 +146,8 @@ def _land_local(root: str, transfers: typing.Sequence[Transfer], progress) -> No
             with read_uri_stream(t.source_uri) as src, os.fdopen(fd, "wb") as dst:
                 size, sha = copy_hashing(src, dst, progress)
                 dst.flush()
+                # Blobs are never changed in place; read-only says so to anyone browsing the folder.
+                os.fchmod(dst.fileno(), 0o444)
                 # The manifest that will reference this blob is durable once written; so must the blob be.
                 os.fsync(dst.fileno())
             if size != t.size or sha != t.sha256:
