@@ -443,6 +443,8 @@ class CommandTask(PythonInstanceTask[None]):
             used[name] = used.get(name, 0) + 1
             task_name = f"{self._workflow.name}.{name}" + (f"-{used[name]}" if used[name] > 1 else "")
 
+        for k in DOMINO_ONLY_KEYWORDS & set(kwargs):
+            del kwargs[k]
         metadata = kwargs.pop("metadata", None) or TaskMetadata(
             retries=retries, timeout=timeout, cache=cache, cache_version=cache_version
         )
