@@ -9,7 +9,8 @@ venv: $(STAMP)
 
 # Rebuilt whenever the pins or the package metadata change.
 $(STAMP): constraints.txt setup.py
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# A venv whose pip bootstrap failed half way is rebuilt; one retry covers a transient ensurepip failure.
+	test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
