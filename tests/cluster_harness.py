@@ -299,37 +299,50 @@ class Cluster:
         wf = pkg.workflow(workflow)
         start = literals_pb2.LiteralMap(literals={k: literal_of(v) for k, v in inputs.items()})
         results: typing.Dict[str, literals_pb2.LiteralMap] = {"": start, "start-node": start}
-        nodes: typing.Dict[str, NodeRun] = {}
-        meta = f"s3://{self.s3.bucket}/metadata/propeller/{self.project}-{self.domain}-{execution_id}"
-        order = []
+        result = ExecutionResult(execution_id, {}, [], literals_pb2.LiteralMap())
         for node in dependency_order(wf):
-            kind = node.WhichOneof("target")
-            if kind != "task_node":
-                raise NotImplementedError(f"node {node.id}: the harness runs task nodes only, not {kind}")
-            template = pkg.task(node.task_node.reference_id.name)
-            node_inputs = literals_pb2.LiteralMap(
-                literals={b.var: self._resolve(b.binding, results, node.id) for b in node.inputs}
-            )
-            output_prefix = f"{meta}/{node.id}/data/0"
-            # Propeller's raw-data layout: a shard, then <execution>-<node>-<attempt>.
-            raw_prefix = f"s3://{self.s3.bucket}/raw/{execution_id[:2]}/{execution_id}-{node.id}-0"
-            inputs_uri = f"{meta}/{node.id}/data/inputs.pb"
-            self.s3.put(inputs_uri, node_inputs.SerializeToString())
-            if template.type == "raw-container" or template.container.data_config.enabled:
-                log = self._run_raw_container(template, node_inputs, output_prefix, raw_prefix)
-            else:
-                log = self._run_python(template, wf.id.name, execution_id, inputs_uri, output_prefix, raw_prefix, node.id)
-            outputs = literals_pb2.LiteralMap.FromString(self.s3.get(f"{output_prefix}/outputs.pb"))
-            results[node.id] = outputs
-            nodes[node.id] = NodeRun(
-                node.id, template.id.name, inputs_uri, output_prefix, raw_prefix, outputs, log
-            )
-            order.append(node.id)
-        wf_outputs = literals_pb2.LiteralMap(
+            run = self._run_node(pkg, wf, node, results, execution_id, attempt=0)
+            results[node.id] = run.outputs
+            result.nodes[node.id] = run
+            result.order.append(node.id)
+        result.outputs = literals_pb2.LiteralMap(
             literals={b.var: self._resolve(b.binding, results, "end-node") for b in wf.outputs}
         )
-        self.s3.put(f"{meta}/end-node/data/0/outputs.pb", wf_outputs.SerializeToString())
-        return ExecutionResult(execution_id, nodes, order, wf_outputs)
+        self.s3.put(f"{self._meta(execution_id)}/end-node/data/0/outputs.pb", result.outputs.SerializeToString())
+        return result
+
+    def retry(self, pkg: Package, workflow: str, result: ExecutionResult, node_id: str, attempt: int = 1) -> NodeRun:
+        """Run one node of a finished execution again as propeller's next attempt would: same inputs, same
+        execution, the attempt number in its output and raw-data prefixes (as after a pod lost mid-task)."""
+        wf = pkg.workflow(workflow)
+        (node,) = [n for n in wf.nodes if n.id == node_id]
+        results = {"": None, "start-node": None, **{k: v.outputs for k, v in result.nodes.items()}}
+        return self._run_node(pkg, wf, node, results, result.execution_id, attempt)
+
+    def _meta(self, execution_id: str) -> str:
+        return f"s3://{self.s3.bucket}/metadata/propeller/{self.project}-{self.domain}-{execution_id}"
+
+    def _run_node(self, pkg, wf, node, results, execution_id: str, attempt: int) -> NodeRun:
+        kind = node.WhichOneof("target")
+        if kind != "task_node":
+            raise NotImplementedError(f"node {node.id}: the harness runs task nodes only, not {kind}")
+        template = pkg.task(node.task_node.reference_id.name)
+        node_inputs = literals_pb2.LiteralMap(
+            literals={b.var: self._resolve(b.binding, results, node.id) for b in node.inputs}
+        )
+        meta = self._meta(execution_id)
+        output_prefix = f"{meta}/{node.id}/data/{attempt}"
+        # Propeller's raw-data layout: a shard, then <execution>-<node>-<attempt>.
+        raw_prefix = f"s3://{self.s3.bucket}/raw/{execution_id[:2]}/{execution_id}-{node.id}-{attempt}"
+        inputs_uri = f"{meta}/{node.id}/data/inputs.pb"
+        self.s3.put(inputs_uri, node_inputs.SerializeToString())
+        if template.type == "raw-container" or template.container.data_config.enabled:
+            log = self._run_raw_container(template, node_inputs, output_prefix, raw_prefix)
+        else:
+            log = self._run_python(template, wf.id.name, execution_id, inputs_uri, output_prefix, raw_prefix, node.id,
+                                   attempt)
+        outputs = literals_pb2.LiteralMap.FromString(self.s3.get(f"{output_prefix}/outputs.pb"))
+        return NodeRun(node.id, template.id.name, inputs_uri, output_prefix, raw_prefix, outputs, log)
 
     def _resolve(self, b: literals_pb2.BindingData, results, node_id: str) -> literals_pb2.Literal:
         kind = b.WhichOneof("value")
@@ -358,7 +371,8 @@ class Cluster:
             return upstream.literals[b.promise.var]
         raise NotImplementedError(f"node {node_id}: binding of kind {kind} is not emulated")
 
-    def _run_python(self, template, workflow, execution_id, inputs_uri, output_prefix, raw_prefix, node_id) -> str:
+    def _run_python(self, template, workflow, execution_id, inputs_uri, output_prefix, raw_prefix, node_id,
+                    attempt: int = 0) -> str:
         subst = {
             "{{.input}}": inputs_uri,
             "{{.Input}}": inputs_uri,
@@ -374,6 +388,7 @@ class Cluster:
         args[0] = os.path.join(BIN, "pyflyte-execute")
         with tempfile.TemporaryDirectory(prefix="pod-") as home:
             env = self.pod_env(execution_id, workflow, template, home)
+            env["FLYTE_ATTEMPT_NUMBER"] = str(attempt)
             proc = subprocess.run(args, cwd=home, env=env, capture_output=True, text=True, timeout=self.timeout)
         log = proc.stdout + proc.stderr
         errors = [k for k in self.s3.keys(output_prefix + "/") if k.rsplit("/", 1)[-1].startswith("error")]

@@ -162,6 +162,16 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     summary = json.loads(harness.primitive_text(result.nodes["artifacts-export"].outputs.literals["o0"]))
     assert [(r["dataset_name"], r["snapshot"], r["files"]) for r in summary] == [(cluster_flows.DATASET, 1, 1)]
 
+    # Propeller runs a node again when its pod is lost: the records and the snapshot must stay one each.
+    cluster.retry(package, WORKFLOW, result, "artifacts-recorder")
+    again = cluster.retry(package, WORKFLOW, result, "artifacts-export")
+    summary = json.loads(harness.primitive_text(again.outputs.literals["o0"]))
+    assert [(r["snapshot"], r["reused"]) for r in summary] == [(1, True)]
+    assert len(json.loads(cli(["--root", root, "datasets", "snapshots", cluster_flows.DATASET, "--json"], env))) == 1
+    assert sorted(
+        (r["artifact"], r["filename"]) for r in json.loads(cli(["--root", root, "list", "--json"], env))
+    ) == sorted(by_file)
+
     # And the bytes come back through the CLI on the "other machine".
     out = tmp_path / "model.pt"
     cli(["--root", root, "get", "My Model", "model.pt", "-e", execution_id, "-o", str(out)], env)
