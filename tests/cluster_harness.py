@@ -12,8 +12,9 @@ A raw-container task (``ContainerTask``) runs its command with a local shell, wi
 inputs are downloaded into the input folder, and the output folder is uploaded under the raw-data prefix with an
 ``outputs.pb`` written to the output prefix. No flytekit code runs for such a node, as in a cluster.
 
-Not emulated: branches, sub-workflows, launch plans, map and dynamic tasks, retries, caching, and fast
-registration (the image is this virtualenv plus the source folder on ``PYTHONPATH``).
+``Cluster.retry`` runs one node of a finished execution again with the next attempt's prefixes, as propeller
+does after a lost pod. Not emulated: branches, sub-workflows, launch plans, map and dynamic tasks, caching,
+timeouts, and fast registration (the image is this virtualenv plus the source folder on ``PYTHONPATH``).
 """
 
 from __future__ import annotations
