@@ -374,6 +374,8 @@ def test_bad_names_are_rejected():
         CommandTask(name="t", command="true", outputs=[Output("a", str), Output("a", int)])
     with pytest.raises(ArtifactValueError, match=r"both an input and an output"):
         CommandTask(name="t", command="true", inputs={"a": str}, outputs={"a": str})
+    with pytest.raises(ArtifactValueError, match=r"'data' and 'Data', which would share the variable \$INPUT_DATA"):
+        CommandTask(name="t", command="true", inputs={"data": str, "Data": str})
     with pytest.raises(ArtifactValueError, match=r"needs a name"):
         run_command_task(flyte_task_name=" ", command="true")
 

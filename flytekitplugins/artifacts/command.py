@@ -106,9 +106,6 @@ DOMINO_ONLY_KEYWORDS = frozenset(
         "main_git_repo_ref",
         "git_repos",
         "use_latest",
-        "cache_ignore_input_vars",
-        "log_level",
-        "title",
     }
 )
 
@@ -412,6 +409,7 @@ class CommandTask(PythonInstanceTask[None]):
         retries: int = 0,
         cache: bool = False,
         cache_version: str = "",
+        cache_ignore_input_vars: typing.Sequence[str] = (),
         **kwargs: typing.Any,
     ):
         if not isinstance(name, str) or not name.strip():
@@ -424,6 +422,15 @@ class CommandTask(PythonInstanceTask[None]):
             raise ArtifactValueError(
                 f"command task {name!r} uses {sorted(clash)} as both an input and an output name: rename one of them"
             )
+        for specs, what in ((in_specs, "inputs"), (out_specs, "outputs")):
+            upper: typing.Dict[str, str] = {}
+            for spec in specs:
+                other = upper.setdefault(spec.name.upper(), spec.name)
+                if other != spec.name:
+                    raise ArtifactValueError(
+                        f"command task {name!r} has {what} {other!r} and {spec.name!r}, which would share the variable "
+                        f"${'INPUT' if what == 'inputs' else 'OUTPUT'}_{spec.name.upper()}: rename one of them"
+                    )
         self._input_kinds = {i.name: kind_of(i.type, f"input {i.name!r}") for i in in_specs}
         self._output_kinds = {o.name: kind_of(o.type, f"output {o.name!r}") for o in out_specs}
         self._timeout_seconds = _seconds(timeout)
@@ -446,7 +453,11 @@ class CommandTask(PythonInstanceTask[None]):
         for k in DOMINO_ONLY_KEYWORDS & set(kwargs):
             del kwargs[k]
         metadata = kwargs.pop("metadata", None) or TaskMetadata(
-            retries=retries, timeout=timeout, cache=cache, cache_version=cache_version
+            retries=retries,
+            timeout=timeout,
+            cache=cache,
+            cache_version=cache_version,
+            cache_ignore_input_vars=tuple(cache_ignore_input_vars),
         )
         super().__init__(
             name=task_name,
@@ -714,6 +725,7 @@ def run_command_task(
     retries: int = 0,
     cache: bool = False,
     cache_version: str = "",
+    cache_ignore_input_vars: typing.Sequence[str] = (),
     container_image: typing.Any = None,
     requests: typing.Any = None,
     limits: typing.Any = None,
@@ -748,6 +760,7 @@ def run_command_task(
         retries=retries,
         cache=cache,
         cache_version=cache_version,
+        cache_ignore_input_vars=cache_ignore_input_vars,
         container_image=container_image,
         requests=requests,
         limits=limits,
