@@ -11,8 +11,9 @@ venv: $(STAMP)
 $(STAMP): constraints.txt setup.py
 	# A venv whose pip bootstrap failed half way is rebuilt; one retry covers a transient ensurepip failure.
 	test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --upgrade pip setuptools wheel
+	# Build with the pinned setuptools above instead of an isolated build env fetched anew each time.
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-build-isolation -e '.[test]'
 	touch $(STAMP)
 
 demo: venv
