@@ -569,3 +569,16 @@ def test_a_flow_records_to_s3_and_another_process_lists_it(s3_root, s3_endpoint,
         assert r["uri"] == f"{s3_root}/{blob_key(r['sha256'])}"
         body = client.get_object(Bucket=s3_bucket, Key=f"store/{blob_key(r['sha256'])}")["Body"].read()
         assert sha(body) == r["sha256"]
+
+
+def test_flytekit_aws_settings_are_used_when_aws_ones_are_absent(s3_root, s3_endpoint, monkeypatch):
+    """Pods configured only with flytekit's FLYTE_AWS_* variables (as on the Flyte sandbox) reach the store."""
+    from flytekitplugins.artifacts.store import ArtifactStore
+
+    ArtifactStore(s3_root).backend.write("probe", b"x")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("FLYTE_AWS_ENDPOINT", s3_endpoint)
+    monkeypatch.setenv("FLYTE_AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("FLYTE_AWS_SECRET_ACCESS_KEY", "testing")
+    assert ArtifactStore(s3_root).backend.read_bytes("probe") == b"x"

@@ -68,6 +68,9 @@ _ENV_KEYS = (
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_MAX_ATTEMPTS",
     "AWS_RETRY_MODE",
+    "FLYTE_AWS_ENDPOINT",
+    "FLYTE_AWS_ACCESS_KEY_ID",
+    "FLYTE_AWS_SECRET_ACCESS_KEY",
 )
 _DENIED = {
     "AccessDenied",
@@ -110,8 +113,16 @@ def _client(_pid: int, env: typing.Tuple[typing.Optional[str], ...]):
         connect_timeout=10,
         max_pool_connections=max(32, DEFAULT_TRANSFER_CONFIG.max_concurrency * 2),
     )
+    # Flyte pods are often given flytekit's own FLYTE_AWS_* settings (the sandbox's MinIO, for one) and no AWS_*
+    # ones; use them only where the standard variables say nothing, so AWS_* always wins.
+    extra = {}
+    if not (settings["AWS_ENDPOINT_URL"] or settings["AWS_ENDPOINT_URL_S3"]) and settings["FLYTE_AWS_ENDPOINT"]:
+        extra["endpoint_url"] = settings["FLYTE_AWS_ENDPOINT"]
+    if not settings["AWS_ACCESS_KEY_ID"] and settings["FLYTE_AWS_ACCESS_KEY_ID"] and settings["FLYTE_AWS_SECRET_ACCESS_KEY"]:
+        extra["aws_access_key_id"] = settings["FLYTE_AWS_ACCESS_KEY_ID"]
+        extra["aws_secret_access_key"] = settings["FLYTE_AWS_SECRET_ACCESS_KEY"]
     # Sessions, unlike clients, are not thread-safe; a private one keeps callers on other threads out of it.
-    return boto3.session.Session().client("s3", config=config)
+    return boto3.session.Session().client("s3", config=config, **extra)
 
 
 def _int_or(value: typing.Optional[str], default: int) -> int:
