@@ -178,6 +178,19 @@ def test_bad_paths_are_refused(store, catalog, ds, tmp_path, path):
         catalog.download(ds, path, str(tmp_path / "out"))
 
 
+def test_store_blobs_are_linked_and_other_files_copied(store, catalog, ds, tmp_path):
+    kept = make_record(store, tmp_path / "src", "e", "kept.csv", b"kept by the store")
+    loose = make_record(store, tmp_path / "src", "e", "loose.csv", b"a file elsewhere", put=False)
+    snap = catalog.export(ds, [ExportItem("kept.csv", kept), ExportItem("loose.csv", loose)], run_key="r", source={}).snapshot
+    linked = os.stat(os.path.join(ds.uri, snap.file("kept.csv").key))
+    # Same filesystem, content-addressed source: the store's bytes are shared, not copied.
+    assert (linked.st_ino, linked.st_dev) == (os.stat(kept.uri).st_ino, os.stat(kept.uri).st_dev)
+    copied = os.stat(os.path.join(ds.uri, snap.file("loose.csv").key))
+    assert copied.st_ino != os.stat(loose.uri).st_ino
+    assert copied.st_mode & 0o777 == 0o444
+    assert blob_bytes(ds, snap.file("loose.csv")) == b"a file elsewhere"
+
+
 def test_identical_bytes_are_stored_once(store, catalog, ds, tmp_path):
     a = make_record(store, tmp_path / "src", "e1", "a.csv", b"same")
     b = make_record(store, tmp_path / "src", "e2", "b.csv", b"same", artifact="Other")
@@ -244,8 +257,9 @@ def test_eight_concurrent_exports_get_distinct_numbers(store, catalog, ds, tmp_p
         assert blob_bytes(ds, s.file("shared.txt")) == b"same in every export"
 
 
-def _kill_mid_export(store, ds, tmp_path, run_key):
-    records = [make_record(store, tmp_path / "src", "exec-k", f"part-{i}.bin", os.urandom(3 << 20)) for i in range(6)]
+def _kill_mid_export(store, ds, tmp_path, run_key, put):
+    records = [make_record(store, tmp_path / "src", "exec-k", f"part-{i}.bin", os.urandom(3 << 20), put=put)
+               for i in range(6)]
     paused = tmp_path / f"paused-{run_key}"
     proc = subprocess.Popen(
         exporter_cmd(store.root, ds.name, [(r.filename, r) for r in records], run_key,
@@ -262,12 +276,13 @@ def _kill_mid_export(store, ds, tmp_path, run_key):
     return records
 
 
-def test_kill_in_the_middle_leaves_no_snapshot_and_next_export_works(store, catalog, ds, tmp_path):
+@pytest.mark.parametrize("put", [True, False], ids=["store-blobs-linked", "files-copied"])
+def test_kill_in_the_middle_leaves_no_snapshot_and_next_export_works(store, catalog, ds, tmp_path, put):
     r0 = make_record(store, tmp_path / "src", "exec-0", "data.csv", b"before")
     catalog.export(ds, [ExportItem("data.csv", r0)], run_key="before", source={})
     before = {k: open(os.path.join(ds.uri, k), "rb").read() for k in ["snapshots/0000000001.json",
                                                                         catalog.snapshot(ds, 1).file("data.csv").key]}
-    records = _kill_mid_export(store, ds, tmp_path, "killed")
+    records = _kill_mid_export(store, ds, tmp_path, "killed", put)
     # Nothing of the killed export is visible, and the committed snapshot is untouched.
     assert [s.number for s in catalog.snapshots(ds)] == [1]
     assert {k: open(os.path.join(ds.uri, k), "rb").read() for k in before} == before

@@ -1,5 +1,6 @@
 """Datasets on S3, against moto's server over real HTTP: uploads, server-side copies, checks, retries, processes."""
 
+import base64
 import hashlib
 import http.client
 import http.server
@@ -75,7 +76,7 @@ class Recording:
 # ---- uploads from a local store -------------------------------------------------------------------------------
 
 
-def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
+def test_local_files_into_an_s3_dataset(s3_bucket, s3_endpoint, client, tmp_path):
     store = ArtifactStore()  # local store; the dataset is on S3
     catalog = DatasetCatalog(store)
     ds = catalog.create("s3-data", f"s3://{s3_bucket}/datasets/s3-data/")
@@ -86,8 +87,14 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
         make_record(store, tmp_path / "src", "e1", "small.csv", b"a,b\n1,2\n"),
     ]
     seen = []
-    snap = catalog.export(ds, [ExportItem(r.filename, r) for r in records], run_key="r1", source={},
-                          progress=seen.append).snapshot
+    with Recording(s3_endpoint) as log:
+        snap = catalog.export(ds, [ExportItem(r.filename, r) for r in records], run_key="r1", source={},
+                              progress=seen.append).snapshot
+    # S3 is asked to check what it stores: the record's sha256 for a one-request upload, a SHA256 per part.
+    small_put = [h for m, p, h in log.requests if m == "PUT" and p.endswith(records[1].sha256)]
+    assert [h.get("x-amz-checksum-sha256") for h in small_put] == [base64.b64encode(bytes.fromhex(records[1].sha256)).decode()]
+    parts = [(p, h) for m, p, h in log.requests if m == "PUT" and p.endswith(records[0].sha256) and "x-amz-copy-source" not in h]
+    assert len(parts) == 3 and all(h.get("x-amz-sdk-checksum-algorithm") == "SHA256" or h.get("x-amz-checksum-sha256") for _, h in parts)
     assert snap.number == 1 and snap.bytes == len(big) + 8
     assert sum(seen) == snap.bytes
     assert get(client, f"{ds.uri}/{snap.file('big.bin').key}") == big

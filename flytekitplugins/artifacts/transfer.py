@@ -4,13 +4,15 @@ Bytes go to the dataset's content-addressed area (``blobs/sha256/<aa>/<sha256>``
 that exists already holds the right bytes and is skipped, and a key is only ever created with bytes whose hash
 was checked on the way in:
 
-* into a local folder: each file is streamed through a hash into a temp file next to its final name and linked
-  into place only if the hash matches; files are copied by a pool of threads.
+* into a local folder from a local store on the same filesystem: the store's blob is hard-linked (it is itself
+  content-addressed, read-only and verified when stored), so no byte is copied.
+* into a local folder otherwise: each file is streamed through a hash into a temp file next to its final name
+  and linked into place only if the hash matches; files are copied by a pool of threads.
 * into S3 from a local file: s3transfer uploads (multipart and concurrent above 16 MiB, many files at once)
   from a non-seekable reader that hashes the bytes as s3transfer reads them, strictly once and in order. At end
   of file the reader compares the hash with the record's and raises if they differ, which aborts the upload
-  before S3 makes the object visible. Each request also carries an S3 SHA256 checksum, so S3 rejects bytes
-  damaged in transit.
+  before S3 makes the object visible. S3 checks too: a single-request upload carries the record's sha256 as
+  its full-object checksum, and each part of a multipart upload carries the SHA256 of that part.
 * into S3 from S3 (a pod's task output, an S3 store): a server-side ``CopyObject`` with
   ``ChecksumAlgorithm=SHA256``; S3 hashes the copy itself, which is compared with the record's sha256, so the
   bytes never pass through the exporter and are never read twice. Objects over 5 GiB (the CopyObject limit) are
@@ -40,6 +42,8 @@ from .storage import blob_key, read_uri_stream
 LOCAL_WORKERS = 8
 S3_COPY_WORKERS = 16
 MAX_SINGLE_COPY = 5 << 30
+COPY_CHUNK = 4 << 20
+MULTIPART_THRESHOLD = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -128,10 +132,51 @@ def land(
 # ---- local folders ------------------------------------------------------------------------------------------
 
 
-def _land_local(root: str, transfers: typing.Sequence[Transfer], progress) -> None:
-    folders: typing.Set[str] = set()
-    lock = threading.Lock()
+def _copy_local_hashing(src_path: str, dst: typing.BinaryIO, progress=None) -> typing.Tuple[int, str]:
+    """Copy a local file through one reused buffer, hashing exactly the bytes handed to ``write``.
 
+    Files are copied by several threads at once, so the hash runs inline (hashlib and file I/O release the GIL):
+    no per-file hashing thread and no new buffer per chunk.
+    """
+    h = hashlib.sha256()
+    buf = bytearray(COPY_CHUNK)
+    view = memoryview(buf)
+    size = 0
+    with open(src_path, "rb", buffering=0) as src:
+        while True:
+            n = src.readinto(buf)
+            if not n:
+                break
+            h.update(view[:n])
+            dst.write(view[:n])
+            size += n
+            if progress is not None:
+                progress(n)
+    return size, h.hexdigest()
+
+
+def _content_addressed(path: str, t: Transfer) -> bool:
+    """Whether ``path`` is a store blob: a file named by the sha256 it was verified to have when it was stored."""
+    parts = os.path.normpath(path).split(os.sep)
+    return parts[-4:] == ["blobs", "sha256", t.sha256[:2], t.sha256]
+
+
+def _link_blob(path: str, final: str, t: Transfer) -> bool:
+    """Hard-link a store blob into the dataset, as ``git clone --local`` links objects: both names are read-only,
+    content-addressed and never rewritten, so sharing the bytes is safe and nothing is copied. False when the
+    two are on different filesystems (or linking is not allowed there): then the bytes are copied."""
+    try:
+        if os.stat(path).st_size != t.size:
+            return False
+        os.link(path, final)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _land_local(root: str, transfers: typing.Sequence[Transfer], progress) -> None:
     def one(t: Transfer) -> None:
         final = os.path.join(root, *blob_key(t.sha256).split("/"))
         with contextlib.suppress(FileNotFoundError):
@@ -141,34 +186,37 @@ def _land_local(root: str, transfers: typing.Sequence[Transfer], progress) -> No
                 return
         folder = os.path.dirname(final)
         os.makedirs(folder, exist_ok=True)
+        local = None if t.source_uri.startswith("s3://") else (
+            t.source_uri[len("file://"):] if t.source_uri.startswith("file://") else t.source_uri)
+        if local is not None and _content_addressed(local, t) and _link_blob(local, final, t):
+            if progress is not None:
+                progress(t.size)
+            return
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
-            with read_uri_stream(t.source_uri) as src, os.fdopen(fd, "wb") as dst:
-                size, sha = copy_hashing(src, dst, progress)
-                dst.flush()
+            with os.fdopen(fd, "wb", buffering=0) as dst:
+                if local is None:
+                    with read_uri_stream(t.source_uri) as src:
+                        size, sha = copy_hashing(src, dst, progress)
+                else:
+                    size, sha = _copy_local_hashing(local, dst, progress)
                 # Blobs are never changed in place; read-only says so to anyone browsing the folder.
                 os.fchmod(dst.fileno(), 0o444)
-                # The manifest that will reference this blob is durable once written; so must the blob be.
-                os.fsync(dst.fileno())
             if size != t.size or sha != t.sha256:
                 raise _mismatch(t, size, sha)
+            # Linked into place only once verified, so a blob's name always matches its bytes. Not fsynced,
+            # like `cp`: the snapshot guarantees hold against the exporter dying at any point, not against
+            # the machine losing power before the OS writes its cache (`datasets get` would then report the
+            # damaged file by its sha256).
             try:
                 os.link(tmp, final)
             except FileExistsError:
                 pass  # a concurrent exporter landed the same bytes
-            with lock:
-                folders.add(folder)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
     _run_all(one, transfers, LOCAL_WORKERS)
-    for folder in folders:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _run_all(fn, items, workers: int) -> None:
@@ -325,8 +373,8 @@ def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -
     if not uploads:
         return
     config = TransferConfig(
-        multipart_threshold=16 << 20,
-        multipart_chunksize=16 << 20,
+        multipart_threshold=MULTIPART_THRESHOLD,
+        multipart_chunksize=MULTIPART_THRESHOLD,
         max_concurrency=16,
         preferred_transfer_client="classic",
     )
@@ -340,9 +388,15 @@ def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -
                 for t in uploads:
                     reader = _VerifyingReader(t)
                     readers.append(reader)
+                    if t.size < MULTIPART_THRESHOLD:
+                        # One request: S3 checks the whole object against the record's sha256 before storing it.
+                        extra = {"ChecksumSHA256": base64.b64encode(bytes.fromhex(t.sha256)).decode()}
+                    else:
+                        # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
+                        extra = {"ChecksumAlgorithm": "SHA256"}
                     futures.append(
                         (t, tm.upload(reader, bucket, dest_key(t),
-                                      extra_args={"ChecksumAlgorithm": "SHA256"},
+                                      extra_args=extra,
                                       subscribers=[_Progress(progress, t.size)]))
                     )
                 for t, fut in futures:
