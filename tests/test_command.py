@@ -192,6 +192,26 @@ def test_results_index_by_output_name_and_unpack():
     assert wf() == ("a", "b", "c")
 
 
+def test_command_tasks_can_be_ordered_without_data_between_them():
+    @workflow
+    def wf() -> typing.Tuple[str, str]:
+        first = run_command_task(
+            flyte_task_name="first", command='echo 1 > "$OUTPUT_A"; echo 2 > "$OUTPUT_B"',
+            output_specs=[Output("a", str), Output("b", str)],
+        )
+        second = run_command_task(
+            flyte_task_name="second", command='echo 3 > "$OUTPUT_C"; echo 4 > "$OUTPUT_D"',
+            output_specs=[Output("c", str), Output("d", str)],
+        )
+        second >> first
+        return first["a"], second["d"]
+
+    assert wf() == ("1", "4")
+    nodes = {n.id: n for n in wf.nodes}
+    # Registered, "first" waits for "second" (local runs keep the order the body created the nodes in).
+    assert [u.id for u in nodes["n0"].upstream_nodes] == ["n1"]
+
+
 def test_asking_for_an_output_that_does_not_exist_names_the_real_ones():
     with pytest.raises(ArtifactValueError, match=r"no output 'model'.*'my_model'"):
 

@@ -366,15 +366,22 @@ class CommandOutputs(tuple):
             return tuple.__getitem__(self, names.index(name))
         raise AttributeError(name)
 
+    @property
+    def ref(self):
+        """The node output of the first value: what flytekit reads to order nodes (``a >> b``)."""
+        return getattr(tuple.__getitem__(self, 0), "ref", None)
+
     def with_overrides(self, *args, **kwargs):
-        self[0].with_overrides(*args, **kwargs)
+        tuple.__getitem__(self, 0).with_overrides(*args, **kwargs)
         return self
 
     def runs_before(self, other: typing.Any):
         return self
 
     def __rshift__(self, other: typing.Any):
-        self[0] >> other
+        first = tuple.__getitem__(self, 0)
+        if isinstance(first, Promise):
+            first >> other
         return other
 
 
