@@ -178,6 +178,15 @@ def test_artifact_output_is_recorded_after_a_real_local_run():
         assert f.read() == b"rows: 4\n"
 
 
+def test_artifact_output_of_a_task_run_on_its_own_is_recorded():
+    task = CommandTask(name="alone", command='printf "x,y\\n" > "$OUTPUT_T"', outputs={"t": Results.File(name="alone.csv")})
+    task()
+    (rec,) = only_records()
+    assert (rec.artifact, rec.filename, rec.output_name, rec.task) == ("Results", "alone.csv", "t", "alone")
+    with open(rec.uri, "rb") as f:
+        assert f.read() == b"x,y\n"
+
+
 def test_results_index_by_output_name_and_unpack():
     @workflow
     def wf() -> typing.Tuple[str, str, str]:
