@@ -313,7 +313,7 @@ def test_training_example_runs_pod_by_pod(s3_endpoint, s3_bucket, tmp_path):
 
 def documented_port():
     """The two code blocks of the Domino side-by-side, from whichever document holds it."""
-    for doc in ("README.md", os.path.join("docs", "examples.md")):
+    for doc in ("README.md",):
         path = os.path.join(REPO, doc)
         if not os.path.exists(path):
             continue
