@@ -1,0 +1,78 @@
+"""The export node as a cluster runs it: serialized by ``pyflyte package``, each node a ``pyflyte-execute`` pod
+loading its task from its loader arguments, retried as propeller retries, against S3 (moto over HTTP)."""
+
+import json
+import os
+import uuid
+
+import pytest
+
+import cluster_harness as harness
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKFLOW = "flows.exports.training"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package") / "flows.tgz"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
+    harness.pyflyte_package(HERE, "flows.exports", str(out), "ghcr.io/example/flows:1", env=env)
+    return harness.load_package(str(out))
+
+
+def summary(node_run):
+    return json.loads(harness.primitive_text(node_run.outputs.literals["o0"]))
+
+
+@pytest.fixture
+def cluster(s3_endpoint, s3_bucket):
+    s3 = harness.S3(s3_endpoint, s3_bucket)
+    root = f"s3://{s3_bucket}/artifacts"
+    return harness.Cluster(s3, HERE, env={"FLYTE_ARTIFACTS_ROOT": root}), root
+
+
+def test_export_pod_retries_reuse_the_snapshot(package, cluster, monkeypatch):
+    from flytekitplugins.artifacts.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.store import ArtifactStore
+
+    cluster, root = cluster
+    monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", root)
+    catalog = DatasetCatalog(ArtifactStore(root))
+    ds = catalog.create("models", f"s3://{cluster.s3.bucket}/datasets/models")
+
+    first = cluster.run(package, WORKFLOW, {"text": "pod"}, "a" + uuid.uuid4().hex[:19])
+    assert first.order[-1] == "artifacts-export"
+    (row,) = summary(first.nodes["artifacts-export"])
+    assert (row["dataset_id"], row["snapshot"], row["files"], row["reused"]) == (ds.id, 1, 1, False)
+    (snap,) = catalog.snapshots(ds)
+    model_uri = harness.blob_uri(first.outputs.literals["o0"])
+    assert snap.file("model.pt").source_uri == model_uri  # the task's own upload, copied server-side
+    assert cluster.s3.get(f"{ds.uri}/{snap.file('model.pt').key}") == cluster.s3.get(model_uri)
+
+    # Propeller's next attempt of the same node: same execution and node, new attempt prefix.
+    again = cluster.retry(package, WORKFLOW, first, "artifacts-export", attempt=1)
+    assert again.output_prefix.endswith("/artifacts-export/data/1")
+    (row,) = summary(again)
+    assert (row["snapshot"], row["reused"]) == (1, True)
+    assert [s.number for s in catalog.snapshots(ds)] == [1]
+
+    # The same attempt after it died between committing and noting the commit: still no second snapshot.
+    runs = [k for k in catalog.backend.list(f"datasets/{ds.id}/runs") if not k.endswith(".started.json")]
+    assert len(runs) == 1
+    catalog.backend.delete(runs[0])
+    (row,) = summary(cluster.retry(package, WORKFLOW, first, "artifacts-export", attempt=2))
+    assert (row["snapshot"], row["reused"]) == (1, True)
+
+    # Another execution is another run: the next snapshot.
+    second = cluster.run(package, WORKFLOW, {"text": "pod again"}, "b" + uuid.uuid4().hex[:19])
+    (row,) = summary(second.nodes["artifacts-export"])
+    assert (row["snapshot"], row["reused"]) == (2, False)
+    assert [s.execution_id for s in catalog.snapshots(ds)] == [first.execution_id, second.execution_id]
+
+
+def test_export_pod_fails_naming_a_missing_dataset(package, cluster):
+    cluster, root = cluster
+    with pytest.raises(harness.NodeFailed) as e:
+        cluster.run(package, WORKFLOW, {"text": "nowhere"}, "c" + uuid.uuid4().hex[:19])
+    assert "artifacts-export" in str(e.value) and "no dataset with id or name 'models'" in str(e.value)
