@@ -285,3 +285,14 @@ def test_export_node_serializes_with_module_loader_args_and_overrides():
                  and e.template.id.name == "flytekitplugins.artifacts.exporter.export_artifacts"][0]
     args = list(task_spec.template.container.args)
     assert args[args.index("--") + 1:] == ["task-module", "flytekitplugins.artifacts.exporter", "task-name", "export_artifacts"]
+
+
+def test_artifact_of_another_type_is_refused():
+    wrong = Artifact(name="Compile Data", type=MODEL)  # the outputs declare it as DATA
+    with pytest.raises(ArtifactTypeError, match="declares artifact 'Compile Data' as DATA"):
+        @workflow
+        def wf(text: str) -> FlyteFile:
+            run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=wrong, dataset_id="ds")])
+            return make_d(text=text)
+
+        wf.compile()

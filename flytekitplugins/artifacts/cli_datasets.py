@@ -18,7 +18,7 @@ def catalog_of(ctx: click.Context) -> DatasetCatalog:
     return DatasetCatalog(store_of(ctx))
 
 
-def byte_progress(total: int, label: str) -> Progress:
+def byte_progress() -> Progress:
     # On stderr, so `--json` output on stdout stays clean.
     return Progress(
         TextColumn("{task.description}"),
@@ -123,7 +123,7 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
     ds = catalog.get(dataset)
     snap = catalog.snapshot(ds, snapshot)
     entry = snap.file(validate_snapshot_path(path))
-    with byte_progress(entry.size, path) as bar:
+    with byte_progress() as bar:
         task = bar.add_task(path, total=entry.size)
         f = catalog.download(ds, path, output, snap.number, progress=lambda n: bar.advance(task, n))
     if as_json:
@@ -165,7 +165,7 @@ def export_(ctx, execution, latest, artifact, filenames, dataset, as_json) -> No
     total = sum(r.size for r in records)
     source = {"execution_id": execution, "project": records[0].project, "domain": records[0].domain,
               "workflow": records[0].workflow, "node_id": ""}
-    with byte_progress(total, ds.name) as bar:
+    with byte_progress() as bar:
         task = bar.add_task(f"export to {ds.name}", total=total)
         outcome = catalog.export(
             ds, [ExportItem(r.filename, r) for r in records], run_key=f"manual/{uuid.uuid4().hex}", source=source,
