@@ -149,15 +149,25 @@ def test_summary_output_and_deck(catalog):
     assert "models" in page and ds.id in page and "<td>2</td>" in page
 
 
-def test_deck_page_is_written(catalog, tmp_path, monkeypatch):
+def test_deck_page_is_written(catalog):
     from flytekit.core.context_manager import FlyteContextManager
 
-    exports.training(text="deck-page")
-    # flytekit writes each local task's decks under the local sandbox; the export task's has our page.
     sandbox = FlyteContextManager.current_context().file_access.local_sandbox_dir
-    pages = [p for p in glob.glob(os.path.join(sandbox, "**", "deck.html"), recursive=True)
-             if "Dataset export" in open(p, encoding="utf-8").read()]
-    assert pages, "no deck.html with the export summary was written"
+
+    def pages():
+        found = set()
+        for p in glob.glob(os.path.join(sandbox, "**", "deck.html"), recursive=True):
+            with open(p, encoding="utf-8") as f:
+                if "Dataset export" in f.read():
+                    found.add(p)
+        return found
+
+    before = pages()
+    exports.training(text="deck-page")
+    # flytekit writes each local task's decks under the local sandbox; the export task's has the summary.
+    (page,) = pages() - before
+    with open(page, encoding="utf-8") as f:
+        assert catalog.get("models").id in f.read()
 
 
 # ---- compile-time errors ------------------------------------------------------------------------------------
