@@ -312,3 +312,15 @@ def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
     snap = catalog.snapshot(ds, 2)
     for r in records:
         assert sha(get(client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
+
+
+def test_s3_store_into_a_local_dataset(s3_root, tmp_path):
+    store = ArtifactStore()
+    catalog = DatasetCatalog(store)
+    ds = catalog.create("local", str(tmp_path / "local-ds"))
+    data = os.urandom(20 << 20)
+    rec = make_record(store, tmp_path / "src", "e1", "data.bin", data)
+    assert rec.uri.startswith("s3://")
+    snap = catalog.export(ds, [ExportItem("data.bin", rec)], run_key="r", source={}).snapshot
+    with open(os.path.join(ds.uri, snap.file("data.bin").key), "rb") as f:
+        assert f.read() == data
