@@ -211,7 +211,7 @@ def test_download_checks_bytes(store, catalog, ds, tmp_path):
     with open(blob, "wb") as f:
         f.write(b"damaged")
     out.write_bytes(b"previous")
-    with pytest.raises(ArtifactValueError, match="no longer match its manifest"):
+    with pytest.raises(ArtifactValueError, match="no longer match what was recorded"):
         catalog.download(ds, "data.csv", str(out), 1)
     assert out.read_bytes() == b"previous"
     with pytest.raises(ArtifactNotFoundError, match="has no file 'missing.csv'.*data.csv"):

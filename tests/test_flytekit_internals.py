@@ -3,9 +3,8 @@
 If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited before anything else.
 """
 
-import typing
 
-from flytekit import task, workflow
+from flytekit import task
 from flytekit.core.base_task import Task
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.type_engine import TypeEngine

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
 from flytekit.core.context_manager import FlyteContextManager

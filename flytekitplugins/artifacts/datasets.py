@@ -28,15 +28,13 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import typing
 from dataclasses import asdict, dataclass, field, fields
 
 from .declaration import MAX_NAME_LENGTH
-from .digest import copy_hashing
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .identity import utc_now
-from .storage import Backend, blob_key, open_backend, read_uri_stream
+from .storage import Backend, blob_key, open_backend, read_uri_stream, write_local_file
 from .store import ArtifactStore, Record, component
 
 NUMBER_WIDTH = 10
@@ -337,27 +335,13 @@ class DatasetCatalog:
         """Write one file of a snapshot to ``dest``, checked against its sha256; a mismatch leaves ``dest`` as it was."""
         ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
-        dest = os.path.abspath(dest)
-        if os.path.isdir(dest):
-            raise ArtifactValueError(f"output path {dest!r} is a folder: give a file path, e.g. {os.path.join(dest, os.path.basename(path))!r}")
-        folder = os.path.dirname(dest)
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with read_uri_stream(blob_uri(ds.uri, f.key)) as src, os.fdopen(fd, "wb") as out:
-                size, sha = copy_hashing(src, out, progress)
-            if sha != f.sha256 or size != f.size:
-                raise ArtifactValueError(
-                    f"the bytes of {path!r} in dataset {ds.name!r} no longer match its manifest (sha256 {sha[:12]}... "
-                    f"size {size}, expected {f.sha256[:12]}... size {f.size}): the stored copy was damaged; nothing was written"
-                )
-            os.replace(tmp, dest)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        write_local_file(
+            read_uri_stream(blob_uri(ds.uri, f.key)),
+            dest,
+            progress,
+            expect=(f.size, f.sha256),
+            what=f"{path!r} in dataset {ds.name!r}",
+        )
         return f
 
     # exporting

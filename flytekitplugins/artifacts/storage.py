@@ -108,6 +108,7 @@ class LocalBackend(Backend):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(f.name, 0o444)
         try:
             # link() fails if the target exists, which makes creation atomic and exclusive.
             os.link(f.name, path)
@@ -126,6 +127,7 @@ class LocalBackend(Backend):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(f.name, 0o644)
         os.replace(f.name, path)
         self._sync_dir(path)
 
@@ -182,7 +184,7 @@ class LocalBackend(Backend):
         src = self._path(key)
         if not os.path.isfile(src):
             raise ArtifactNotFoundError(f"{key!r} not found in store {self.root!r}")
-        _atomic_local_copy(open(src, "rb"), dest, progress)
+        write_local_file(open(src, "rb"), dest, progress)
 
 
 class _Writeback:
@@ -232,17 +234,35 @@ class _Writeback:
             self.synced = target
 
 
-def _atomic_local_copy(src: typing.BinaryIO, dest: str, progress=None) -> typing.Tuple[int, str]:
-    """Write a stream to ``dest`` through a temp file, so a failure never leaves half a file."""
+def write_local_file(
+    src: typing.BinaryIO,
+    dest: str,
+    progress=None,
+    expect: typing.Optional[typing.Tuple[int, str]] = None,
+    what: str = "the file",
+) -> typing.Tuple[int, str]:
+    """Write a stream to ``dest`` through a temp file beside it; return (size, sha256).
+
+    A failure never leaves half a file, and with ``expect=(size, sha256)`` bytes that do not match leave ``dest``
+    as it was.
+    """
     dest = os.path.abspath(dest)
+    if os.path.isdir(dest):
+        raise ArtifactValueError(f"output path {dest!r} is a folder: give a file path inside it")
     folder = os.path.dirname(dest)
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     try:
         with src, os.fdopen(fd, "wb") as out:
-            result = copy_hashing(src, out, progress)
+            size, sha = copy_hashing(src, out, progress)
+        if expect is not None and (size, sha) != tuple(expect):
+            raise ArtifactValueError(
+                f"the bytes of {what} no longer match what was recorded (sha256 {sha[:12]}... size {size}, "
+                f"expected {expect[1][:12]}... size {expect[0]}): the stored copy was changed or damaged; nothing was written"
+            )
+        os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
-        return result
+        return size, sha
     except BaseException:
         try:
             os.unlink(tmp)

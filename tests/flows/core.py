@@ -4,7 +4,7 @@ import os
 import tempfile
 import typing
 
-from flytekit import dynamic, kwtypes, map_task, task, workflow
+from flytekit import dynamic, task, workflow
 from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import DATA, MODEL, REPORT, Artifact

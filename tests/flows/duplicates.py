@@ -6,7 +6,7 @@ import typing
 from flytekit import map_task, task, workflow
 from flytekit.types.file import FlyteFile
 
-from flytekitplugins.artifacts import DATA, MODEL, Artifact
+from flytekitplugins.artifacts import MODEL, Artifact
 
 from .core import RAN, DataArtifact, prep, sub, write
 
