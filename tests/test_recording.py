@@ -229,3 +229,13 @@ def test_artifact_task_inside_a_dynamic_task():
 
     with pytest.raises(DuplicateArtifactFileError):
         core.dynamic_inner(text="twice", n=2)
+
+
+def test_stored_records_and_bytes_are_read_only_and_shareable():
+    core.training(text="perm")
+    root = ArtifactStore().root
+    files = glob.glob(os.path.join(root, "executions", "*", "records", "*", "*.json"))
+    files += glob.glob(os.path.join(root, "blobs", "sha256", "*", "*"))
+    assert len(files) == 4
+    for f in files:
+        assert os.stat(f).st_mode & 0o777 == 0o444, f
