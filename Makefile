@@ -24,6 +24,7 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/registration.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info
