@@ -239,3 +239,15 @@ def test_stored_records_and_bytes_are_read_only_and_shareable():
     assert len(files) == 4
     for f in files:
         assert os.stat(f).st_mode & 0o777 == 0o444, f
+
+
+@pytest.mark.parametrize("artifact, filename", [("..", "x.csv"), (".", "..csv"), ("a%2Fb", "%2E%2E"), ("x" * 255, "é" * 127)])
+def test_hostile_names_stay_inside_the_store(artifact, filename, tmp_path):
+    store = ArtifactStore()
+    rec = Record("../../escape", "p", "d", "wf", "n0", "t", "o0", artifact, "DATA", filename, "", "/x", 1, "a" * 64, "now")
+    store.add_record(rec)
+    assert store.record("../../escape", artifact, filename) == rec
+    assert store.records(artifact=artifact) == [rec]
+    root = os.path.realpath(store.root)
+    written = [os.path.realpath(os.path.join(d, f)) for d, _, fs in os.walk(tmp_path) for f in fs]
+    assert written and all(p.startswith(root + os.sep) for p in written)
