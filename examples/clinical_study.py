@@ -15,8 +15,6 @@ inputs; the ADaM files come from two different tasks. The SDTM domains are CSV f
     pyflyte run examples/clinical_study.py clinical_study
 """
 
-import os
-import posixpath
 import typing
 from typing import TypeVar
 
@@ -27,7 +25,6 @@ from flytekitplugins.artifacts import (
     DATA,
     REPORT,
     Artifact,
-    ArtifactNotFoundError,
     ExportArtifactToDatasetsSpec,
     Input,
     Output,
@@ -84,25 +81,6 @@ def clinical_study(sdtm_folder: str = "data/sdtm") -> TflArtifact.File(name="saf
     return report
 
 
-def ensure_dataset(name: str, uri: typing.Optional[str] = None):
-    """The dataset ``name``, created (at ``uri``, or in a ``datasets`` folder beside the artifact store) if missing."""
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
-
-    catalog = DatasetCatalog()
-    try:
-        return catalog.get(name)
-    except ArtifactNotFoundError:
-        pass
-    if uri is None:
-        root = catalog.store.root.rstrip("/")
-        if root.startswith("s3://"):
-            bucket, _, prefix = root[len("s3://") :].partition("/")
-            uri = f"s3://{bucket}/" + posixpath.join(posixpath.dirname(prefix), "datasets", name).lstrip("/")
-        else:
-            uri = os.path.join(os.path.dirname(root), "datasets", name)
-    return catalog.create(name, uri)
-
-
 def main(dataset_uri: typing.Optional[str] = None):
     """Run the study flow once and print what it produced: its artifact files and the new snapshot of "adam".
 
@@ -110,7 +88,7 @@ def main(dataset_uri: typing.Optional[str] = None):
     from flytekitplugins.artifacts.cli import main as flyte_artifacts
     from flytekitplugins.artifacts.datasets import DatasetCatalog
 
-    ensure_dataset(DATASET, dataset_uri)
+    DatasetCatalog().ensure(DATASET, dataset_uri)
     clinical_study()
     flyte_artifacts(["list", "--latest"], standalone_mode=False)
     flyte_artifacts(["datasets", "show", DATASET], standalone_mode=False)

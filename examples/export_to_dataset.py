@@ -8,9 +8,6 @@ the dataset "training-data". Domino-only arguments (environment, hardware tier) 
     flyte-artifacts datasets show training-data
 """
 
-import os
-import posixpath
-import typing
 from typing import TypeVar
 
 from flytekit import workflow
@@ -20,7 +17,6 @@ from flytekitplugins.artifacts import (
     DATA,
     MODEL,
     Artifact,
-    ArtifactNotFoundError,
     CommandTask,
     ExportArtifactToDatasetsSpec,
     run_launch_export_artifacts_task,
@@ -68,29 +64,11 @@ def training_workflow(data_path: str = "data/measurements.csv") -> ModelArtifact
     return training_results["model"]  # Final output is returned here
 
 
-def ensure_dataset(name: str, uri: typing.Optional[str] = None):
-    """The dataset ``name``, created (at ``uri``, or in a ``datasets`` folder beside the artifact store) if missing."""
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
-
-    catalog = DatasetCatalog()
-    try:
-        return catalog.get(name)
-    except ArtifactNotFoundError:
-        pass
-    if uri is None:
-        root = catalog.store.root.rstrip("/")
-        if root.startswith("s3://"):
-            bucket, _, prefix = root[len("s3://") :].partition("/")
-            uri = f"s3://{bucket}/" + posixpath.join(posixpath.dirname(prefix), "datasets", name).lstrip("/")
-        else:
-            uri = os.path.join(os.path.dirname(root), "datasets", name)
-    return catalog.create(name, uri)
-
-
 if __name__ == "__main__":
     from flytekitplugins.artifacts.cli import main as flyte_artifacts
+    from flytekitplugins.artifacts.datasets import DatasetCatalog
 
-    ensure_dataset(DATASET)
+    DatasetCatalog().ensure(DATASET)
     training_workflow()
     flyte_artifacts(["list", "--latest"], standalone_mode=False)
     flyte_artifacts(["datasets", "show", DATASET], standalone_mode=False)

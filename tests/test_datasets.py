@@ -1,7 +1,6 @@
 """Datasets on local folders: the catalog, snapshots, idempotent and atomic exports, concurrency, bad input."""
 
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.store import ArtifactStore
 from flytekitplugins.artifacts.transfer import IntegrityError
 
-from flows.dataset_exporter import exporter_cmd, make_record, run_exporter
+from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 
 
 def sha(data: bytes) -> str:
@@ -232,23 +231,14 @@ def test_empty_dataset_has_no_latest(catalog, ds):
 
 def test_eight_concurrent_exports_get_distinct_numbers(store, catalog, ds, tmp_path):
     go = tmp_path / "go"
-    procs, expect = [], {}
+    cmds, expect = [], {}
     for i in range(8):
         data = f"exporter {i}\n".encode() * 1000
         r = make_record(store, tmp_path / "src", f"exec-{i}", "data.csv", data)
         shared = make_record(store, tmp_path / "src", f"exec-{i}", "shared.txt", b"same in every export", artifact="S")
         expect[f"run-{i}"] = data
-        procs.append(subprocess.Popen(
-            exporter_cmd(store.root, ds.name, [("data.csv", r), ("shared.txt", shared)], f"run-{i}", go=str(go)),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        ))
-    time.sleep(0.5)
-    go.touch()
-    numbers = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        numbers.append(json.loads(out)["number"])
+        cmds.append(exporter_cmd(store.root, ds.name, [("data.csv", r), ("shared.txt", shared)], f"run-{i}", go=str(go)))
+    numbers = run_released_together(cmds, go)
     assert sorted(numbers) == list(range(1, 9))
     snaps = catalog.snapshots(ds)
     assert [s.number for s in snaps] == list(range(1, 9))

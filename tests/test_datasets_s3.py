@@ -22,7 +22,7 @@ from flytekitplugins.artifacts.store import ArtifactStore
 from flytekitplugins.artifacts.transfer import IntegrityError
 
 from flows import exports
-from flows.dataset_exporter import exporter_cmd, make_record, run_exporter
+from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 
 
 def sha(data: bytes) -> str:
@@ -291,20 +291,13 @@ def test_eight_concurrent_exports_into_s3(s3_root, s3_bucket, client, tmp_path):
     catalog = DatasetCatalog(store)
     ds = catalog.create("busy", f"s3://{s3_bucket}/busy")
     go = tmp_path / "go"
-    procs, expect = [], {}
+    cmds, expect = [], {}
     for i in range(8):
         data = f"exporter {i}\n".encode() * 1000
         r = make_record(store, tmp_path / "src", f"exec-{i}", "data.csv", data)
         expect[f"run-{i}"] = data
-        procs.append(subprocess.Popen(exporter_cmd(store.root, ds.name, [("data.csv", r)], f"run-{i}", go=str(go)),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    time.sleep(1)
-    go.touch()
-    numbers = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
-        numbers.append(json.loads(out)["number"])
+        cmds.append(exporter_cmd(store.root, ds.name, [("data.csv", r)], f"run-{i}", go=str(go)))
+    numbers = run_released_together(cmds, go)
     assert sorted(numbers) == list(range(1, 9))
     for s in catalog.snapshots(ds):
         assert get(client, f"{ds.uri}/{s.file('data.csv').key}") == expect[s.run_key]

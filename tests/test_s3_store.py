@@ -370,7 +370,7 @@ def test_a_large_file_goes_up_in_parts_and_is_read_once(s3_root, s3_endpoint, s3
         preferred_transfer_client="classic",
     )
     reads = []
-    real_reader = s3mod._HashingReader
+    real_reader = s3mod.HashingReader
 
     class CountingReader(real_reader):
         def read(self, n=-1):
@@ -378,7 +378,7 @@ def test_a_large_file_goes_up_in_parts_and_is_read_once(s3_root, s3_endpoint, s3
             reads.append(len(buf))
             return buf
 
-    monkeypatch.setattr(s3mod, "_HashingReader", CountingReader)
+    monkeypatch.setattr(s3mod, "HashingReader", CountingReader)
     parts = UploadParts()
     try:
         seen = []
@@ -400,7 +400,7 @@ def test_blobs_over_the_single_copy_limit_are_copied_in_parts(s3_root, s3_endpoi
     data = os.urandom(12 << 20)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
-    monkeypatch.setattr(s3mod, "_MAX_SINGLE_COPY", 5 << 20)
+    monkeypatch.setattr(s3mod, "MAX_SINGLE_COPY", 5 << 20)
     copies = []
     client = s3_client()
     handler = lambda **kw: copies.append(kw["model"].name)  # noqa: E731

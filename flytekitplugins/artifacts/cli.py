@@ -90,9 +90,13 @@ def executions(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-def _execution(store: ArtifactStore, execution: typing.Optional[str], latest: bool) -> typing.Optional[str]:
+def _one_of(execution: typing.Optional[str], latest: bool) -> None:
     if execution and latest:
         raise click.UsageError("use either --execution or --latest, not both")
+
+
+def _execution(store: ArtifactStore, execution: typing.Optional[str], latest: bool) -> typing.Optional[str]:
+    _one_of(execution, latest)
     return store.latest_execution() if latest else execution
 
 
@@ -136,8 +140,7 @@ def get(ctx, artifact, filename, execution, latest, output, as_json) -> None:
     from .fetch import fetch_record
 
     store = store_of(ctx)
-    if execution and latest:
-        raise click.UsageError("use either --execution or --latest, not both")
+    _one_of(execution, latest)
     if execution:
         record = store.record(execution, artifact, filename)
     else:

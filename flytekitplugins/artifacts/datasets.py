@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import secrets
 import typing
@@ -263,6 +264,21 @@ class DatasetCatalog:
             )
         return ds
 
+    def ensure(self, name: str, uri: typing.Optional[str] = None) -> Dataset:
+        """The dataset ``name``, created if missing: at ``uri``, or in a ``datasets`` folder beside the store root."""
+        try:
+            return self.get(name)
+        except ArtifactNotFoundError:
+            pass
+        if uri is None:
+            root = self.store.root.rstrip("/")
+            if root.startswith("s3://"):
+                bucket, _, prefix = root[len("s3://") :].partition("/")
+                uri = f"s3://{bucket}/" + posixpath.join(posixpath.dirname(prefix), "datasets", name).lstrip("/")
+            else:
+                uri = os.path.join(os.path.dirname(root), "datasets", name)
+        return self.create(name, uri)
+
     def list(self) -> typing.List[Dataset]:
         out = []
         for n in self.backend.list_children("dataset-names"):
@@ -278,6 +294,9 @@ class DatasetCatalog:
         if not self.backend.exists(key):
             return None
         return Dataset.from_dict(json.loads(self.backend.read_bytes(key)))
+
+    def _resolve(self, dataset: typing.Union[str, Dataset]) -> Dataset:
+        return dataset if isinstance(dataset, Dataset) else self.get(dataset)
 
     def get(self, id_or_name: str) -> Dataset:
         if not isinstance(id_or_name, str) or not id_or_name.strip():
@@ -311,11 +330,11 @@ class DatasetCatalog:
         return DatasetSnapshot.from_dict(json.loads(self.backend.read_bytes(key)))
 
     def snapshots(self, dataset: typing.Union[str, Dataset]) -> typing.List[DatasetSnapshot]:
-        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        ds = self._resolve(dataset)
         return [self._read_snapshot(ds.id, n) for n in self._numbers(ds.id)]
 
     def snapshot(self, dataset: typing.Union[str, Dataset], number: typing.Union[int, str, None] = "latest") -> DatasetSnapshot:
-        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        ds = self._resolve(dataset)
         numbers = self._numbers(ds.id)
         if number is None or (isinstance(number, str) and number.strip().lower() == "latest"):
             if not numbers:
@@ -333,7 +352,7 @@ class DatasetCatalog:
     def download(self, dataset: typing.Union[str, Dataset], path: str, dest: str,
                  number: typing.Union[int, str, None] = "latest", progress=None) -> SnapshotFile:
         """Write one file of a snapshot to ``dest``, checked against its sha256; a mismatch leaves ``dest`` as it was."""
-        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
         write_local_file(
             read_uri_stream(blob_uri(ds.uri, f.key)),
@@ -359,7 +378,7 @@ class DatasetCatalog:
         with the same key returns the snapshot the first committed instead of making another, and a call after one
         that died half way redoes the copy (blobs already landed are not copied again) and commits once.
         """
-        ds = dataset if isinstance(dataset, Dataset) else self.get(dataset)
+        ds = self._resolve(dataset)
         items = list(items)
         seen: typing.Dict[str, ExportItem] = {}
         for it in items:
@@ -372,10 +391,9 @@ class DatasetCatalog:
                 )
             seen[it.path] = it
 
-        done = self._committed_by(ds.id, run_key)
-        if done is not None:
-            self._publish(ds, done)
-            return ExportOutcome(done, True)
+        reused = self._reuse(ds, run_key)
+        if reused is not None:
+            return reused
 
         from .transfer import Transfer, land
 
@@ -399,14 +417,20 @@ class DatasetCatalog:
             for it in sorted(items, key=lambda i: i.path)
         )
         # A retry whose earlier attempt committed just before dying must not commit again: look once more.
-        done = self._committed_by(ds.id, run_key)
-        if done is not None:
-            self._publish(ds, done)
-            return ExportOutcome(done, True)
+        reused = self._reuse(ds, run_key)
+        if reused is not None:
+            return reused
         snap = self._commit(ds, files, run_key, source)
         self.backend.write_once(self._run_key(ds.id, run_key), json.dumps({"number": snap.number}).encode())
         self._publish(ds, snap)
         return ExportOutcome(snap, False)
+
+    def _reuse(self, ds: Dataset, run_key: str) -> typing.Optional[ExportOutcome]:
+        done = self._committed_by(ds.id, run_key)
+        if done is None:
+            return None
+        self._publish(ds, done)
+        return ExportOutcome(done, True)
 
     def _committed_by(self, dataset_id: str, run_key: str) -> typing.Optional[DatasetSnapshot]:
         """The snapshot ``run_key`` committed, if any.

@@ -57,6 +57,8 @@ class Plan:
     output_origins: typing.Dict[str, str] = field(default_factory=dict)
     # node id -> (entity name, how many earlier nodes run the same entity): matches local calls to nodes.
     node_keys: typing.Dict[str, typing.Tuple[str, int]] = field(default_factory=dict)
+    # The git commit of the workflow's source when it was compiled (None outside a repository).
+    code_version: typing.Optional[str] = None
 
     @property
     def recorded(self) -> typing.List[PlanEntry]:

@@ -42,7 +42,7 @@ TMP_PREFIX = "tmp"
 _TMP_NAME = ".tmp-"
 
 #: CopyObject copies at most 5 GiB in one request; larger blobs are copied part by part, still server-side.
-_MAX_SINGLE_COPY = 5 << 30
+MAX_SINGLE_COPY = 5 << 30
 _MAX_PARTS = 10_000
 
 DEFAULT_TRANSFER_CONFIG = TransferConfig(
@@ -191,7 +191,7 @@ def _is_missing(exc: Exception) -> bool:
     return _code(exc) in ("NoSuchKey", "404", "NotFound")
 
 
-def _translate(exc: Exception, where: str, action: str, endpoint: typing.Optional[str]) -> ArtifactError:
+def translate_error(exc: Exception, where: str, action: str, endpoint: typing.Optional[str]) -> ArtifactError:
     """One line naming the store (or object), what failed and what to check; the cause stays chained."""
     endpoint = endpoint or "the default AWS endpoint"
     if isinstance(exc, RetriesExceededError) and exc.last_exception is not None:
@@ -227,7 +227,39 @@ def _translate(exc: Exception, where: str, action: str, endpoint: typing.Optiona
 _S3_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, RetriesExceededError)
 
 
-class _Progress(BaseSubscriber):
+def sha256_b64(sha256_hex: str) -> str:
+    """A hex sha256 in the form S3 checksums use (base64 of the digest)."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+def copy_server_side(
+    client, source: dict, bucket: str, key: str, size: int, concurrency: int, extra_args: typing.Optional[dict] = None
+) -> typing.Optional[str]:
+    """Copy an object inside S3 (bytes never pass through here); returns the SHA256 S3 computed (base64), if any.
+
+    Up to 5 GiB one CopyObject asks S3 for the full-object SHA256 of the copy. Larger objects are copied part by
+    part; parts can only carry a composite checksum (a hash of part hashes), which cannot be compared with a
+    file's sha256, so none is requested and None is returned.
+    """
+    extra_args = dict(extra_args or {})
+    if size <= MAX_SINGLE_COPY:
+        result = client.copy_object(
+            Bucket=bucket, Key=key, CopySource=source, ChecksumAlgorithm="SHA256", **extra_args
+        ).get("CopyObjectResult", {})
+        return result.get("ChecksumSHA256")
+    chunk = max(-(-size // _MAX_PARTS), 512 << 20)
+    config = TransferConfig(
+        multipart_threshold=MAX_SINGLE_COPY,
+        multipart_chunksize=min(chunk, MAX_SINGLE_COPY),
+        max_concurrency=concurrency,
+        preferred_transfer_client="classic",
+    )
+    with create_transfer_manager(client, config) as tm:
+        tm.copy(source, bucket, key, extra_args=extra_args or None).result()
+    return None
+
+
+class TransferProgress(BaseSubscriber):
     """Forwards transferred byte counts (negative when a retried part is sent again, so totals stay right)."""
 
     def __init__(self, progress, size: typing.Optional[int] = None):
@@ -244,7 +276,7 @@ class _Progress(BaseSubscriber):
             self._progress(bytes_transferred)
 
 
-class _HashingReader:
+class HashingReader:
     """A read-only, non-seekable view of a file that hashes what it hands out.
 
     Not seekable on purpose: s3transfer then reads it strictly once, front to back, so the hash covers exactly
@@ -304,7 +336,7 @@ class S3Backend(Backend):
             yield
         except _S3_ERRORS as e:
             where = self.uri(key) if key else self.root
-            raise _translate(e, where, action, self.client.meta.endpoint_url) from e
+            raise translate_error(e, where, action, self.client.meta.endpoint_url) from e
 
     def _not_found(self, key: str) -> ArtifactNotFoundError:
         return ArtifactNotFoundError(f"{key!r} not found in store {self.root!r}")
@@ -416,14 +448,14 @@ class S3Backend(Backend):
         with self._calling("storing a file in"):
             try:
                 with open(path, "rb") as f:
-                    reader = _HashingReader(f)
+                    reader = HashingReader(f)
                     started = True
                     with self._transfer() as tm:
                         tm.upload(
                             reader,
                             self.bucket,
                             tmp_full,
-                            subscribers=[_Progress(progress, os.fstat(f.fileno()).st_size)],
+                            subscribers=[TransferProgress(progress, os.fstat(f.fileno()).st_size)],
                         ).result()
                 size, sha = reader.size, reader.sha.hexdigest()
                 key = blob_key(sha)
@@ -440,7 +472,7 @@ class S3Backend(Backend):
 
     def _place_blob(self, tmp_full: str, final_full: str, size: int, sha: str) -> None:
         """Server-side copy of the staged upload to its content address, unless those bytes are already there."""
-        want = base64.b64encode(bytes.fromhex(sha)).decode()
+        want = sha256_b64(sha)
         existing = self._head(final_full)
         if existing is not None:
             have = existing.get("ChecksumSHA256")
@@ -452,31 +484,15 @@ class S3Backend(Backend):
         # No If-None-Match here: a racing writer of the same address copies identical bytes, so losing the race is
         # harmless, and conditional copies are not honoured everywhere (moto ignores them).
         source = {"Bucket": self.bucket, "Key": tmp_full}
-        if size <= _MAX_SINGLE_COPY:
-            # S3 computes the SHA256 of the copy itself: if it differs from the hash of the bytes read locally,
-            # something between this file and the bucket changed them.
-            result = self.client.copy_object(
-                Bucket=self.bucket, Key=final_full, CopySource=source, ChecksumAlgorithm="SHA256"
-            ).get("CopyObjectResult", {})
-            got = result.get("ChecksumSHA256")
-            if got is not None and got != want:
-                self.client.delete_object(Bucket=self.bucket, Key=final_full)
-                raise ArtifactError(
-                    f"S3 stored different bytes than were read from the file (sha256 {got} vs {want}) "
-                    f"at {self.uri(self._rel(final_full))!r}: the upload was corrupted; retry"
-                )
-            return
-        chunk = max(self.transfer_config.multipart_chunksize, -(-size // _MAX_PARTS), 512 << 20)
-        config = TransferConfig(
-            multipart_threshold=_MAX_SINGLE_COPY,
-            multipart_chunksize=min(chunk, _MAX_SINGLE_COPY),
-            max_concurrency=self.transfer_config.max_concurrency,
-            preferred_transfer_client="classic",
-        )
-        with create_transfer_manager(self.client, config) as tm:
-            # Part copies can only carry a composite checksum (a hash of part hashes), which cannot be checked
-            # against the file's sha256, so none is requested.
-            tm.copy(source, self.bucket, final_full).result()
+        got = copy_server_side(self.client, source, self.bucket, final_full, size, self.transfer_config.max_concurrency)
+        # S3 computes the SHA256 of the copy itself: if it differs from the hash of the bytes read locally,
+        # something between this file and the bucket changed them.
+        if got is not None and got != want:
+            self.client.delete_object(Bucket=self.bucket, Key=final_full)
+            raise ArtifactError(
+                f"S3 stored different bytes than were read from the file (sha256 {got} vs {want}) "
+                f"at {self.uri(self._rel(final_full))!r}: the upload was corrupted; retry"
+            )
 
     def download(self, key: str, dest: str, progress=None) -> None:
         full = self._full(key)
@@ -488,7 +504,7 @@ class S3Backend(Backend):
             with self._calling("downloading", key):
                 try:
                     with os.fdopen(fd, "wb") as out, self._transfer() as tm:
-                        tm.download(self.bucket, full, out, subscribers=[_Progress(progress)]).result()
+                        tm.download(self.bucket, full, out, subscribers=[TransferProgress(progress)]).result()
                 except botocore.exceptions.ClientError as e:
                     if _is_missing(e):
                         raise self._not_found(key) from None
@@ -513,11 +529,7 @@ def open_s3_uri(uri: str) -> typing.BinaryIO:
             raise ArtifactNotFoundError(
                 f"{uri!r} does not exist: was the object deleted, or the URI mistyped?"
             ) from None
-        raise _translate(e, uri, "reading", client.meta.endpoint_url) from e
+        raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
     except botocore.exceptions.BotoCoreError as e:
-        raise _translate(e, uri, "reading", client.meta.endpoint_url) from e
+        raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
 
-
-#: Public names for other modules talking to S3 (same objects as the private ones used above).
-translate_error = _translate
-TransferProgress = _Progress

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import os
 import tempfile
 import threading
@@ -35,13 +34,14 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from . import s3
 from .digest import copy_hashing
 from .errors import ArtifactError, ArtifactValueError
+from .s3 import HashingReader, TransferProgress, copy_server_side, parse_s3_uri, s3_client, sha256_b64, translate_error
 from .storage import blob_key, read_uri_stream
 
 LOCAL_WORKERS = 8
 S3_COPY_WORKERS = 16
-MAX_SINGLE_COPY = 5 << 30
 COPY_CHUNK = 4 << 20
 MULTIPART_THRESHOLD = 16 << 20
 
@@ -88,8 +88,6 @@ def _unique(transfers: typing.Sequence[Transfer]) -> typing.List[Transfer]:
 def prepare_destination(uri: str) -> None:
     """Check that a new dataset's location is usable, before the dataset is created."""
     if uri.startswith("s3://"):
-        from .s3 import _translate, parse_s3_uri, s3_client
-
         bucket, _ = parse_s3_uri(uri)
         client = s3_client()
         try:
@@ -100,7 +98,7 @@ def prepare_destination(uri: str) -> None:
                 raise ArtifactValueError(
                     f"the bucket of dataset URI {uri!r} does not exist at {client.meta.endpoint_url}: create it first"
                 ) from e
-            raise _translate(e, uri, "checking", client.meta.endpoint_url) from e
+            raise translate_error(e, uri, "checking", client.meta.endpoint_url) from e
         return
     try:
         os.makedirs(uri, exist_ok=True)
@@ -130,29 +128,6 @@ def land(
 
 
 # ---- local folders ------------------------------------------------------------------------------------------
-
-
-def _copy_local_hashing(src_path: str, dst: typing.BinaryIO, progress=None) -> typing.Tuple[int, str]:
-    """Copy a local file through one reused buffer, hashing exactly the bytes handed to ``write``.
-
-    Files are copied by several threads at once, so the hash runs inline (hashlib and file I/O release the GIL):
-    no per-file hashing thread and no new buffer per chunk.
-    """
-    h = hashlib.sha256()
-    buf = bytearray(COPY_CHUNK)
-    view = memoryview(buf)
-    size = 0
-    with open(src_path, "rb", buffering=0) as src:
-        while True:
-            n = src.readinto(buf)
-            if not n:
-                break
-            h.update(view[:n])
-            dst.write(view[:n])
-            size += n
-            if progress is not None:
-                progress(n)
-    return size, h.hexdigest()
 
 
 def _content_addressed(path: str, t: Transfer) -> bool:
@@ -199,7 +174,9 @@ def _land_local(root: str, transfers: typing.Sequence[Transfer], progress) -> No
                     with read_uri_stream(t.source_uri) as src:
                         size, sha = copy_hashing(src, dst, progress)
                 else:
-                    size, sha = _copy_local_hashing(local, dst, progress)
+                    # Files are copied by a pool of threads already: hash inline, without a thread per file.
+                    with open(local, "rb", buffering=0) as src:
+                        size, sha = copy_hashing(src, dst, progress, chunk=COPY_CHUNK, overlap=False)
                 # Blobs are never changed in place; read-only says so to anyone browsing the folder.
                 os.fchmod(dst.fileno(), 0o444)
             if size != t.size or sha != t.sha256:
@@ -239,24 +216,16 @@ def _run_all(fn, items, workers: int) -> None:
 # ---- S3 -----------------------------------------------------------------------------------------------------
 
 
-class _VerifyingReader:
-    """A non-seekable reader over a file that hashes what it hands out and, at end of file, raises if the bytes
-    are not the recorded ones. s3transfer reads a non-seekable source strictly once, in order, and only completes
-    the upload after the last (empty) read, so a mismatch aborts the upload before the object exists."""
+class _VerifyingReader(HashingReader):
+    """A hashing reader over a recorded file that, at end of file, raises if the bytes are not the recorded ones.
+    s3transfer reads a non-seekable source strictly once, in order, and only completes the upload after the last
+    (empty) read, so a mismatch aborts the upload before the object exists."""
 
     def __init__(self, transfer: Transfer):
         # Opened on first read, closed at end of file: thousands of queued files must not hold thousands of handles.
-        self._f: typing.Optional[typing.BinaryIO] = None
+        super().__init__(None)
         self._t = transfer
-        self._sha = hashlib.sha256()
-        self._size = 0
         self._closed = False
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
 
     def read(self, n: typing.Optional[int] = -1) -> bytes:
         if self._closed:
@@ -264,12 +233,12 @@ class _VerifyingReader:
         if self._f is None:
             self._f = read_uri_stream(self._t.source_uri)
         whole = n is None or n < 0
-        buf = self._f.read() if whole else self._f.read(n)
-        self._sha.update(buf)
-        self._size += len(buf)
-        if self._size > self._t.size or whole or not buf:
+        buf = super().read(None if whole else n)
+        if self.size > self._t.size or whole or not buf:
             self.close()
-            self._check()
+            sha = self.sha.hexdigest()
+            if self.size != self._t.size or sha != self._t.sha256:
+                raise _mismatch(self._t, self.size, sha)
         return buf
 
     def close(self) -> None:
@@ -277,15 +246,8 @@ class _VerifyingReader:
         if self._f is not None:
             self._f.close()
 
-    def _check(self) -> None:
-        sha = self._sha.hexdigest()
-        if self._size != self._t.size or sha != self._t.sha256:
-            raise _mismatch(self._t, self._size, sha)
-
 
 def _split(uri: str) -> typing.Tuple[str, str]:
-    from .s3 import parse_s3_uri
-
     bucket, key = parse_s3_uri(uri)
     return bucket, key.strip("/")
 
@@ -293,8 +255,6 @@ def _split(uri: str) -> typing.Tuple[str, str]:
 def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -> None:
     import botocore.exceptions
     from boto3.s3.transfer import TransferConfig, create_transfer_manager
-
-    from .s3 import _Progress, _translate, s3_client
 
     client = s3_client()
     bucket, prefix = _split(dataset_uri)
@@ -304,7 +264,7 @@ def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -
 
     def fail(e: BaseException, where: str, action: str) -> BaseException:
         if isinstance(e, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
-            return _translate(e, where, action, client.meta.endpoint_url)
+            return translate_error(e, where, action, client.meta.endpoint_url)
         return e
 
     def present(t: Transfer) -> bool:
@@ -342,25 +302,17 @@ def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -
             if head.get("ContentLength") != t.size:
                 raise _mismatch(t, head.get("ContentLength", -1), "(not read)")
             source = {"Bucket": src_bucket, "Key": src_key}
-            if t.size <= MAX_SINGLE_COPY:
-                result = client.copy_object(
-                    Bucket=bucket, Key=dest_key(t), CopySource=source, ChecksumAlgorithm="SHA256",
-                    CopySourceIfMatch=head["ETag"],
-                ).get("CopyObjectResult", {})
-                got = result.get("ChecksumSHA256")
-                want = base64.b64encode(bytes.fromhex(t.sha256)).decode()
-                if got != want:
+            got = copy_server_side(client, source, bucket, dest_key(t), t.size, S3_COPY_WORKERS,
+                                   {"CopySourceIfMatch": head["ETag"]})
+            if t.size <= s3.MAX_SINGLE_COPY:
+                if got != sha256_b64(t.sha256):
                     # The key is this sha256's address: it must not keep other bytes.
                     client.delete_object(Bucket=bucket, Key=dest_key(t))
                     got_hex = base64.b64decode(got).hex() if got else "(no checksum reported)"
                     raise _mismatch(t, t.size, got_hex)
-            else:
-                cfg = TransferConfig(multipart_threshold=MAX_SINGLE_COPY, multipart_chunksize=512 << 20,
-                                     max_concurrency=S3_COPY_WORKERS, preferred_transfer_client="classic")
-                with create_transfer_manager(client, cfg) as tm:
-                    tm.copy(source, bucket, dest_key(t), extra_args={"CopySourceIfMatch": head["ETag"]}).result()
-                if not present(t):
-                    raise _mismatch(t, -1, "(size differs after copy)")
+            elif not present(t):
+                # Part copies carry no full-object checksum: the size, and the ETag pinned above, are the check.
+                raise _mismatch(t, -1, "(size differs after copy)")
         except IntegrityError:
             raise
         except Exception as e:  # noqa: BLE001
@@ -390,14 +342,14 @@ def _land_s3(dataset_uri: str, transfers: typing.Sequence[Transfer], progress) -
                     readers.append(reader)
                     if t.size < MULTIPART_THRESHOLD:
                         # One request: S3 checks the whole object against the record's sha256 before storing it.
-                        extra = {"ChecksumSHA256": base64.b64encode(bytes.fromhex(t.sha256)).decode()}
+                        extra = {"ChecksumSHA256": sha256_b64(t.sha256)}
                     else:
                         # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
                         extra = {"ChecksumAlgorithm": "SHA256"}
                     futures.append(
                         (t, tm.upload(reader, bucket, dest_key(t),
                                       extra_args=extra,
-                                      subscribers=[_Progress(progress, t.size)]))
+                                      subscribers=[TransferProgress(progress, t.size)]))
                     )
                 for t, fut in futures:
                     try:

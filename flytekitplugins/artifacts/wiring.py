@@ -35,22 +35,25 @@ class Frame:
     exports: typing.List[typing.Any] = field(default_factory=list)
 
 
-def manifest_for(workflow: typing.Any, entries: typing.Sequence[PlanEntry]) -> str:
+def _code_version(workflow: typing.Any) -> typing.Optional[str]:
     # The body may be wrapped by the plugin while compiling: look through the wrapper.
     fn = inspect.unwrap(getattr(workflow, "_workflow_function", None))
-    src = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    return code_version(getattr(getattr(fn, "__code__", None), "co_filename", None))
+
+
+def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
     return json.dumps(
         {
             "version": MANIFEST_VERSION,
-            "workflow": workflow.name,
-            "code_version": code_version(src),
+            "workflow": plan.workflow,
+            "code_version": plan.code_version,
             "files": [e.manifest_item() for e in entries],
         },
         sort_keys=True,
     )
 
 
-def _output_of(result: typing.Any, var: str) -> typing.Any:
+def output_of(result: typing.Any, var: str) -> typing.Any:
     items = result if isinstance(result, tuple) else (result,)
     for p in items:
         if isinstance(p, Promise) and p.var == var:
@@ -60,6 +63,8 @@ def _output_of(result: typing.Any, var: str) -> typing.Any:
 
 def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], frame: Frame, outputs: typing.Any) -> None:
     plan = build_plan(workflow, nodes, outputs)
+    # Asked of git once per compilation; local runs of the compiled workflow reuse it.
+    plan.code_version = _code_version(workflow)
     workflow._artifact_plan = plan
     check_exports(plan, frame)
     by_id = {n.id: n for n in nodes}
@@ -71,7 +76,7 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
                 values.append(_workflow_output(workflow, outputs, e.workflow_output))
             else:
                 values.append(Promise(var=e.output_name, val=NodeOutput(node=by_id[e.node_id], var=e.output_name)))
-        recorded = record_artifacts(files=values, manifest=manifest_for(workflow, plan.recorded)).with_overrides(
+        recorded = record_artifacts(files=values, manifest=manifest_for(plan, plan.recorded)).with_overrides(
             node_name=RECORDER_NODE
         )
     if frame.exports:
@@ -95,14 +100,14 @@ def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> Non
             value = _workflow_output(workflow, outputs, e.workflow_output)
         else:
             result = results.get(plan.node_keys.get(e.node_id, ("", -1)))
-            value = None if result is None else _output_of(result, e.output_name)
+            value = None if result is None else output_of(result, e.output_name)
         if value is None:
             continue  # that node did not run (a branch not taken)
         entries.append(e)
         values.append(value)
     recorded = None
     if entries:
-        recorded = record_artifacts(files=values, manifest=manifest_for(workflow, entries))
+        recorded = record_artifacts(files=values, manifest=manifest_for(plan, entries))
     if frame.exports:
         from .export import run_exports_locally
 

@@ -1,7 +1,5 @@
 """Workflows the core tests run for real. Tasks write into fresh temp folders, like real tasks do."""
 
-import os
-import tempfile
 import typing
 
 from flytekit import dynamic, task, workflow
@@ -9,19 +7,14 @@ from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import DATA, MODEL, REPORT, Artifact
 
+from .files import write
+
 DataArtifact = Artifact(name="My Data", type=DATA)
 ModelArtifact = Artifact(name="My Model", type=MODEL)
 ReportArtifact = Artifact("TFL Reports", REPORT)
 
 #: Tasks append their name here when they run, so tests can tell that nothing ran.
 RAN: typing.List[str] = []
-
-
-def write(name: str, text: str) -> str:
-    path = os.path.join(tempfile.mkdtemp(prefix="task-out-"), name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 @task

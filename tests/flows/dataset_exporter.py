@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import typing
 
 from flytekitplugins.artifacts.identity import utc_now
@@ -66,3 +67,16 @@ def run_exporter(root, dataset, items, run_key, env=None) -> dict:
     proc = subprocess.run(exporter_cmd(root, dataset, items, run_key), capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def run_released_together(cmds: typing.Sequence[typing.List[str]], go) -> typing.List[int]:
+    """Start exporters that wait for the file ``go``, release them at once, and return the snapshot numbers."""
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
+    time.sleep(1)
+    go.touch()
+    numbers = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        numbers.append(json.loads(out)["number"])
+    return numbers

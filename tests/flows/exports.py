@@ -1,12 +1,11 @@
 """Workflows with export nodes, run for real by the export tests. Tasks write into fresh temp folders."""
 
-import os
-import tempfile
 import typing
 
 from flytekit import task, workflow
 from flytekit.types.file import FlyteFile
 
+from .files import write
 from flytekitplugins.artifacts import (
     DATA,
     MODEL,
@@ -20,13 +19,6 @@ from flytekitplugins.artifacts import (
 DataArtifact = Artifact(name="My Data", type=DATA)
 ModelArtifact = Artifact(name="My Model", type=MODEL)
 ReportArtifact = Artifact(name="Reports", type=REPORT)
-
-
-def write(name: str, text: str) -> str:
-    path = os.path.join(tempfile.mkdtemp(prefix="task-out-"), name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 @task
