@@ -1,4 +1,4 @@
-from setuptools import setup
+from setuptools import find_namespace_packages, setup
 
 PLUGIN_NAME = "artifacts"
 microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
@@ -10,7 +10,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    packages=[f"flytekitplugins.{PLUGIN_NAME}"],
+    packages=find_namespace_packages(include=["flytekitplugins.*"]),
     python_requires=">=3.10",
     install_requires=[
         "flytekit>=1.16,<1.17",
@@ -22,7 +22,7 @@ setup(
         "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat"],
     },
     entry_points={
-        "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}"],
+        "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],
         "console_scripts": ["flyte-artifacts=flytekitplugins.artifacts.cli:main"],
     },
     classifiers=[

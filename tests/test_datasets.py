@@ -11,7 +11,7 @@ import pytest
 from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactValueError
 from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.transfer import IntegrityError
+from flytekitplugins.artifacts.backends import IntegrityError
 
 from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 

@@ -19,7 +19,7 @@ import pytest
 from flytekitplugins.artifacts import ArtifactValueError
 from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.transfer import IntegrityError
+from flytekitplugins.artifacts.backends import IntegrityError
 
 from flows import exports
 from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
@@ -94,7 +94,7 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
     ]
     seen = []
     # What the shared client puts on the wire (moto's own recorder is not safe with large concurrent bodies).
-    from flytekitplugins.artifacts.s3 import s3_client
+    from flytekitplugins.artifacts.backends.s3client import s3_client
 
     sent = []
 

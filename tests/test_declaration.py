@@ -12,7 +12,8 @@ from flytekitplugins.artifacts import (
     ArtifactError,
     ArtifactType,
 )
-from flytekitplugins.artifacts.transformer import ANNOTATION_KEY, declaration_of
+from flytekitplugins.artifacts.declaration import declaration_of
+from flytekitplugins.artifacts.flyte.transformer import ANNOTATION_KEY
 
 
 def test_types_and_constants():
@@ -117,7 +118,7 @@ def test_literal_type_carries_declaration():
     # Round trip through the IDL, as a registered interface would travel.
     from flytekit.models.types import LiteralType
 
-    from flytekitplugins.artifacts.transformer import declaration_from_literal_type
+    from flytekitplugins.artifacts.flyte.transformer import declaration_from_literal_type
 
     back = declaration_from_literal_type(LiteralType.from_flyte_idl(lt.to_flyte_idl()))
     assert back == declaration_of(Artifact("My Model", MODEL).File(name="model.pt"))

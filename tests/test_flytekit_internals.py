@@ -12,7 +12,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 from flytekit.types.file import FlyteFile
 
 import flytekitplugins.artifacts  # noqa: F401 - installs the plugin's hooks
-from flytekitplugins.artifacts.transformer import ArtifactFileTransformer
+from flytekitplugins.artifacts.flyte.transformer import ArtifactFileTransformer
 
 from flows import core
 

@@ -10,7 +10,6 @@ import sys
 import pytest
 from flytekit.core.context_manager import FlyteContextManager
 
-from flytekitplugins.artifacts.fetch import fetch_record
 from flytekitplugins.artifacts.store import ArtifactStore, Record
 
 from flows import core
@@ -65,7 +64,7 @@ def test_records_survive_deleting_flytekit_temp_folders(tmp_path):
     shutil.rmtree(sandbox, ignore_errors=True)
     assert not os.path.exists(str(out))
     dest = tmp_path / "model.pt"
-    fetch_record(store, rec, str(dest))
+    store.download(rec, str(dest))
     assert dest.read_text() == "model of col\nsurvive\n"
 
 

@@ -16,10 +16,12 @@ from botocore.httpsession import URLLib3Session
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from flytekitplugins.artifacts import s3 as s3mod
+from flytekitplugins.artifacts.backends import s3 as s3mod
+from flytekitplugins.artifacts.backends import s3client
 from flytekitplugins.artifacts.errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
-from flytekitplugins.artifacts.s3 import S3Backend, open_s3_uri, s3_client
-from flytekitplugins.artifacts.storage import blob_key, open_backend, read_uri_stream
+from flytekitplugins.artifacts.backends.s3 import S3Backend
+from flytekitplugins.artifacts.backends.s3client import open_s3_uri, s3_client
+from flytekitplugins.artifacts.backends import blob_key, open_backend, read_uri_stream
 from flytekitplugins.artifacts.store import ArtifactStore, Record
 
 BIN = os.path.dirname(sys.executable)
@@ -400,7 +402,7 @@ def test_blobs_over_the_single_copy_limit_are_copied_in_parts(s3_root, s3_endpoi
     data = os.urandom(12 << 20)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
-    monkeypatch.setattr(s3mod, "MAX_SINGLE_COPY", 5 << 20)
+    monkeypatch.setattr(s3client, "MAX_SINGLE_COPY", 5 << 20)
     copies = []
     client = s3_client()
     handler = lambda **kw: copies.append(kw["model"].name)  # noqa: E731

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
 
-from flytekitplugins.artifacts.transformer import ANNOTATION_KEY
+from flytekitplugins.artifacts.flyte.transformer import ANNOTATION_KEY
 
 from flows import core
 

@@ -4,43 +4,97 @@
 
     @task
     def prep() -> DataArtifact.File(name="data.csv"): ...
+
+Public names are resolved lazily (PEP 562), so importing the package costs nothing: the store and the CLI load
+without flytekit or boto3, and the Flyte side (``flyte/``) loads, and patches flytekit, when one of its names is
+first used (flytekit also loads it through the ``flytekit.plugins`` entry point).
 """
 
-from ._flytekit import install as _install
-from .command import CommandFailedError, CommandTask, Input, Output, run_command_task
-from .declaration import DATA, MODEL, REPORT, Artifact, ArtifactType, FileDeclaration
-from .errors import (
-    ArtifactError,
-    ArtifactNotFoundError,
-    ArtifactTypeError,
-    ArtifactValueError,
-    DuplicateArtifactFileError,
-)
-from .export import ExportArtifactFilesToDatasetSpec, ExportArtifactToDatasetsSpec, run_launch_export_artifacts_task
-from .store import ArtifactStore, Record
+from __future__ import annotations
 
-_install()
+import importlib
+import typing
+
+# public name -> module that defines it (relative to this package)
+_NAMES: typing.Dict[str, str] = {
+    "Artifact": ".flyte.artifact",
+    "ExportArtifactToDatasetsSpec": ".flyte.export",
+    "ExportArtifactFilesToDatasetSpec": ".flyte.export",
+    "run_launch_export_artifacts_task": ".flyte.export",
+    "ArtifactType": ".declaration",
+    "DATA": ".declaration",
+    "MODEL": ".declaration",
+    "REPORT": ".declaration",
+    "FileDeclaration": ".declaration",
+    "ArtifactError": ".errors",
+    "ArtifactValueError": ".errors",
+    "ArtifactTypeError": ".errors",
+    "ArtifactNotFoundError": ".errors",
+    "DuplicateArtifactFileError": ".errors",
+    "ArtifactStore": ".store",
+    "Record": ".store",
+    "DatasetCatalog": ".datasets",
+    "CommandTask": ".command",
+    "CommandFailedError": ".command",
+    "Input": ".command",
+    "Output": ".command",
+    "run_command_task": ".command",
+}
 
 __all__ = [
     "Artifact",
-    "ArtifactType",
-    "DATA",
-    "MODEL",
-    "REPORT",
-    "FileDeclaration",
     "ArtifactError",
-    "ArtifactValueError",
-    "ArtifactTypeError",
     "ArtifactNotFoundError",
-    "DuplicateArtifactFileError",
     "ArtifactStore",
-    "Record",
-    "ExportArtifactToDatasetsSpec",
-    "ExportArtifactFilesToDatasetSpec",
-    "run_launch_export_artifacts_task",
-    "CommandTask",
+    "ArtifactType",
+    "ArtifactTypeError",
+    "ArtifactValueError",
     "CommandFailedError",
+    "CommandTask",
+    "DATA",
+    "DatasetCatalog",
+    "DuplicateArtifactFileError",
+    "ExportArtifactFilesToDatasetSpec",
+    "ExportArtifactToDatasetsSpec",
+    "FileDeclaration",
     "Input",
+    "MODEL",
     "Output",
+    "REPORT",
+    "Record",
     "run_command_task",
+    "run_launch_export_artifacts_task",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> typing.List[str]:
+    return sorted(set(globals()) | set(_NAMES))
+
+
+if typing.TYPE_CHECKING:
+    from .command import CommandFailedError, CommandTask, Input, Output, run_command_task
+    from .datasets import DatasetCatalog
+    from .declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration
+    from .errors import (
+        ArtifactError,
+        ArtifactNotFoundError,
+        ArtifactTypeError,
+        ArtifactValueError,
+        DuplicateArtifactFileError,
+    )
+    from .flyte.artifact import Artifact
+    from .flyte.export import (
+        ExportArtifactFilesToDatasetSpec,
+        ExportArtifactToDatasetsSpec,
+        run_launch_export_artifacts_task,
+    )
+    from .store import ArtifactStore, Record

@@ -1,6 +1,7 @@
-"""Declaring artifacts: ``Artifact(name, type)`` and ``Artifact.File(name, type=None)``.
+"""What an artifact declaration is: the artifact types, one file's declaration, and the name rules.
 
-This layer is pure: it validates names and builds ``typing.Annotated`` types. Nothing is written here.
+Pure Python, no flytekit: the Flyte side (``Artifact``, ``Artifact.File(...)`` and its type transformer) lives in
+``flyte/`` and builds on these.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ REPORT = ArtifactType.REPORT
 
 
 def validate_artifact_name(name: typing.Any) -> str:
+    """``name`` if it is a valid artifact name, else an error naming the rule it breaks."""
     if not isinstance(name, str):
         raise ArtifactTypeError(f"artifact name must be a string, got {name!r} of type {type(name).__name__}")
     if not name.strip():
@@ -60,6 +62,7 @@ def validate_artifact_name(name: typing.Any) -> str:
 
 
 def validate_filename(name: typing.Any) -> str:
+    """``name`` if it is a valid artifact filename (one path component), else an error naming the rule."""
     if not isinstance(name, str):
         raise ArtifactTypeError(f"artifact filename must be a string, got {name!r} of type {type(name).__name__}")
     if name in ("", ".", ".."):
@@ -76,7 +79,8 @@ def validate_filename(name: typing.Any) -> str:
     return name
 
 
-def _file_type(filename: str, type: typing.Optional[str]) -> str:
+def file_type_of(filename: str, type: typing.Optional[str]) -> str:
+    """The file type of an artifact file: ``type`` when given, else the extension of ``filename``."""
     if type is not None:
         if not isinstance(type, str):
             raise ArtifactTypeError(f"file type must be a string such as 'csv', got {type!r} of type {type.__class__.__name__}")
@@ -110,31 +114,23 @@ class FileDeclaration:
         return (self.artifact, self.filename)
 
 
-class Artifact:
-    """A named, typed artifact. Files are added to it with :meth:`File` wherever a type goes."""
+def declaration_of(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
+    """The declaration carried by an ``Artifact.File(...)`` type, or None for any other type.
 
-    def __init__(self, name: str, type: typing.Union[ArtifactType, str]):
-        self.name = validate_artifact_name(name)
-        self.type = ArtifactType.parse(type)
+    ``Artifact.File(...)`` is ``Annotated[FlyteFile[...], <transformer>]``; the transformer holds the declaration.
+    """
+    if typing.get_origin(python_type) is typing.Annotated:
+        for meta in typing.get_args(python_type)[1:]:
+            decl = getattr(meta, "declaration", None)
+            if isinstance(decl, FileDeclaration):
+                return decl
+    return None
 
-    def File(self, name: str, type: typing.Optional[str] = None):  # noqa: N802 - the name matches Domino's API
-        """The Flyte type of one file of this artifact: ``Annotated[FlyteFile[<file type>], <transformer>]``.
 
-        The file type is ``type`` when given, else the extension of ``name``.
-        """
-        from flytekit.types.file import FlyteFile
-
-        from .transformer import ArtifactFileTransformer
-
-        decl = FileDeclaration(self.name, self.type, validate_filename(name), _file_type(name, type))
-        base = FlyteFile[decl.file_type] if decl.file_type else FlyteFile
-        return typing.Annotated[base, ArtifactFileTransformer(decl, base)]
-
-    def __eq__(self, other):
-        return isinstance(other, Artifact) and (self.name, self.type) == (other.name, other.type)
-
-    def __hash__(self):
-        return hash((self.name, self.type))
-
-    def __repr__(self):
-        return f"Artifact(name={self.name!r}, type={self.type.name})"
+def nested_declaration(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
+    """A declaration buried inside a container type (``List[Artifact.File(...)]``, ``Optional[...]``...)."""
+    for arg in typing.get_args(python_type):
+        found = declaration_of(arg) or nested_declaration(arg)
+        if found is not None:
+            return found
+    return None

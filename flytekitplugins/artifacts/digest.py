@@ -1,4 +1,4 @@
-"""Copying bytes while hashing them, so stored bytes are read exactly once."""
+"""Hashing bytes while they are copied or read, so stored bytes are read exactly once."""
 
 from __future__ import annotations
 
@@ -68,5 +68,31 @@ def _copy_inline(src, dst, progress, chunk: int) -> typing.Tuple[int, str]:
 
 
 def sha256_file(path: str) -> typing.Tuple[int, str]:
+    """(size, sha256 hex) of a local file."""
     with open(path, "rb") as f:
         return copy_hashing(f, None)
+
+
+class HashingReader:
+    """A read-only, non-seekable view of a file that hashes what it hands out.
+
+    Not seekable on purpose: s3transfer then reads it strictly once, front to back, so the hash covers exactly
+    the bytes uploaded and the file is read from disk once.
+    """
+
+    def __init__(self, f: typing.BinaryIO):
+        self._f = f
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, n: int = -1) -> bytes:
+        buf = self._f.read(n)
+        self.sha.update(buf)
+        self.size += len(buf)
+        return buf

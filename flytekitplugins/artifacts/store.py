@@ -22,7 +22,8 @@ import urllib.parse
 from dataclasses import asdict, dataclass, fields
 
 from .errors import ArtifactNotFoundError, ArtifactValueError
-from .storage import Backend, open_backend
+from .backends import Backend, open_backend, read_uri_stream
+from .backends.local import write_local_file
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
@@ -30,11 +31,14 @@ _TIME_BASE = 10**14  # ms; inverted times stay 14 digits wide until the year 513
 
 
 def default_root() -> str:
+    """The store root: ``$FLYTE_ARTIFACTS_ROOT``, else ``~/.flyte/artifacts``."""
     return os.environ.get(ROOT_ENV) or os.path.expanduser(DEFAULT_ROOT)
 
 
 @dataclass(frozen=True)
 class Record:
+    """One artifact file of one execution: what it is, where its bytes are, and where it came from."""
+
     execution_id: str
     project: str
     domain: str
@@ -76,6 +80,8 @@ def _inverted(ms: int) -> str:
 
 
 class ArtifactStore:
+    """The records of artifact files, and the bytes local runs keep, under one root (a folder or S3 prefix)."""
+
     def __init__(self, root: typing.Optional[str] = None):
         self.backend: Backend = open_backend(root if root is not None else default_root())
 
@@ -205,3 +211,12 @@ class ArtifactStore:
             "`flyte-artifacts list` shows what was recorded"
         )
 
+    def download(self, record: Record, dest: str, progress=None) -> None:
+        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched."""
+        write_local_file(
+            read_uri_stream(record.uri),
+            dest,
+            progress,
+            expect=(record.size, record.sha256),
+            what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
+        )

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import os
 import typing
-import uuid
 
 import click
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from .cli import _execution, console, emit_json, err_console, human_size, main, store_of, table
-from .datasets import Dataset, DatasetCatalog, ExportItem, validate_snapshot_path
-from .errors import ArtifactNotFoundError
+from ..datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
+from .output import byte_progress, check_one_of, emit_json, human_size, json_option, say, store_of, table
 
 
 def catalog_of(ctx: click.Context) -> DatasetCatalog:
+    """The dataset catalog of the store named by ``--root``."""
     return DatasetCatalog(store_of(ctx))
-
-
-def byte_progress() -> Progress:
-    # On stderr, so `--json` output on stdout stays clean.
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def _snapshot_option(f):
@@ -42,7 +27,7 @@ def _dataset_rows(datasets: typing.Sequence[Dataset]) -> None:
     table("Datasets", ["id", "name", "uri", "created_at"], [[d.id, d.name, d.uri, d.created_at] for d in datasets])
 
 
-@main.group()
+@click.group()
 def datasets() -> None:
     """Datasets: named collections of files at a folder or S3 prefix, with numbered, immutable snapshots."""
 
@@ -61,7 +46,7 @@ def create(ctx, name, uri, as_json) -> None:
 
 
 @datasets.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array instead of a table.")
+@json_option()
 @click.pass_context
 def list_(ctx, as_json) -> None:
     """List datasets by name."""
@@ -73,7 +58,7 @@ def list_(ctx, as_json) -> None:
 
 @datasets.command()
 @click.argument("dataset")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array instead of a table.")
+@json_option()
 @click.pass_context
 def snapshots(ctx, dataset, as_json) -> None:
     """List the snapshots of DATASET (an id or a name), oldest first."""
@@ -123,16 +108,14 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
     ds = catalog.get(dataset)
     snap = catalog.snapshot(ds, snapshot)
     entry = snap.file(validate_snapshot_path(path))
-    with byte_progress() as bar:
-        task = bar.add_task(path, total=entry.size)
-        f = catalog.download(ds, path, output, snap.number, progress=lambda n: bar.advance(task, n))
+    with byte_progress(path, entry.size) as progress:
+        f = catalog.download(ds, path, output, snap.number, progress=progress)
     if as_json:
         return emit_json({**f.as_dict(), "dataset_id": ds.id, "snapshot": snap.number, "output": os.path.abspath(output)})
-    console.print(f"wrote {output} ({human_size(f.size)}, sha256 {f.sha256[:12]}...) from {ds.name} snapshot {snap.number}",
-                  highlight=False)
+    say(f"wrote {output} ({human_size(f.size)}, sha256 {f.sha256[:12]}...) from {ds.name} snapshot {snap.number}")
 
 
-@main.command(name="export")
+@click.command(name="export")
 @click.option("--execution", "-e", metavar="ID", help="Export the files this execution recorded.")
 @click.option("--latest", is_flag=True, help="Export from the newest execution.")
 @click.option("--artifact", "-a", required=True, metavar="NAME", help="The artifact whose files to export.")
@@ -144,38 +127,10 @@ def export_(ctx, execution, latest, artifact, filenames, dataset, as_json) -> No
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
     if not execution and not latest:
         raise click.UsageError("say which execution: --execution ID or --latest")
-    store = store_of(ctx)
-    catalog = DatasetCatalog(store)
-    ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
-    execution = _execution(store, execution, latest)
-    records = store.records(execution, artifact=artifact)
-    if not records:
-        have = sorted({r.artifact for r in store.records(execution)})
-        raise ArtifactNotFoundError(
-            f"execution {execution!r} recorded no file of artifact {artifact!r} (artifacts there: {', '.join(have) or 'none'})"
-        )
-    if filenames:
-        missing = sorted(set(filenames) - {r.filename for r in records})
-        if missing:
-            raise ArtifactNotFoundError(
-                f"artifact {artifact!r} of execution {execution!r} has no file {', '.join(map(repr, missing))} "
-                f"(it has: {', '.join(r.filename for r in records)})"
-            )
-        records = [r for r in records if r.filename in filenames]
-    total = sum(r.size for r in records)
-    source = {"execution_id": execution, "project": records[0].project, "domain": records[0].domain,
-              "workflow": records[0].workflow, "node_id": ""}
-    with byte_progress() as bar:
-        task = bar.add_task(f"export to {ds.name}", total=total)
-        outcome = catalog.export(
-            ds, [ExportItem(r.filename, r) for r in records], run_key=f"manual/{uuid.uuid4().hex}", source=source,
-            progress=lambda n: bar.advance(task, n),
-        )
-    snap = outcome.snapshot
+    check_one_of(execution, latest)
+    snap = export_recorded(catalog_of(ctx), dataset, None if latest else execution, artifact, filenames,
+                           progress_factory=lambda total: byte_progress(f"export to {dataset}", total))
     if as_json:
         return emit_json(snap.as_dict())
-    console.print(
-        f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {execution} to "
-        f"{ds.name} snapshot {snap.number}",
-        highlight=False,
-    )
+    say(f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {snap.execution_id} to "
+        f"{snap.dataset_name} snapshot {snap.number}")

@@ -1,75 +1,62 @@
-"""Where the store's bytes live: a local folder or an S3 prefix, behind one small interface.
+"""The store on a local folder (or a mounted volume): atomic, durable, read-only once written.
 
-Keys are relative, '/'-separated strings. Every write that must never be overwritten goes through
-``write_once``, which is atomic (readers never see half an object) and says whether it created the key.
+Write-once keys are created with ``link()``, which fails if the target exists: creation is atomic and exclusive,
+and a file is complete and fsynced before its name appears.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
 import typing
 import uuid
 
-from .digest import copy_hashing
-from .errors import ArtifactNotFoundError, ArtifactValueError
+from ..digest import copy_hashing
+from ..errors import ArtifactNotFoundError, ArtifactValueError
+from .base import (
+    BLOB_PREFIX,
+    Backend,
+    Opener,
+    Progress,
+    Transfer,
+    absolute_local,
+    blob_key,
+    is_local,
+    local_path,
+    locked,
+    mismatch,
+    run_all,
+)
 
-BLOB_PREFIX = "blobs/sha256"
-
-
-def blob_key(sha256: str) -> str:
-    return f"{BLOB_PREFIX}/{sha256[:2]}/{sha256}"
-
-
-class Backend:
-    """The operations the store needs; implemented for local folders and S3."""
-
-    root: str
-
-    def uri(self, key: str) -> str:
-        raise NotImplementedError
-
-    def read_bytes(self, key: str) -> bytes:
-        raise NotImplementedError
-
-    def exists(self, key: str) -> bool:
-        raise NotImplementedError
-
-    def write_once(self, key: str, data: bytes) -> bool:
-        """Create ``key`` with ``data`` unless it exists. True when this call created it."""
-        raise NotImplementedError
-
-    def write(self, key: str, data: bytes) -> None:
-        """Create or replace ``key`` atomically (used only for mutable pointers, never for records)."""
-        raise NotImplementedError
-
-    def delete(self, key: str) -> None:
-        raise NotImplementedError
-
-    def list(self, prefix: str) -> typing.List[str]:
-        """All keys under ``prefix`` (recursively), sorted."""
-        raise NotImplementedError
-
-    def list_children(self, prefix: str) -> typing.List[str]:
-        """Names directly under ``prefix`` (files and 'folders'), sorted."""
-        raise NotImplementedError
-
-    def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
-        """Copy a local file into the content-addressed area; return (key, size, sha256)."""
-        raise NotImplementedError
-
-    def download(self, key: str, dest: str, progress=None) -> None:
-        raise NotImplementedError
+#: Threads copying files into a local dataset at once.
+LOCAL_WORKERS = 8
+#: Piece size when copying a file that is hashed inline.
+COPY_CHUNK = 4 << 20
 
 
 class LocalBackend(Backend):
+    """A store or dataset in a local folder."""
+
+    scheme = "file"
+
     def __init__(self, root: str):
-        self.root = os.path.abspath(os.path.expanduser(root))
-        if os.path.exists(self.root) and not os.path.isdir(self.root):
+        self.root = self.normalize(root)
+
+    @classmethod
+    def normalize(cls, uri: str) -> str:
+        path = absolute_local(uri)
+        if os.path.exists(path) and not os.path.isdir(path):
             raise ArtifactValueError(
-                f"store root {self.root!r} exists and is not a folder: set FLYTE_ARTIFACTS_ROOT to a folder or an s3:// URI"
+                f"{path!r} exists and is not a folder: set FLYTE_ARTIFACTS_ROOT (or the dataset URI) to a folder "
+                "or an s3:// URI"
             )
+        return path
+
+    @classmethod
+    def open_uri(cls, uri: str) -> typing.BinaryIO:
+        return open(local_path(uri), "rb")
 
     def _path(self, key: str) -> str:
         path = os.path.normpath(os.path.join(self.root, key))
@@ -186,6 +173,83 @@ class LocalBackend(Backend):
             raise ArtifactNotFoundError(f"{key!r} not found in store {self.root!r}")
         write_local_file(open(src, "rb"), dest, progress)
 
+    def check_usable(self) -> None:
+        try:
+            os.makedirs(self.root, exist_ok=True)
+        except OSError as e:
+            raise ArtifactValueError(f"cannot create the folder {self.root!r}: {e.strerror}") from e
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ArtifactValueError(f"the folder {self.root!r} is not writable: give a folder you can write to")
+
+    def sibling(self, *parts: str) -> str:
+        return os.path.join(os.path.dirname(self.root.rstrip(os.sep)), *parts)
+
+    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
+        progress = locked(progress)
+
+        def one(t: Transfer) -> None:
+            final = self._path(blob_key(t.sha256))
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.getsize(final) == t.size:
+                    if progress is not None:
+                        progress(t.size)
+                    return
+            folder = os.path.dirname(final)
+            os.makedirs(folder, exist_ok=True)
+            local = local_path(t.source_uri) if is_local(t.source_uri) else None
+            if local is not None and _content_addressed(local, t) and _link_blob(local, final, t):
+                if progress is not None:
+                    progress(t.size)
+                return
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb", buffering=0) as dst:
+                    if local is None:
+                        with open_source(t.source_uri) as src:
+                            size, sha = copy_hashing(src, dst, progress)
+                    else:
+                        # Files are copied by a pool of threads already: hash inline, without a thread per file.
+                        with open(local, "rb", buffering=0) as src:
+                            size, sha = copy_hashing(src, dst, progress, chunk=COPY_CHUNK, overlap=False)
+                    # Blobs are never changed in place; read-only says so to anyone browsing the folder.
+                    os.fchmod(dst.fileno(), 0o444)
+                if size != t.size or sha != t.sha256:
+                    raise mismatch(t, size, sha)
+                # Linked into place only once verified, so a blob's name always matches its bytes. Not fsynced,
+                # like `cp`: the snapshot guarantees hold against the exporter dying at any point, not against
+                # the machine losing power before the OS writes its cache (`datasets get` would then report the
+                # damaged file by its sha256).
+                try:
+                    os.link(tmp, final)
+                except FileExistsError:
+                    pass  # a concurrent exporter landed the same bytes
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+
+        run_all(one, list(transfers), LOCAL_WORKERS)
+
+
+def _content_addressed(path: str, t: Transfer) -> bool:
+    """Whether ``path`` is a store blob: a file named by the sha256 it was verified to have when it was stored."""
+    parts = os.path.normpath(path).split(os.sep)
+    return parts[-4:] == ["blobs", "sha256", t.sha256[:2], t.sha256]
+
+
+def _link_blob(path: str, final: str, t: Transfer) -> bool:
+    """Hard-link a store blob into the dataset, as ``git clone --local`` links objects: both names are read-only,
+    content-addressed and never rewritten, so sharing the bytes is safe and nothing is copied. False when the
+    two are on different filesystems (or linking is not allowed there): then the bytes are copied."""
+    try:
+        if os.stat(path).st_size != t.size:
+            return False
+        os.link(path, final)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    return True
+
 
 class _Writeback:
     """Flushes a file being written to disk in the background, every few MiB.
@@ -269,34 +333,5 @@ def write_local_file(
         except FileNotFoundError:
             pass
         raise
-
-
-def open_backend(root: str) -> Backend:
-    if not isinstance(root, str) or not root.strip():
-        raise ArtifactValueError(f"store root {root!r} is empty: set FLYTE_ARTIFACTS_ROOT to a folder or s3://bucket/prefix")
-    root = root.strip()
-    if root.startswith("s3://"):
-        from .s3 import S3Backend
-
-        return S3Backend(root)
-    if root.startswith("file://"):
-        root = root[len("file://") :]
-    elif "://" in root:
-        scheme = root.split("://", 1)[0]
-        raise ArtifactValueError(
-            f"store root {root!r} uses the unsupported scheme {scheme!r}: use a local folder or s3://bucket/prefix"
-        )
-    return LocalBackend(root)
-
-
-def read_uri_stream(uri: str) -> typing.BinaryIO:
-    """Open a file the store did not write (a task output): a local path or an s3:// object."""
-    if uri.startswith("s3://"):
-        from .s3 import open_s3_uri
-
-        return open_s3_uri(uri)
-    if uri.startswith("file://"):
-        uri = uri[len("file://") :]
-    return open(uri, "rb")
 
 

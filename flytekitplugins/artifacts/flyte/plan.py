@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 from flytekit.core.promise import Promise
 
-from .declaration import FileDeclaration
-from .errors import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
-from .transformer import declaration_of, nested_declaration
+from ..declaration import FileDeclaration, declaration_of, nested_declaration
+from ..errors import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 
 START_NODE = "start-node"
 

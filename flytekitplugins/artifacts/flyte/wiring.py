@@ -1,6 +1,6 @@
 """Adding the plugin's nodes to a workflow: the recorder, and the export nodes asked for in its body.
 
-Called by ``_flytekit`` right after a workflow's function has run, in both of flytekit's modes:
+Called by ``patches.py`` right after a workflow's function has run, in both of flytekit's modes:
 
 * compiling: the plan is derived and checked (duplicate filenames fail here, before anything runs), then the
   recorder node is bound to every output carrying an artifact file and export nodes are bound after it, so
@@ -13,26 +13,17 @@ from __future__ import annotations
 import inspect
 import json
 import typing
-from dataclasses import dataclass, field
 
 from flytekit.core.promise import NodeOutput, Promise
 
-from .errors import ArtifactValueError
-from .identity import code_version
+from ..errors import ArtifactValueError
+from ..identity import code_version
+from ..recorder import MANIFEST_VERSION, record_artifacts
+from .export import add_export_nodes, run_exports_locally
+from .frame import Frame
 from .plan import Plan, PlanEntry, build_plan
-from .recorder import MANIFEST_VERSION, record_artifacts
 
 RECORDER_NODE = "artifacts-recorder"
-
-
-@dataclass
-class Frame:
-    """What one run of a workflow function saw: entity calls (local mode) and export requests."""
-
-    workflow: typing.Any
-    plan: typing.Optional[Plan] = None
-    calls: typing.List[typing.Tuple[str, typing.Any]] = field(default_factory=list)
-    exports: typing.List[typing.Any] = field(default_factory=list)
 
 
 def _code_version(workflow: typing.Any) -> typing.Optional[str]:
@@ -42,6 +33,7 @@ def _code_version(workflow: typing.Any) -> typing.Optional[str]:
 
 
 def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
+    """The recorder node's ``manifest`` input: which declaration each of its files answers."""
     return json.dumps(
         {
             "version": MANIFEST_VERSION,
@@ -54,6 +46,7 @@ def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
 
 
 def output_of(result: typing.Any, var: str) -> typing.Any:
+    """The promise named ``var`` among a call's results (one promise or a tuple of them), or None."""
     items = result if isinstance(result, tuple) else (result,)
     for p in items:
         if isinstance(p, Promise) and p.var == var:
@@ -62,6 +55,7 @@ def output_of(result: typing.Any, var: str) -> typing.Any:
 
 
 def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], frame: Frame, outputs: typing.Any) -> None:
+    """After a body was compiled: derive and check the plan, then add the recorder and export nodes."""
     plan = build_plan(workflow, nodes, outputs)
     # Asked of git once per compilation; local runs of the compiled workflow reuse it.
     plan.code_version = _code_version(workflow)
@@ -80,12 +74,11 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
             node_name=RECORDER_NODE
         )
     if frame.exports:
-        from .export import add_export_nodes
-
         add_export_nodes(plan, frame.exports, recorded, by_id)
 
 
 def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> None:
+    """After a body ran locally: record its artifact files and run its exports, as the added nodes would."""
     plan: typing.Optional[Plan] = frame.plan or getattr(workflow, "_artifact_plan", None)
     if plan is None:
         return
@@ -109,8 +102,6 @@ def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> Non
     if entries:
         recorded = record_artifacts(files=values, manifest=manifest_for(plan, entries))
     if frame.exports:
-        from .export import run_exports_locally
-
         run_exports_locally(plan, frame.exports, recorded)
 
 
@@ -122,6 +113,7 @@ def _workflow_output(workflow: typing.Any, outputs: typing.Any, name: typing.Opt
 
 
 def check_exports(plan: Plan, frame: Frame) -> None:
+    """Refuse an export of an artifact no output of the workflow declares."""
     have = plan.artifacts()
     for request in frame.exports:
         for spec in request.specs:

@@ -11,13 +11,15 @@ import json
 import typing
 from dataclasses import dataclass, field
 
-from .declaration import Artifact, validate_artifact_name
-from .errors import ArtifactTypeError, ArtifactValueError
+from ..datasets.exports import REQUEST_VERSION
+from ..declaration import declaration_of, validate_artifact_name
+from ..errors import ArtifactTypeError, ArtifactValueError
 
 # Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
 # after the compilation it is defined in, which would make the loader arguments point at the workflow.
-from .exporter import REQUEST_VERSION, export_artifacts
-from .transformer import declaration_of
+from ..exporter import export_artifacts
+from .artifact import Artifact
+from .frame import current_frame
 
 
 def _check_dataset_id(dataset_id: typing.Any) -> str:
@@ -106,8 +108,6 @@ def run_launch_export_artifacts_task(
     Domino-only arguments (``environment_name``, ``hardware_tier_id``, ``use_project_defaults_for_omitted``...)
     are accepted and ignored, so flows port unchanged.
     """
-    from ._flytekit import current_frame
-
     if not isinstance(spec_list, (list, tuple)) or not spec_list:
         raise ArtifactValueError(
             f"spec_list must be a non-empty list of ExportArtifactToDatasetsSpec/ExportArtifactFilesToDatasetSpec, got {spec_list!r}"

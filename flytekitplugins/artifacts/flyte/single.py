@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import typing
 
+from ..declaration import declaration_of
+from ..recording import record_files
 from .plan import PlanEntry
-from .recorder import record_files
-from .transformer import declaration_of
 from .wiring import output_of
 
 
 def record_task_run(task: typing.Any, result: typing.Any) -> None:
+    """Record the artifact outputs of a task that ran on its own (``result`` is what its call returned)."""
     items, uris = [], []
     for out, t in task.python_interface.outputs.items():
         decl = declaration_of(t)

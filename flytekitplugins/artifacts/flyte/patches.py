@@ -1,5 +1,5 @@
-"""Every place the plugin relies on flytekit internals, kept together (``tests/test_flytekit_internals.py``
-pins the behaviour used here).
+"""The patches that let the plugin see workflows being compiled and run (``tests/test_flytekit_internals.py``
+pins the flytekit behaviour used here and in the rest of ``flyte/``).
 
 1. ``PythonFunctionWorkflow.compile`` and ``.execute`` both run ``self._workflow_function``; the plugin wraps it
    for the duration of the call so it can add its nodes once the body has run (``wiring.py``), and clears
@@ -13,7 +13,6 @@ pins the behaviour used here).
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
 import os
@@ -23,26 +22,20 @@ from flytekit.core.base_task import Task
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
-from .identity import current_local_run, new_local_identity, reset_local_run, set_local_run
-from .wiring import Frame, finish_compile, finish_local
-
-# The innermost workflow body being run; None inside a task (so a dynamic task's calls stay its own).
-_FRAME: contextvars.ContextVar[typing.Optional[Frame]] = contextvars.ContextVar("flytekitplugins_artifacts_frame", default=None)
-
-
-def current_frame() -> typing.Optional[Frame]:
-    return _FRAME.get()
-
+from ..identity import current_local_run, new_local_identity, reset_local_run, set_local_run
+from .frame import Frame, current_frame, enter, leave
+from .single import record_task_run
+from .wiring import finish_compile, finish_local
 
 def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:
     @functools.wraps(fn)
     def body(**kwargs):
         frame = Frame(workflow, plan=plan)
-        token = _FRAME.set(frame)
+        token = enter(frame)
         try:
             outputs = fn(**kwargs)
         finally:
-            _FRAME.reset(token)
+            leave(token)
         ctx = FlyteContextManager.current_context()
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
             finish_compile(workflow, ctx.compilation_state.nodes, frame, outputs)
@@ -102,18 +95,16 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
         if current_local_run() is None and not os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
             token = set_local_run(new_local_identity())
         try:
-            frame = _FRAME.get()
-            inner = _FRAME.set(None) if is_task else None
+            frame = current_frame()
+            inner = enter(None) if is_task else None
             try:
                 result = original(self, ctx, **kwargs)
             finally:
                 if inner is not None:
-                    _FRAME.reset(inner)
+                    leave(inner)
             if frame is not None and not getattr(self, "_artifacts_internal", False):
                 frame.calls.append((self.name, result))
             elif token is not None and is_task:
-                from .single import record_task_run
-
                 record_task_run(self, result)
             return result
         finally:
@@ -124,6 +115,7 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
 
 
 def install() -> None:
+    """Patch flytekit once per process (idempotent)."""
     if getattr(PythonFunctionWorkflow, "_flytekitplugins_artifacts", False):
         return
     _patch_workflow()

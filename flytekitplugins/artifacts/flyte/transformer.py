@@ -3,7 +3,7 @@
 flytekit's ``TypeEngine`` uses a ``TypeTransformer`` found in ``Annotated[...]`` metadata for every conversion of
 that value. This one behaves exactly like ``FlyteFile[<file type>]`` (it delegates every conversion), and adds the
 declaration to the literal type as a Flyte ``TypeAnnotation``, so compiled and registered interfaces carry it.
-Recording does not happen here: it happens once per execution in the recorder node (see ``recorder.py``), which
+Recording does not happen here: it happens once per execution in the recorder node (see ``../recorder.py``), which
 is the one path that serves local runs, pods, and values that never pass through Python.
 """
 
@@ -18,13 +18,15 @@ from flytekit.models.literals import Literal
 from flytekit.models.types import LiteralType
 from flytekit.types.file import FlyteFile
 
-from .declaration import FileDeclaration
+from ..declaration import FileDeclaration
 
 #: Key of the declaration inside a literal type's ``TypeAnnotation``.
 ANNOTATION_KEY = "flytekitplugins.artifacts"
 
 
 class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
+    """Converts an artifact file like ``FlyteFile[<file type>]`` and adds the declaration to its literal type."""
+
     def __init__(self, declaration: FileDeclaration, base_type: typing.Type[FlyteFile]):
         super().__init__(name=f"ArtifactFile[{declaration.artifact}/{declaration.filename}]", t=FlyteFile)
         self.declaration = declaration
@@ -67,24 +69,6 @@ class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
     def __repr__(self):
         d = self.declaration
         return f"ArtifactFile({d.artifact!r}, {d.type.name}, {d.filename!r})"
-
-
-def declaration_of(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
-    """The declaration carried by an ``Artifact.File(...)`` type, or None for any other type."""
-    if typing.get_origin(python_type) is typing.Annotated:
-        for meta in typing.get_args(python_type)[1:]:
-            if isinstance(meta, ArtifactFileTransformer):
-                return meta.declaration
-    return None
-
-
-def nested_declaration(python_type: typing.Any) -> typing.Optional[FileDeclaration]:
-    """A declaration buried inside a container type (``List[Artifact.File(...)]``, ``Optional[...]``...)."""
-    for arg in typing.get_args(python_type):
-        found = declaration_of(arg) or nested_declaration(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def declaration_from_literal_type(lt: LiteralType) -> typing.Optional[FileDeclaration]:

@@ -25,189 +25,35 @@ without holes; concurrent exporters each win a distinct number.
 from __future__ import annotations
 
 import json
-import os
-import posixpath
-import re
 import secrets
 import typing
-from dataclasses import asdict, dataclass, field, fields
 
-from .declaration import MAX_NAME_LENGTH
-from .errors import ArtifactNotFoundError, ArtifactValueError
-from .identity import utc_now
-from .storage import Backend, blob_key, open_backend, read_uri_stream, write_local_file
-from .store import ArtifactStore, Record, component
+from ..backends import Backend, Transfer, blob_key, normalize_location, open_backend, read_uri_stream
+from ..backends.transfer import land
+from ..backends.local import write_local_file
+from ..errors import ArtifactNotFoundError, ArtifactValueError
+from ..identity import utc_now
+from ..store import ArtifactStore, component
+from .model import (
+    ID_RE,
+    Dataset,
+    DatasetSnapshot,
+    ExportItem,
+    ExportOutcome,
+    SnapshotFile,
+    overlaps,
+    validate_dataset_name,
+    validate_snapshot_path,
+)
 
 NUMBER_WIDTH = 10
-_ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
 
-@dataclass(frozen=True)
-class Dataset:
-    id: str
-    name: str
-    uri: str
-    created_at: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Dataset":
-        return cls(**{f.name: d[f.name] for f in fields(cls)})
-
-
-@dataclass(frozen=True)
-class SnapshotFile:
-    """One file of a snapshot and where it came from."""
-
-    path: str
-    size: int
-    sha256: str
-    key: str  # where the bytes are, relative to the dataset's URI
-    artifact: str = ""
-    filename: str = ""
-    type: str = ""
-    execution_id: str = ""
-    node_id: str = ""
-    task: str = ""
-    output_name: str = ""
-    source_uri: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SnapshotFile":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-@dataclass(frozen=True)
-class DatasetSnapshot:
-    dataset_id: str
-    dataset_name: str
-    number: int
-    created_at: str
-    execution_id: str
-    project: str
-    domain: str
-    workflow: str
-    node_id: str
-    run_key: str
-    files: typing.Tuple[SnapshotFile, ...] = field(default_factory=tuple)
-
-    @property
-    def file_count(self) -> int:
-        return len(self.files)
-
-    @property
-    def bytes(self) -> int:
-        return sum(f.size for f in self.files)
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["files"] = [f.as_dict() for f in self.files]
-        d["file_count"] = self.file_count
-        d["bytes"] = self.bytes
-        return d
-
-    def summary(self) -> dict:
-        """The listing row: everything but the files."""
-        d = self.as_dict()
-        del d["files"]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "DatasetSnapshot":
-        names = {f.name for f in fields(cls)} - {"files"}
-        return cls(**{k: v for k, v in d.items() if k in names}, files=tuple(SnapshotFile.from_dict(f) for f in d["files"]))
-
-    def file(self, path: str) -> SnapshotFile:
-        for f in self.files:
-            if f.path == path:
-                return f
-        have = ", ".join(f.path for f in self.files) or "none"
-        raise ArtifactNotFoundError(
-            f"snapshot {self.number} of dataset {self.dataset_name!r} has no file {path!r} (it has: {have})"
-        )
-
-
-@dataclass(frozen=True)
-class ExportItem:
-    """A recorded file to put into a snapshot at ``path``."""
-
-    path: str
-    record: Record
-
-
-@dataclass(frozen=True)
-class ExportOutcome:
-    snapshot: DatasetSnapshot
-    reused: bool  # True when a retry found the snapshot its run had already committed
-
-
-# ---- validation ---------------------------------------------------------------------------------------------
-
-
-def validate_dataset_name(name: typing.Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ArtifactValueError(f"dataset name must be a non-empty string, got {name!r}: e.g. `datasets create clean-data --uri ...`")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ArtifactValueError(f"dataset name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}...")
-    if "/" in name or not name.isprintable() or name != name.strip():
-        raise ArtifactValueError(
-            f"dataset name {name!r} contains '/', a non-printable character or surrounding spaces: use printable characters only"
-        )
-    if _ID_RE.match(name):
-        raise ArtifactValueError(f"dataset name {name!r} looks like a dataset id (24 hex digits): pick a name that does not")
-    return name
-
-
-def validate_snapshot_path(path: typing.Any) -> str:
-    """A path inside a snapshot: relative, '/'-separated, no '.' or '..' parts."""
-    if not isinstance(path, str) or not path:
-        raise ArtifactValueError(f"a path inside a dataset must be a non-empty string, got {path!r}")
-    parts = path.split("/")
-    if path.startswith("/") or "\\" in path or "\0" in path or any(p in ("", ".", "..") for p in parts):
-        raise ArtifactValueError(
-            f"path {path!r} is not a plain relative path inside a dataset (no leading '/', no '.', '..', '\\\\' or "
-            "empty parts): use e.g. 'data.csv' (`datasets show DATASET` lists the paths)"
-        )
-    return path
-
-
-def normalize_uri(uri: typing.Any) -> str:
+def normalize_dataset_uri(uri: typing.Any) -> str:
     """A dataset URI in its one canonical spelling: an absolute folder path or ``s3://bucket/prefix``."""
     if not isinstance(uri, str) or not uri.strip():
         raise ArtifactValueError(f"dataset URI must be a folder or s3://bucket/prefix, got {uri!r}")
-    uri = uri.strip()
-    if uri.startswith("s3://"):
-        from .s3 import parse_s3_uri
-
-        bucket, prefix = parse_s3_uri(uri)
-        prefix = prefix.strip("/")
-        if not bucket or any(p in (".", "..") for p in prefix.split("/") if p) or "//" in prefix:
-            raise ArtifactValueError(f"dataset URI {uri!r} is not s3://bucket/prefix: name a bucket and a clean prefix")
-        return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
-    if uri.startswith("file://"):
-        uri = uri[len("file://") :]
-    elif "://" in uri:
-        raise ArtifactValueError(
-            f"dataset URI {uri!r} uses the unsupported scheme {uri.split('://', 1)[0]!r}: use a local folder or s3://bucket/prefix"
-        )
-    path = os.path.abspath(os.path.expanduser(uri))
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ArtifactValueError(f"dataset URI {path!r} exists and is not a folder: give a folder path")
-    return path
-
-
-def _inside(a: str, b: str) -> bool:
-    """Whether location ``a`` is ``b`` or below it."""
-    return a == b or a.startswith(b.rstrip("/") + "/")
-
-
-# ---- the catalog --------------------------------------------------------------------------------------------
+    return normalize_location(uri)
 
 
 def _number_name(n: int) -> str:
@@ -241,19 +87,18 @@ class DatasetCatalog:
     # datasets
     def create(self, name: str, uri: str) -> Dataset:
         name = validate_dataset_name(name)
-        uri = normalize_uri(uri)
+        uri = normalize_dataset_uri(uri)
         root = self.store.root.rstrip("/")
         if uri == root:
             raise ArtifactValueError(f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own")
         for other in self.list():
-            if _inside(uri, other.uri) or _inside(other.uri, uri):
+            if overlaps(uri, other.uri):
                 raise ArtifactValueError(
                     f"dataset URI {uri!r} overlaps dataset {other.name!r} at {other.uri!r}: two datasets cannot share "
                     "files; give a folder or prefix of its own"
                 )
-        from .transfer import prepare_destination
-
-        prepare_destination(uri)  # a missing bucket or an unwritable folder fails here, not in the first export
+        # A missing bucket or an unwritable folder fails here, not in the first export.
+        open_backend(uri).check_usable()
         ds = Dataset(id=secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
         self.backend.write_once(self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode())
         if not self.backend.write_once(self._name_key(name), json.dumps({"id": ds.id}).encode()):
@@ -271,12 +116,7 @@ class DatasetCatalog:
         except ArtifactNotFoundError:
             pass
         if uri is None:
-            root = self.store.root.rstrip("/")
-            if root.startswith("s3://"):
-                bucket, _, prefix = root[len("s3://") :].partition("/")
-                uri = f"s3://{bucket}/" + posixpath.join(posixpath.dirname(prefix), "datasets", name).lstrip("/")
-            else:
-                uri = os.path.join(os.path.dirname(root), "datasets", name)
+            uri = self.backend.sibling("datasets", name)
         return self.create(name, uri)
 
     def list(self) -> typing.List[Dataset]:
@@ -301,7 +141,7 @@ class DatasetCatalog:
     def get(self, id_or_name: str) -> Dataset:
         if not isinstance(id_or_name, str) or not id_or_name.strip():
             raise ArtifactValueError(f"dataset must be a dataset id or name, got {id_or_name!r}")
-        if _ID_RE.match(id_or_name):
+        if ID_RE.match(id_or_name):
             ds = self._by_id(id_or_name)
             if ds is not None:
                 return ds
@@ -355,7 +195,7 @@ class DatasetCatalog:
         ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
         write_local_file(
-            read_uri_stream(blob_uri(ds.uri, f.key)),
+            read_uri_stream(open_backend(ds.uri).uri(f.key)),
             dest,
             progress,
             expect=(f.size, f.sha256),
@@ -394,8 +234,6 @@ class DatasetCatalog:
         reused = self._reuse(ds, run_key)
         if reused is not None:
             return reused
-
-        from .transfer import Transfer, land
 
         land(ds.uri, [Transfer(it.record.uri, it.record.size, it.record.sha256) for it in items], progress)
 
@@ -484,7 +322,3 @@ class DatasetCatalog:
     def _publish(self, ds: Dataset, snap: DatasetSnapshot) -> None:
         data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
         open_backend(ds.uri).write_once(f"snapshots/{_number_name(snap.number)}", data)
-
-
-def blob_uri(dataset_uri: str, key: str) -> str:
-    return f"{dataset_uri.rstrip('/')}/{key}"

@@ -1,0 +1,64 @@
+"""Where bytes live: a scheme registry that imports a backend only when a URI of its scheme is used.
+
+``open_backend("s3://bucket/prefix")`` imports ``backends/s3.py`` (and boto3) on first use; a local folder never
+does. Everything that must decide "local or S3?" asks :func:`scheme_of` or this registry, never the URI's text.
+"""
+
+from __future__ import annotations
+
+import importlib
+import typing
+
+from ..errors import ArtifactValueError
+from .base import Backend, BLOB_PREFIX, IntegrityError, Transfer, blob_key, is_local, local_path, scheme_of
+
+# scheme -> (module, class); modules are imported on first use.
+_REGISTRY: typing.Dict[str, typing.Tuple[str, str]] = {
+    "file": (".local", "LocalBackend"),
+    "s3": (".s3", "S3Backend"),
+}
+
+__all__ = [
+    "Backend",
+    "BLOB_PREFIX",
+    "IntegrityError",
+    "Transfer",
+    "backend_class",
+    "blob_key",
+    "is_local",
+    "local_path",
+    "normalize_location",
+    "open_backend",
+    "read_uri_stream",
+    "scheme_of",
+]
+
+
+def backend_class(uri: str) -> typing.Type[Backend]:
+    """The Backend class serving ``uri``'s scheme."""
+    scheme = scheme_of(uri)
+    if scheme not in _REGISTRY:
+        raise ArtifactValueError(
+            f"{uri!r} uses the unsupported scheme {scheme!r}: use a local folder or s3://bucket/prefix"
+        )
+    module, name = _REGISTRY[scheme]
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def normalize_location(uri: str) -> str:
+    """The canonical spelling of a folder or ``s3://bucket/prefix`` location."""
+    return backend_class(uri).normalize(uri)
+
+
+def open_backend(root: str) -> Backend:
+    """The backend for a store or dataset root (a folder, ``file:`` URI or ``s3://bucket/prefix``)."""
+    if not isinstance(root, str) or not root.strip():
+        raise ArtifactValueError(
+            f"store root {root!r} is empty: set FLYTE_ARTIFACTS_ROOT to a folder or s3://bucket/prefix"
+        )
+    return backend_class(root)(root.strip())
+
+
+def read_uri_stream(uri: str) -> typing.BinaryIO:
+    """Open a file the store did not write (a task output): a local path or an object of a registered scheme."""
+    return backend_class(uri).open_uri(uri)

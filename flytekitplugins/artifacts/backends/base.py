@@ -1,0 +1,209 @@
+"""The storage contract: one abstract :class:`Backend`, implemented once per kind of storage (``local.py``,
+``s3.py``), and what every backend shares (URI parsing, content addresses, verified transfers).
+
+Keys are relative, '/'-separated strings. Every write that must never be overwritten goes through
+``write_once``, which is atomic (readers never see half an object) and says whether it created the key.
+A new backend (GCS, Azure...) needs one module implementing :class:`Backend`, one line in the scheme registry
+(``backends/__init__.py``) and a run of ``tests/test_backend_contract.py`` against it.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import threading
+import typing
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..errors import ArtifactError, ArtifactValueError
+
+BLOB_PREFIX = "blobs/sha256"
+
+Progress = typing.Optional[typing.Callable[[int], None]]
+Opener = typing.Callable[[str], typing.BinaryIO]
+
+
+def blob_key(sha256: str) -> str:
+    """Where bytes with this sha256 live in a content-addressed area."""
+    return f"{BLOB_PREFIX}/{sha256[:2]}/{sha256}"
+
+
+# ---- URIs -------------------------------------------------------------------------------------------------------
+
+
+def scheme_of(uri: str) -> str:
+    """The storage scheme of a URI or path: ``"file"`` for local paths and ``file:`` URIs, else the URI's scheme."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise ArtifactValueError(f"{uri!r} is not a location: give a folder path or a URI such as s3://bucket/prefix")
+    head, sep, _ = uri.strip().partition(":")
+    if sep and head.lower() == "file":
+        return "file"
+    if "://" in uri:
+        return uri.strip().split("://", 1)[0].lower()
+    return "file"
+
+
+def local_path(uri: str) -> str:
+    """The path of a local location: a plain path, or a ``file:`` URI read as RFC 8089 says.
+
+    ``file:///srv/x``, ``file://localhost/srv/x`` and ``file:/srv/x`` are all ``/srv/x``; percent-escapes are decoded.
+    A ``file:`` URI naming another host cannot be reached from here and is refused.
+    """
+    uri = uri.strip()
+    if not uri.lower().startswith("file:"):
+        return uri
+    parsed = urllib.parse.urlsplit(uri)
+    if parsed.netloc not in ("", "localhost"):
+        raise ArtifactValueError(
+            f"{uri!r} names the host {parsed.netloc!r}: a file: URI must be local (file:///absolute/path or "
+            "file://localhost/absolute/path)"
+        )
+    path = urllib.parse.unquote(parsed.path)
+    if not path.startswith("/"):
+        raise ArtifactValueError(f"{uri!r} is not an absolute file: URI: use file:///absolute/path")
+    return path
+
+
+# ---- verified transfers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Bytes to make present at their content address: where they are now, and what they must be."""
+
+    source_uri: str
+    size: int
+    sha256: str
+
+
+class IntegrityError(ArtifactError):
+    """The bytes read from a recorded file are not the bytes its record describes."""
+
+
+def mismatch(t: Transfer, size: int, sha: str) -> IntegrityError:
+    """The error for bytes that do not match their record."""
+    return IntegrityError(
+        f"{t.source_uri!r} no longer matches its record (read {size} bytes with sha256 {sha[:12]}..., recorded "
+        f"{t.size} bytes with sha256 {t.sha256[:12]}...): the recorded file was changed or damaged after it was "
+        "recorded; nothing was committed to the dataset"
+    )
+
+
+def locked(progress: Progress) -> Progress:
+    """A progress callback safe to call from several threads."""
+    if progress is None:
+        return None
+    lock = threading.Lock()
+
+    def report(n: int) -> None:
+        with lock:
+            progress(n)
+
+    return report
+
+
+def run_all(fn: typing.Callable[[typing.Any], None], items: typing.Sequence[typing.Any], workers: int) -> None:
+    """Run ``fn`` over ``items`` on a pool of threads; the first failure cancels the rest and is raised."""
+    if not items:
+        return
+    if len(items) == 1:
+        fn(items[0])
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        futures = [pool.submit(fn, it) for it in items]
+        try:
+            for f in futures:
+                f.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
+# ---- the contract ------------------------------------------------------------------------------------------------
+
+
+class Backend(abc.ABC):
+    """The operations the store and the datasets need from a place that keeps bytes."""
+
+    #: The URI scheme this backend serves ("file", "s3").
+    scheme: typing.ClassVar[str]
+    root: str
+
+    @classmethod
+    @abc.abstractmethod
+    def normalize(cls, uri: str) -> str:
+        """The one canonical spelling of a location of this kind (raises on a malformed one)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def open_uri(cls, uri: str) -> typing.BinaryIO:
+        """A readable binary stream over any object of this scheme, including ones no store wrote."""
+
+    @abc.abstractmethod
+    def uri(self, key: str) -> str:
+        """The URI (or local path) of ``key``."""
+
+    @abc.abstractmethod
+    def read_bytes(self, key: str) -> bytes:
+        """The whole content of ``key``; ArtifactNotFoundError when it does not exist."""
+
+    @abc.abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` exists."""
+
+    @abc.abstractmethod
+    def write_once(self, key: str, data: bytes) -> bool:
+        """Create ``key`` with ``data`` unless it exists. True when this call created it."""
+
+    @abc.abstractmethod
+    def write(self, key: str, data: bytes) -> None:
+        """Create or replace ``key`` atomically (used only for mutable pointers, never for records)."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove ``key``; a missing key is not an error."""
+
+    @abc.abstractmethod
+    def list(self, prefix: str) -> typing.List[str]:
+        """All keys under ``prefix`` (recursively), sorted."""
+
+    @abc.abstractmethod
+    def list_children(self, prefix: str) -> typing.List[str]:
+        """Names directly under ``prefix`` (files and 'folders'), sorted."""
+
+    @abc.abstractmethod
+    def put_file_blob(self, path: str, progress: Progress = None) -> typing.Tuple[str, int, str]:
+        """Copy a local file into the content-addressed area; return (key, size, sha256)."""
+
+    @abc.abstractmethod
+    def download(self, key: str, dest: str, progress: Progress = None) -> None:
+        """Write the bytes of ``key`` to the local path ``dest`` atomically."""
+
+    @abc.abstractmethod
+    def check_usable(self) -> None:
+        """Raise a clear error now if this location cannot be written (a missing bucket, a read-only folder)."""
+
+    @abc.abstractmethod
+    def sibling(self, *parts: str) -> str:
+        """The URI of a location next to this backend's root (``<parent of root>/<parts...>``)."""
+
+    @abc.abstractmethod
+    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
+        """Make each transfer's bytes present at its content address here, verified against its sha256.
+
+        Sources of this backend's own kind take a fast path (a hard link of a content-addressed file, a server-side
+        copy); any other source is read through ``open_source(uri)``. Raises on the first failure.
+        """
+
+
+def is_local(uri: str) -> bool:
+    """Whether a location is on the local file system."""
+    return scheme_of(uri) == "file"
+
+
+def absolute_local(uri: str) -> str:
+    """A local location as an absolute path (``~`` expanded)."""
+    return os.path.abspath(os.path.expanduser(local_path(uri)))

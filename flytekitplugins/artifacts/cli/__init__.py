@@ -1,0 +1,48 @@
+"""``flyte-artifacts``: browse recorded artifacts and datasets, and fetch their bytes. Every listing has ``--json``.
+
+The root group lives here; each subject has its own module of thin commands (``records``, ``datasets``) that call
+the library API. Nothing heavy is imported until a command needs it: a local store never loads flytekit or boto3.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import click
+
+from ..errors import ArtifactError
+from ..store import ROOT_ENV, default_root
+from .datasets import datasets, export_
+from .output import fail
+from .records import executions, get, list_
+
+
+class Group(click.Group):
+    """Turns the plugin's own errors (and unreadable stores) into one clear line and exit code 1."""
+
+    def invoke(self, ctx):
+        """Run the command; a plugin error or an OSError becomes ``error: ...`` and exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except ArtifactError as e:
+            fail(str(e))
+        except OSError as e:
+            fail(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    envvar=ROOT_ENV,
+    default=None,
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help=f"Artifact store root (default: ${ROOT_ENV}, else ~/.flyte/artifacts).",
+)
+@click.pass_context
+def main(ctx: click.Context, root: typing.Optional[str]) -> None:
+    """Browse the named, typed artifacts (DATA, MODEL, REPORT) that Flyte runs recorded, and fetch their files."""
+    ctx.obj = {"root": root or default_root()}
+
+
+for _command in (executions, list_, get, datasets, export_):
+    main.add_command(_command)

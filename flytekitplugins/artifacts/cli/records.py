@@ -1,0 +1,74 @@
+"""``flyte-artifacts executions``, ``list`` and ``get``: recorded runs and artifact files."""
+
+from __future__ import annotations
+
+import typing
+
+import click
+
+from .output import check_one_of, emit_json, human_size, json_option, say, store_of, table
+
+TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
+
+
+@click.command()
+@json_option()
+@click.pass_context
+def executions(ctx: click.Context, as_json: bool) -> None:
+    """List runs that recorded artifacts, newest first."""
+    rows = store_of(ctx).executions()
+    if as_json:
+        return emit_json(rows)
+    table(
+        f"Executions in {ctx.obj['root']}",
+        ["execution_id", "workflow", "project", "domain", "created_at"],
+        [[r["execution_id"], r["workflow"], r["project"], r["domain"], r["created_at"]] for r in rows],
+    )
+
+
+@click.command(name="list")
+@click.option("--execution", "-e", metavar="ID", help="Only this execution.")
+@click.option("--latest", is_flag=True, help="Only the newest execution.")
+@click.option("--artifact", "-a", metavar="NAME", help="Only files of this artifact.")
+@click.option("--type", "type_", type=TYPE_CHOICE, help="Only artifacts of this type.")
+@json_option("Print one JSON array of records instead of a table.")
+@click.pass_context
+def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
+    """List artifact file records (all executions, newest first, unless narrowed)."""
+    store = store_of(ctx)
+    check_one_of(execution, latest)
+    if latest:
+        execution = store.latest_execution()
+    records = store.records(execution, artifact=artifact, type=type_)
+    if as_json:
+        return emit_json([r.as_dict() for r in records])
+    table(
+        f"Artifact files in {ctx.obj['root']}",
+        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id"],
+        [
+            [r.artifact, r.type, r.filename, human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
+             r.sha256[:12], r.execution_id]
+            for r in records
+        ],
+    )
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("filename")
+@click.option("--execution", "-e", metavar="ID", help="Take the file from this execution.")
+@click.option("--latest", is_flag=True, help="Take the file from the newest execution that has it (the default).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the file.")
+@json_option("Print the record of the file written as JSON.")
+@click.pass_context
+def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, output: str,
+        as_json: bool) -> None:
+    """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
+    store = store_of(ctx)
+    check_one_of(execution, latest)
+    record = store.record(execution, artifact, filename) if execution else store.latest_record(artifact, filename)
+    store.download(record, output)
+    if as_json:
+        return emit_json(record.as_dict())
+    say(f"wrote {output} ({human_size(record.size)}, sha256 {record.sha256[:12]}...) from {record.execution_id}")

@@ -1,0 +1,36 @@
+"""``Artifact(name, type)`` and ``Artifact.File(name, type=None)``: declaring artifact files where a type goes."""
+
+from __future__ import annotations
+
+import typing
+
+from flytekit.types.file import FlyteFile
+
+from ..declaration import ArtifactType, FileDeclaration, file_type_of, validate_artifact_name, validate_filename
+from .transformer import ArtifactFileTransformer
+
+
+class Artifact:
+    """A named, typed artifact. Files are added to it with :meth:`File` wherever a type goes."""
+
+    def __init__(self, name: str, type: typing.Union[ArtifactType, str]):
+        self.name = validate_artifact_name(name)
+        self.type = ArtifactType.parse(type)
+
+    def File(self, name: str, type: typing.Optional[str] = None):  # noqa: N802 - the name matches Domino's API
+        """The Flyte type of one file of this artifact: ``Annotated[FlyteFile[<file type>], <transformer>]``.
+
+        The file type is ``type`` when given, else the extension of ``name``.
+        """
+        decl = FileDeclaration(self.name, self.type, validate_filename(name), file_type_of(name, type))
+        base = FlyteFile[decl.file_type] if decl.file_type else FlyteFile
+        return typing.Annotated[base, ArtifactFileTransformer(decl, base)]
+
+    def __eq__(self, other):
+        return isinstance(other, Artifact) and (self.name, self.type) == (other.name, other.type)
+
+    def __hash__(self):
+        return hash((self.name, self.type))
+
+    def __repr__(self):
+        return f"Artifact(name={self.name!r}, type={self.type.name})"

@@ -1,0 +1,56 @@
+"""Recording: turning produced artifact files into store records, the same way in every process.
+
+``record_files`` is called by the recorder node (``recorder.py``) and right after a task run on its own; it takes
+the manifest of declarations the workflow compiled and the URI of each file, and writes one record per file.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from .backends import is_local, local_path, read_uri_stream
+from .digest import copy_hashing
+from .identity import current_identity, utc_now
+from .store import ArtifactStore, Record
+
+#: Version of the manifest the recorder node receives (written into registered workflows).
+MANIFEST_VERSION = 1
+
+
+def record_files(manifest: dict, uris: typing.Sequence[str], store: typing.Optional[ArtifactStore] = None) -> typing.List[Record]:
+    """Record each file (``uris[i]`` answers ``manifest["files"][i]``) for the current execution."""
+    items = manifest["files"]
+    if len(items) != len(uris):
+        raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
+    store = store or ArtifactStore()
+    ident = current_identity()
+    out = []
+    for item, uri in zip(items, uris):
+        if not is_local(uri):
+            # In a cluster the task already uploaded the file: the record points at that object.
+            with read_uri_stream(uri) as stream:
+                size, sha = copy_hashing(stream, None)
+            kept = uri
+        else:
+            # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.
+            kept, size, sha = store.put_local_file(local_path(uri))
+        rec = Record(
+            execution_id=ident.execution_id,
+            project=ident.project,
+            domain=ident.domain,
+            workflow=item["workflow"],
+            node_id=item["node_id"],
+            task=item["task"],
+            output_name=item["output_name"],
+            artifact=item["artifact"],
+            type=item["type"],
+            filename=item["filename"],
+            file_type=item.get("file_type", ""),
+            uri=kept,
+            size=size,
+            sha256=sha,
+            created_at=utc_now(),
+            code_version=manifest.get("code_version"),
+        )
+        out.append(store.add_record(rec))
+    return out
