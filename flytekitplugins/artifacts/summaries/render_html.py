@@ -49,7 +49,8 @@ def render_html(summary, rows=20, style=True):
     elif kind == "image":
         parts.append(_image(summary))
     elif kind == "text" and summary.get("head") is not None:
-        parts.append("<pre>" + html.escape("\n".join(visible(line, keep="\t") for line in summary["head"][: rows * 10])) + "</pre>")
+        lines = (visible(line, keep="\t") for line in summary["head"][: rows * 10])
+        parts.append("<pre>" + html.escape("\n".join(lines)) + "</pre>")
     parts.append("</div>")
     return "".join(parts)
 
