@@ -190,7 +190,7 @@ def _write_jsonl(value, path):
 def _read_jsonl(path):
     import pandas as pd
 
-    return pd.read_json(path, lines=True, convert_dates=False)
+    return pd.read_json(path, lines=True)
 
 
 def _write_xpt(value, path):

@@ -47,7 +47,10 @@ def _headline(summary):
     kind = summary.get("kind")
     if kind == "table":
         rows = summary.get("rows")
-        rows_text = f"{format_count(rows)} rows" if rows is not None else f"{format_count(summary.get('sample_rows'))}+ rows"
+        if rows is not None:
+            rows_text = f"{format_count(rows)} rows"
+        else:
+            rows_text = f"{format_count(summary.get('sample_rows'))}+ rows"
         bits.append(f"{rows_text} \u00d7 {format_count(summary.get('column_count'))} columns")
     elif kind == "image" and "width" in summary:
         bits.append(f"{format_value(summary.get('width'))} \u00d7 {format_value(summary.get('height'))} px")
