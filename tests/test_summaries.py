@@ -147,6 +147,22 @@ def test_csv_row_budget(tmp_path):
     assert whole["sampled"] is False and whole["rows"] == 1000
 
 
+def test_spent_time_budget_skips_statistics_and_says_so(tmp_path):
+    path = tmp_path / "t.csv"
+    sample_frame().to_csv(path, index=False)
+    summary = summarize(path, budget=Budget(max_seconds=1e-9))
+    assert summary["rows"] == 57 and [c["name"] for c in summary["columns"]] == ["id", "age", "arm", "score"]
+    assert all("nulls" not in c and c["type"] for c in summary["columns"])
+    assert any("time budget spent" in note for note in summary["notes"])
+
+
+def test_single_column_csv_is_a_table(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("patient id\nS-1\nS-2\n")
+    summary = summarize(path)
+    assert summary["kind"] == "table" and summary["rows"] == 2 and summary["columns"][0]["name"] == "patient id"
+
+
 def test_damaged_files_give_error_summaries(tmp_path):
     frame = sample_frame()
     good = tmp_path / "good.parquet"

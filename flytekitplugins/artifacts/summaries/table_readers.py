@@ -82,11 +82,6 @@ def read_delimited(path, budget, sep):
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise TableReadError(f"cannot parse as {'tsv' if sep == chr(9) else 'csv'}: {_first_line(exc)}") from exc
-    if frame.shape[1] == 1 and sep == ",":
-        # One column and a separator-less header is usually prose, not a table.
-        header = data.split(b"\n", 1)[0]
-        if b"," not in header and b" " in header.strip():
-            raise TableReadError("the header has no separator: this looks like text, not a table")
     frame, more = _bounded(frame, budget.max_rows, complete)
     sample = TableSample(frame, None if more else len(frame), more, bytes_read=len(data))
     if encoding != "utf-8":
