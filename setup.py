@@ -3,6 +3,9 @@ from setuptools import find_namespace_packages, setup
 PLUGIN_NAME = "artifacts"
 microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
 
+# Readers and writers for file summaries and DataFrame values (tables, images, PDFs).
+INSPECT_REQUIRES = ["pandas", "pyarrow", "pyreadstat", "pillow", "pypdf", "openpyxl"]
+
 setup(
     name=microlib_name,
     version="0.1.0",
@@ -19,7 +22,8 @@ setup(
         "rich",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat"],
+        "inspect": INSPECT_REQUIRES,
+        "test": ["pytest", "pytest-xdist", "moto[server]", *INSPECT_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],

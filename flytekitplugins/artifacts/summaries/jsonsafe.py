@@ -1,0 +1,62 @@
+"""Turn values found in files into small JSON-safe values (str, int, float, bool, None)."""
+
+import datetime
+import decimal
+import math
+
+MAX_TEXT = 200
+
+
+def short_text(text, limit=MAX_TEXT):
+    """``text`` cut to ``limit`` characters, with an ellipsis when it was longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def json_value(value, limit=MAX_TEXT):
+    """A JSON-safe form of one cell value: numbers stay numbers, missing values become None, the rest text.
+
+    Non-finite floats become the strings "nan", "inf" and "-inf" (JSON has no such numbers).
+    """
+    if value is None:
+        return None
+    # numpy scalars: take the Python value without importing numpy.
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, decimal.Decimal):
+        return json_value(float(value), limit) if value.is_finite() else None
+    if _is_missing(value):
+        return None
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return short_text(value.isoformat(), limit)
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat) and type(value).__module__.startswith("pandas"):
+        return short_text(isoformat(), limit)
+    if isinstance(value, bytes):
+        return short_text(value.decode("utf-8", errors="backslashreplace"), limit)
+    return short_text(value, limit)
+
+
+def json_number(value):
+    """A JSON-safe statistic: finite numbers as int/float, others (timestamps, text) as short text."""
+    return json_value(value, limit=80)
+
+
+def _is_missing(value):
+    # pandas NA / NaT compare unequal to themselves or raise on bool(); both mean "missing".
+    name = type(value).__name__
+    return name in ("NAType", "NaTType")

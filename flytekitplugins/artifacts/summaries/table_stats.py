@@ -1,0 +1,84 @@
+"""Column statistics and the preview rows of a table sample (a pandas DataFrame)."""
+
+from .jsonsafe import json_number, json_value, short_text
+
+PREVIEW_ROWS = 20
+TOP_VALUES = 5
+MAX_COLUMNS = 1000
+
+
+def column_stats(series):
+    """Statistics of one column: type, nulls, distinct, and min/max/mean (numbers, times) or top values (text)."""
+    from pandas.api import types as ptypes
+
+    dtype = series.dtype
+    stats = {"type": str(dtype), "nulls": int(series.isna().sum())}
+    values = series.dropna()
+    try:
+        stats["distinct"] = int(values.nunique())
+        hashable = values
+    except TypeError:  # lists or dicts (nested parquet / json lines) are unhashable
+        hashable = values.map(repr)
+        stats["distinct"] = int(hashable.nunique())
+    if ptypes.is_bool_dtype(dtype):
+        stats["top"] = _top(hashable)
+    elif ptypes.is_numeric_dtype(dtype):
+        if len(values):
+            stats["min"] = json_number(values.min())
+            stats["max"] = json_number(values.max())
+            stats["mean"] = json_number(float(values.astype("float64").mean()))
+    elif ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
+        if len(values):
+            stats["min"] = json_number(values.min())
+            stats["max"] = json_number(values.max())
+    else:
+        stats["top"] = _top(hashable)
+    return stats
+
+
+def _top(values):
+    counts = values.value_counts(dropna=True).head(TOP_VALUES)
+    return [[json_value(value, limit=80), int(count)] for value, count in counts.items()]
+
+
+def preview(frame, rows=PREVIEW_ROWS, max_columns=MAX_COLUMNS):
+    """The first ``rows`` rows as lists of JSON-safe values (the column names are the summary's columns)."""
+    head = frame.iloc[:rows, :max_columns]
+    return [[json_value(v) for v in row] for row in head.itertuples(index=False, name=None)]
+
+
+def table_summary(sample, clock):
+    """The table part of a summary built from a :class:`TableSample`, computing statistics while time remains."""
+    frame = sample.frame
+    names = [short_text(name, 120) for name in frame.columns]
+    columns, skipped = [], 0
+    for position, name in enumerate(names[:MAX_COLUMNS]):
+        column = {"name": name}
+        label = sample.labels.get(str(frame.columns[position]))
+        if label:
+            column["label"] = short_text(label, 200)
+        if clock.expired():
+            column["type"] = str(frame.dtypes.iloc[position])
+            skipped += 1
+        else:
+            column.update(column_stats(frame.iloc[:, position]))
+        columns.append(column)
+    result = {
+        "rows": sample.rows,
+        "rows_exact": sample.rows is not None,
+        "sample_rows": int(len(frame)),
+        "column_count": int(frame.shape[1]),
+        "columns": columns,
+        "preview": preview(frame),
+    }
+    notes = list(sample.notes)
+    if sample.rows is None:
+        notes.append(f"row count unknown: the first {len(frame)} rows were read")
+    if sample.sampled:
+        notes.append(f"statistics describe the first {len(frame)} rows")
+    if frame.shape[1] > MAX_COLUMNS:
+        notes.append(f"statistics of the first {MAX_COLUMNS} of {frame.shape[1]} columns")
+    if skipped:
+        notes.append(f"time budget spent: statistics of {skipped} column(s) skipped")
+    result["notes"] = notes
+    return result
