@@ -542,7 +542,11 @@ class CommandTask(PythonInstanceTask[None]):
                 "(relative paths are taken from the folder of the file declaring the task)"
             )
         try:
-            code, tail = _run(self._argv(), cwd, env, self._timeout_seconds)
+            # -- Domino's /workflow/inputs and /workflow/outputs for tasks that use them (domino/paths.py) --
+            from .domino.paths import workflow_paths
+
+            with workflow_paths(self, inputs_dir, outputs_dir):
+                code, tail = _run(self._argv(), cwd, env, self._timeout_seconds)
         finally:
             shutil.rmtree(inputs_dir, ignore_errors=True)
         shown = self._shown_command()

@@ -1,0 +1,24 @@
+"""Mirrors Domino's ``flytekitplugins.domino.artifact``: the plugin's artifact declarations and exports under the
+module path Domino flows import them from."""
+
+from flytekitplugins.artifacts import (
+    DATA,
+    MODEL,
+    REPORT,
+    Artifact,
+    ArtifactType,
+    ExportArtifactFilesToDatasetSpec,
+    ExportArtifactToDatasetsSpec,
+    run_launch_export_artifacts_task,
+)
+
+__all__ = [
+    "Artifact",
+    "ArtifactType",
+    "DATA",
+    "MODEL",
+    "REPORT",
+    "ExportArtifactToDatasetsSpec",
+    "ExportArtifactFilesToDatasetSpec",
+    "run_launch_export_artifacts_task",
+]
