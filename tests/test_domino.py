@@ -430,7 +430,8 @@ def test_helper_shapes(workflow_dir):
     def wf(who: str) -> Reports.File(name="hello.txt"):
         return run_domino_job_task(
             flyte_task_name="Hello",
-            command="python -c \"import os; open(os.environ['OUTPUT_GREETING'], 'w').write('hi ' + os.environ['INPUT_WHO'])\"",
+            command="python -c \"import os; "
+                    "open(os.environ['OUTPUT_GREETING'], 'w').write('hi ' + os.environ['INPUT_WHO'])\"",
             input_specs=[Input(name="who", type=str, value=who)],
             output_specs=[Output(name="greeting", type=FlyteFile[TypeVar("txt")])],
             use_project_defaults_for_omitted=True, job_title="hello", dfs_repo_commit_id="abc",
@@ -471,7 +472,8 @@ def test_import_mapping():
     from flytekitplugins.artifacts.domino import artifact, helpers, task
 
     assert helpers.Input is plugin.Input and helpers.Output is plugin.Output
-    for name in ("Artifact", "DATA", "MODEL", "REPORT", "ExportArtifactToDatasetsSpec", "run_launch_export_artifacts_task"):
+    names = ("Artifact", "DATA", "MODEL", "REPORT", "ExportArtifactToDatasetsSpec", "run_launch_export_artifacts_task")
+    for name in names:
         assert getattr(artifact, name) is getattr(plugin, name)
     for name in ("DominoJobConfig", "DominoJobTask", "GitRef", "EnvironmentRevisionSpecification",
                  "EnvironmentRevisionType", "DatasetSnapshot"):

@@ -81,8 +81,8 @@ def run_domino_job_task(
             )
         if i.value is _NO_VALUE:
             raise DominoJobConfigError(
-                f"input {i.name!r} of run_domino_job_task {flyte_task_name!r} has no value: pass Input(name={i.name!r}, "
-                "type=..., value=<a constant or another node's output>)"
+                f"input {i.name!r} of run_domino_job_task {flyte_task_name!r} has no value: pass "
+                f"Input(name={i.name!r}, type=..., value=<a constant or another node's output>)"
             )
     task = DominoJobTask(
         name=flyte_task_name,
