@@ -255,7 +255,8 @@ class DominoJobTask(CommandTask):
         outputs: typing.Optional[typing.Any] = None,
         **kwargs: typing.Any,
     ):
-        config = kwargs.pop("task_config", None) if domino_job_config is None else domino_job_config
+        alias = kwargs.pop("task_config", None)  # the keyword of Domino's earliest releases
+        config = domino_job_config if domino_job_config is not None else alias
         if config is not None and not isinstance(config, DominoJobConfig):
             raise ArtifactTypeError(
                 f"domino_job_config must be a DominoJobConfig, got {config!r} of type {type(config).__name__}: pass "
@@ -316,8 +317,11 @@ class DominoJobTask(CommandTask):
         try:
             return super().execute(**kwargs)
         except CommandFailedError as e:
-            base = paths.base_dir()
-            if base + "/" in str(e) and not paths.enabled():
+            try:
+                base, on = paths.base_dir(), paths.enabled()
+            except paths.DominoPathsError:
+                raise e from None
+            if base + "/" in str(e) and not on:
                 raise CommandFailedError(
                     f"{e}\nThe command uses Domino's {base}/inputs or {base}/outputs, which are off in this process: "
                     f"set {paths.MODE_ENV}=on (and {paths.BASE_ENV}=<a writable absolute folder> if {base} cannot be "
