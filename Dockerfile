@@ -24,6 +24,10 @@ RUN pip install --no-cache-dir -c /tmp/flytekitplugins-artifacts/constraints.txt
     && python -c "import flytekit, flytekitplugins.artifacts.recorder, flytekitplugins.artifacts.exporter, flytekitplugins.artifacts.backends.s3; print(flytekit.__version__)" \
     && rm -rf /tmp/flytekitplugins-artifacts
 
+# Domino job tasks link /workflow/inputs and /workflow/outputs to their own folders while their command runs
+# (docs/domino.md); the task user must be able to create those links.
+RUN mkdir -p /workflow && chmod 1777 /workflow
+
 USER flytekit
 WORKDIR /root
 ENV PYTHONPATH=/root

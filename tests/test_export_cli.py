@@ -113,3 +113,13 @@ def test_lookup_errors(models, tmp_path):
     fails("datasets", "get", "models", "../etc/passwd", "-o", str(tmp_path / "o"), match="not a plain relative path")
     fails("datasets", "get", "models", "nope.pt", "-o", str(tmp_path / "o"), match="has no file 'nope.pt'")
     assert not (tmp_path / "o").exists()
+
+
+def test_create_keeps_a_given_dataset_id_and_refuses_bad_or_taken_ones(tmp_path):
+    made = json.loads(run("datasets", "create", "moved", "--uri", str(tmp_path / "a"), "--id", "681d3030ae3a706ef9c7f08b",
+                          "--json").stdout)
+    assert made["id"] == "681d3030ae3a706ef9c7f08b"
+    fails("datasets", "create", "again", "--uri", str(tmp_path / "b"), "--id", "681d3030ae3a706ef9c7f08b",
+          match="already exists")
+    fails("datasets", "create", "bad", "--uri", str(tmp_path / "c"), "--id", "../x", match="not 24 lowercase hex")
+    assert [d["name"] for d in json.loads(run("datasets", "list", "--json").stdout)] == ["moved"]

@@ -39,6 +39,9 @@ _NAMES: typing.Dict[str, str] = {
     "Input": ".command",
     "Output": ".command",
     "run_command_task": ".command",
+    "DominoJobTask": ".domino",
+    "DominoJobConfig": ".domino",
+    "run_domino_job_task": ".domino",
 }
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "CommandTask",
     "DATA",
     "DatasetCatalog",
+    "DominoJobConfig",
+    "DominoJobTask",
     "DuplicateArtifactFileError",
     "ExportArtifactFilesToDatasetSpec",
     "ExportArtifactToDatasetsSpec",
@@ -63,6 +68,7 @@ __all__ = [
     "REPORT",
     "Record",
     "run_command_task",
+    "run_domino_job_task",
     "run_launch_export_artifacts_task",
 ]
 
@@ -84,6 +90,7 @@ if typing.TYPE_CHECKING:
     from .command import CommandFailedError, CommandTask, Input, Output, run_command_task
     from .datasets import DatasetCatalog
     from .declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration
+    from .domino import DominoJobConfig, DominoJobTask, run_domino_job_task
     from .errors import (
         ArtifactError,
         ArtifactNotFoundError,

@@ -21,9 +21,9 @@ import typing
 import urllib.parse
 from dataclasses import asdict, dataclass, fields
 
-from .errors import ArtifactNotFoundError, ArtifactValueError
 from .backends import Backend, open_backend, read_uri_stream
 from .backends.local import write_local_file
+from .errors import ArtifactNotFoundError, ArtifactValueError
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")

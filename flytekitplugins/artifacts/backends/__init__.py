@@ -10,7 +10,7 @@ import importlib
 import typing
 
 from ..errors import ArtifactValueError
-from .base import Backend, BLOB_PREFIX, IntegrityError, Transfer, blob_key, is_local, local_path, scheme_of
+from .base import BLOB_PREFIX, Backend, IntegrityError, Transfer, blob_key, is_local, local_path, scheme_of
 
 # scheme -> (module, class); modules are imported on first use.
 _REGISTRY: typing.Dict[str, typing.Tuple[str, str]] = {

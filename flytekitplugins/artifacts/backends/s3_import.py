@@ -26,8 +26,8 @@ import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ..digest import HashingReader
-from .base import IntegrityError, Opener, Transfer, blob_key, locked, mismatch, run_all, scheme_of
 from . import s3client
+from .base import IntegrityError, Opener, Transfer, blob_key, locked, mismatch, run_all, scheme_of
 from .s3client import TransferProgress, copy_server_side, parse_s3_uri, s3_client, sha256_b64, translate_error
 
 if typing.TYPE_CHECKING:

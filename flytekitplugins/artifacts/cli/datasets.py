@@ -35,11 +35,13 @@ def datasets() -> None:
 @datasets.command()
 @click.argument("name")
 @click.option("--uri", required=True, metavar="FOLDER|s3://BUCKET/PREFIX", help="Where the dataset's files live.")
-@click.option("--json", "as_json", is_flag=True, help="Print the dataset as JSON.")
+@click.option("--id", "dataset_id", metavar="ID",
+              help="Keep this id (24 hex digits), e.g. the Domino dataset id a ported flow exports to.")
+@json_option("Print the dataset as JSON.")
 @click.pass_context
-def create(ctx, name, uri, as_json) -> None:
+def create(ctx, name, uri, dataset_id, as_json) -> None:
     """Create the dataset NAME with its files at URI."""
-    ds = catalog_of(ctx).create(name, uri)
+    ds = catalog_of(ctx).create(name, uri, dataset_id=dataset_id)
     if as_json:
         return emit_json(ds.as_dict())
     _dataset_rows([ds])

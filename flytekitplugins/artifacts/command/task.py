@@ -48,6 +48,7 @@ handled by :data:`command_task_resolver`. Task names are unique per workflow: a 
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import inspect
 import os
@@ -236,6 +237,11 @@ class CommandTask(PythonInstanceTask[None]):
         return by_name(super().__call__(**kwargs), list(self._output_kinds))
 
     # -- running ----------------------------------------------------------------------------------------------------
+    def command_context(self, inputs_dir: str, outputs_dir: str) -> typing.ContextManager[typing.Any]:
+        """What surrounds the command while it runs, given its inputs and outputs folders (nothing, here;
+        Domino job tasks link Domino's fixed folders to them)."""
+        return contextlib.nullcontext()
+
     def execute(self, **kwargs) -> typing.Any:
         base = working_directory()
         work = tempfile.mkdtemp(prefix="command-", dir=base if base and os.path.isdir(base) else None)
@@ -261,7 +267,8 @@ class CommandTask(PythonInstanceTask[None]):
                 "(relative paths are taken from the folder of the file declaring the task)"
             )
         try:
-            code, tail = run_process(argv_of(self._command), cwd, env, self._timeout_seconds)
+            with self.command_context(inputs_dir, outputs_dir):
+                code, tail = run_process(argv_of(self._command), cwd, env, self._timeout_seconds)
         finally:
             shutil.rmtree(inputs_dir, ignore_errors=True)
         command = shown(argv_of(self._command))

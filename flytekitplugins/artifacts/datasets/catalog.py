@@ -29,8 +29,8 @@ import secrets
 import typing
 
 from ..backends import Backend, Transfer, blob_key, normalize_location, open_backend, read_uri_stream
-from ..backends.transfer import land
 from ..backends.local import write_local_file
+from ..backends.transfer import land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
 from ..store import ArtifactStore, component
@@ -85,9 +85,19 @@ class DatasetCatalog:
         return f"datasets/{component(dataset_id)}/runs/{component(run_key)}{suffix}.json"
 
     # datasets
-    def create(self, name: str, uri: str) -> Dataset:
+    def create(self, name: str, uri: str, dataset_id: typing.Optional[str] = None) -> Dataset:
+        """Create the dataset ``name`` with its files at ``uri``; ``dataset_id`` (24 hex digits) keeps an id a flow
+        already names (a dataset moved from Domino), else a new one is made."""
         name = validate_dataset_name(name)
         uri = normalize_dataset_uri(uri)
+        if dataset_id is not None:
+            if not isinstance(dataset_id, str) or not ID_RE.match(dataset_id):
+                raise ArtifactValueError(
+                    f"dataset id {dataset_id!r} is not 24 lowercase hex digits (e.g. 681d3030ae3a706ef9c7f08b): "
+                    "give such an id, or leave it out to get a new one"
+                )
+            if self._by_id(dataset_id) is not None:
+                raise ArtifactValueError(f"a dataset with id {dataset_id} already exists: `datasets list` shows it")
         root = self.store.root.rstrip("/")
         if uri == root:
             raise ArtifactValueError(f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own")
@@ -99,8 +109,9 @@ class DatasetCatalog:
                 )
         # A missing bucket or an unwritable folder fails here, not in the first export.
         open_backend(uri).check_usable()
-        ds = Dataset(id=secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
-        self.backend.write_once(self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode())
+        ds = Dataset(id=dataset_id or secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
+        if not self.backend.write_once(self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode()):
+            raise ArtifactValueError(f"a dataset with id {ds.id} already exists: `datasets list` shows it")
         if not self.backend.write_once(self._name_key(name), json.dumps({"id": ds.id}).encode()):
             self.backend.delete(self._dataset_key(ds.id))
             existing = self.get(name)

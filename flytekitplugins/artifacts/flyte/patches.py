@@ -27,6 +27,7 @@ from .frame import Frame, current_frame, enter, leave
 from .single import record_task_run
 from .wiring import finish_compile, finish_local
 
+
 def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:
     @functools.wraps(fn)
     def body(**kwargs):

@@ -8,6 +8,8 @@
   holds the same object;
 * compiling a workflow inside a pod's task-execution context makes flytekit log each node as a nested call, so
   it is compiled with no execution state, as at registration;
+* a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
+  called, and an unresolved promise's reference says which workflow input or node output it stands for;
 * the user-space working directory of the running task is where per-run folders go.
 """
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 import typing
 
 from flytekit import FlyteContextManager
+from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
+from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
 
 __all__ = [
@@ -23,6 +27,8 @@ __all__ = [
     "compile_outside_execution",
     "module_and_variable",
     "name_task",
+    "promised_type",
+    "replace_interface",
     "retype_promise",
     "working_directory",
 ]
@@ -62,3 +68,18 @@ def working_directory() -> typing.Optional[str]:
         return None
     wd = ctx.user_space_params.working_directory
     return getattr(wd, "name", wd)
+
+
+def replace_interface(task: typing.Any, interface: typing.Any) -> None:
+    """Give a task that has not been called yet another Python interface (and the typed one derived from it)."""
+    task._python_interface = interface
+    task._interface = transform_interface_to_typed_interface(interface, allow_partial_artifact_id_binding=True)
+
+
+def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
+    """The declared type of what an unresolved promise stands for (a workflow input or a node output), or None."""
+    ref = promise.ref
+    if ref.node_id == GLOBAL_INPUT_NODE_ID and workflow is not None:
+        return workflow.python_interface.inputs.get(ref.var)
+    entity = getattr(ref.node, "flyte_entity", None)
+    return entity.python_interface.outputs.get(ref.var) if entity is not None else None

@@ -1,0 +1,105 @@
+"""``run_domino_job_task``, ``Input`` and ``Output``: Domino Flows' helper, as a command task of this plugin.
+
+Mirrors Domino's ``flytekitplugins.domino.helpers``::
+
+    from flytekitplugins.artifacts.domino.helpers import Input, Output, run_domino_job_task
+
+    res = run_domino_job_task(
+        flyte_task_name="Prep data",
+        command="python prep-data.py",
+        inputs=[Input(name="data_path", type=str, value=data_path)],
+        output_specs=[Output(name="processed_data", type=DataArtifact.File(name="data.csv"))],
+        use_project_defaults_for_omitted=True,
+    )
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import typing
+import warnings
+
+from ..command import DOMINO_ONLY_KEYWORDS, Input, Output
+from ..errors import ArtifactTypeError
+from .task import DominoJobConfig, DominoJobConfigError, DominoJobTask
+
+# Keywords of Domino's helper that name Domino infrastructure or job bookkeeping: accepted and ignored.
+IGNORED_HELPER_KEYWORDS = DOMINO_ONLY_KEYWORDS | frozenset(
+    {"job_title", "dfs_repo_commit_id", "external_data_volume_ids", "log_level"}
+)
+
+_NO_VALUE = next(f.default for f in dataclasses.fields(Input) if f.name == "value")
+
+
+def run_domino_job_task(
+    flyte_task_name: str,
+    command: typing.Union[str, typing.Sequence[str], None] = None,
+    *,
+    inputs: typing.Optional[typing.Sequence[Input]] = None,
+    input_specs: typing.Optional[typing.Sequence[Input]] = None,
+    output_specs: typing.Optional[typing.Sequence[Output]] = None,
+    cwd: typing.Optional[str] = None,
+    environment: typing.Optional[typing.Dict[str, str]] = None,
+    timeout: typing.Union[datetime.timedelta, int, None] = None,
+    retries: int = 0,
+    cache: bool = False,
+    cache_version: str = "",
+    cache_ignore_input_vars: typing.Sequence[str] = (),
+    container_image: typing.Any = None,
+    requests: typing.Any = None,
+    limits: typing.Any = None,
+    **domino_only: typing.Any,
+) -> typing.Any:
+    """Declare a :class:`DominoJobTask` running ``command`` and call it with the values of the inputs.
+
+    Call it inside a ``@workflow`` body. ``inputs`` (or Domino's other name for them, ``input_specs``) are
+    ``Input(name=..., type=..., value=...)``; ``output_specs`` are ``Output(name=..., type=...)``, ``Artifact.File``
+    types included. One output: the result is that output (``res`` and ``res["name"]`` are the same); several:
+    unpack them in order or index by name. Domino-only keywords (:data:`IGNORED_HELPER_KEYWORDS`) are accepted and
+    ignored; any other unknown keyword is ignored with a warning.
+    """
+    if inputs is not None and input_specs is not None:
+        raise DominoJobConfigError(
+            f"run_domino_job_task {flyte_task_name!r} got both inputs= and input_specs=: they are two names for the "
+            "same list; pass one of them"
+        )
+    specs = list(inputs if inputs is not None else input_specs or [])
+    if command is None:
+        raise DominoJobConfigError(
+            f"run_domino_job_task {flyte_task_name!r} needs the command to run: pass command='python prep-data.py'"
+        )
+    unknown = sorted(set(domino_only) - IGNORED_HELPER_KEYWORDS)
+    if unknown:
+        warnings.warn(f"run_domino_job_task ignores the keyword(s) {unknown}: it does not know them", stacklevel=2)
+    for i in specs:
+        if not isinstance(i, Input):
+            raise ArtifactTypeError(
+                f"inputs of run_domino_job_task {flyte_task_name!r} must be Input(name=..., type=..., value=...), "
+                f"got {i!r}"
+            )
+        if i.value is _NO_VALUE:
+            raise DominoJobConfigError(
+                f"input {i.name!r} of run_domino_job_task {flyte_task_name!r} has no value: pass "
+                f"Input(name={i.name!r}, type=..., value=<a constant or another node's output>)"
+            )
+    task = DominoJobTask(
+        name=flyte_task_name,
+        domino_job_config=DominoJobConfig(Command=command),
+        inputs=[Input(name=i.name, type=i.type) for i in specs],
+        outputs=output_specs,
+        cwd=cwd,
+        environment=environment,
+        timeout=timeout,
+        retries=retries,
+        cache=cache,
+        cache_version=cache_version,
+        cache_ignore_input_vars=cache_ignore_input_vars,
+        container_image=container_image,
+        requests=requests,
+        limits=limits,
+    )
+    return task(**{i.name: i.value for i in specs})
+
+
+__all__ = ["Input", "Output", "run_domino_job_task"]
