@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo lint test bench clean
 
 venv: $(STAMP)
 
@@ -19,7 +19,10 @@ $(STAMP): constraints.txt setup.py
 demo: venv
 	$(BIN)/python examples/demo.py
 
-test: venv
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv lint
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: venv

@@ -23,7 +23,7 @@ setup(
     ],
     extras_require={
         "inspect": INSPECT_REQUIRES,
-        "test": ["pytest", "pytest-xdist", "moto[server]", *INSPECT_REQUIRES],
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", *INSPECT_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],

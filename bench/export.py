@@ -198,7 +198,8 @@ def main() -> None:
             ours, base = bench_local(work, os.path.join(store.root, "blobs"), kept, args.rounds, "stored")
             report("local dataset from the store vs cp -r", ours, base, "aim <= 1.2")
             ours, base = bench_local(work, src, records, args.rounds, "plain")
-            report("local dataset from plain files (copy + sha256) vs cp -r", ours, base, "no aim: sha256 of every byte")
+            report("local dataset from plain files (copy + sha256) vs cp -r", ours, base,
+                   "no aim: sha256 of every byte")
         if not args.skip_s3:
             ours, base = bench_s3(work, records, args.rounds)
             report("S3 dataset (moto) vs serial upload_file", ours, base, "aim <= 0.8")

@@ -111,7 +111,8 @@ def main() -> None:
         print(f"cp + fsync         {m_sync:.3f} s")
         print(f"sha256 alone       {m_hash:.3f} s")
         print(f"ratio (artifact - plain) / cp         = {ratio:.2f}  (aim <= 1.2)")
-        # The store fsyncs what it keeps (records must survive a crash); cp does not. This ratio compares like with like.
+        # The store fsyncs what it keeps (records must survive a crash); cp does not.
+        # This ratio compares like with like.
         print(f"ratio (artifact - plain) / (cp+fsync) = {(m_art - m_plain) / m_sync:.2f}")
         # Hashing is the floor on CPUs where sha256 is slower than a page-cache copy.
         print(f"floor sha256 / cp                     = {m_hash / m_cp:.2f}")

@@ -77,7 +77,9 @@ def clinical_study(sdtm_folder: str = "data/sdtm") -> TflArtifact.File(name="saf
         ],
         output_specs=[Output(name="report", type=TflArtifact.File(name="safety_tfl.pdf"))],
     )
-    run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=AdamArtifact, dataset_id=DATASET)])
+    run_launch_export_artifacts_task(
+        spec_list=[ExportArtifactToDatasetsSpec(artifact=AdamArtifact, dataset_id=DATASET)]
+    )
     return report
 
 

@@ -76,7 +76,10 @@ class Package:
 
 
 def load_package(path: str) -> Package:
-    """Read a ``pyflyte package`` archive. File names end in ``_1`` (task), ``_2`` (workflow) or ``_3`` (launch plan)."""
+    """Read a ``pyflyte package`` archive.
+
+    File names end in ``_1`` (task), ``_2`` (workflow) or ``_3`` (launch plan).
+    """
     pkg = Package({}, {}, {})
     with tarfile.open(path, "r:gz") as tar:
         for member in tar.getmembers():
@@ -265,7 +268,9 @@ class Cluster:
         self.domain = domain
         self.timeout = timeout
 
-    def pod_env(self, execution_id: str, workflow: str, template: tasks_pb2.TaskTemplate, home: str) -> typing.Dict[str, str]:
+    def pod_env(
+        self, execution_id: str, workflow: str, template: tasks_pb2.TaskTemplate, home: str
+    ) -> typing.Dict[str, str]:
         env = {
             "PATH": f"{BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
             "HOME": home,
@@ -340,8 +345,9 @@ class Cluster:
         if template.type == "raw-container" or template.container.data_config.enabled:
             log = self._run_raw_container(template, node_inputs, output_prefix, raw_prefix)
         else:
-            log = self._run_python(template, wf.id.name, execution_id, inputs_uri, output_prefix, raw_prefix, node.id,
-                                   attempt)
+            log = self._run_python(
+                template, wf.id.name, execution_id, inputs_uri, output_prefix, raw_prefix, node.id, attempt
+            )
         outputs = literals_pb2.LiteralMap.FromString(self.s3.get(f"{output_prefix}/outputs.pb"))
         return NodeRun(node.id, template.id.name, inputs_uri, output_prefix, raw_prefix, outputs, log)
 
@@ -372,8 +378,9 @@ class Cluster:
             return upstream.literals[b.promise.var]
         raise NotImplementedError(f"node {node_id}: binding of kind {kind} is not emulated")
 
-    def _run_python(self, template, workflow, execution_id, inputs_uri, output_prefix, raw_prefix, node_id,
-                    attempt: int = 0) -> str:
+    def _run_python(
+        self, template, workflow, execution_id, inputs_uri, output_prefix, raw_prefix, node_id, attempt: int = 0
+    ) -> str:
         subst = {
             "{{.input}}": inputs_uri,
             "{{.Input}}": inputs_uri,
@@ -433,7 +440,11 @@ class Cluster:
                 return arg.replace(cfg.input_path, in_dir).replace(cfg.output_path, out_dir)
 
             proc = subprocess.run(
-                [render(a) for a in cmd], cwd=tmp, capture_output=True, text=True, timeout=self.timeout,
+                [render(a) for a in cmd],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
                 env={"PATH": "/usr/bin:/bin", "HOME": tmp},
             )
             if proc.returncode != 0:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from flows import core
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")

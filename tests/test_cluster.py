@@ -10,10 +10,9 @@ import re
 import subprocess
 import uuid
 
-import pytest
-
 import cluster_flows
 import cluster_harness as harness
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGE = "ghcr.io/example/training-flows:1.0"
@@ -84,7 +83,12 @@ def test_package_carries_declarations_recorder_and_export(package):
         return json.loads([b for b in node.inputs if b.var == var][0].binding.scalar.primitive.string_value)
 
     recorder = nodes["artifacts-recorder"]
-    assert loader_args(recorder) == ["task-module", "flytekitplugins.artifacts.recorder", "task-name", "record_artifacts"]
+    assert loader_args(recorder) == [
+        "task-module",
+        "flytekitplugins.artifacts.recorder",
+        "task-name",
+        "record_artifacts",
+    ]
     assert sorted((f["artifact"], f["filename"], f["node_id"]) for f in constant(recorder, "manifest")["files"]) == [
         ("Data Report", "summary.txt", "n1"),
         ("My Data", "data.csv", "n0"),
@@ -156,7 +160,10 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     shown = json.loads(cli(["--root", root, "datasets", "show", cluster_flows.DATASET, "--json"], env))
     (f,) = shown["files"]
     assert (f["path"], f["artifact"], f["sha256"], f["source_uri"]) == (
-        "data.csv", "My Data", data_rec["sha256"], data_rec["uri"]
+        "data.csv",
+        "My Data",
+        data_rec["sha256"],
+        data_rec["uri"],
     )
     assert s3.get(f"{dataset_uri}/{f['key']}") == s3.get(data_rec["uri"])
     summary = json.loads(harness.primitive_text(result.nodes["artifacts-export"].outputs.literals["o0"]))
@@ -186,5 +193,7 @@ def test_dockerfile_pins_the_tested_flytekit():
         dockerfile = f.read()
     # The base image's flytekit must be the pinned one, or the image runs a flytekit nothing was tested with.
     assert re.search(r"^ARG FLYTEKIT_VERSION=(\S+)$", dockerfile, re.M).group(1) == pins["flytekit"]
-    assert re.search(r"^FROM cr\.flyte\.org/flyteorg/flytekit:py\$\{PYTHON_VERSION\}-\$\{FLYTEKIT_VERSION\}$", dockerfile, re.M)
+    assert re.search(
+        r"^FROM cr\.flyte\.org/flyteorg/flytekit:py\$\{PYTHON_VERSION\}-\$\{FLYTEKIT_VERSION\}$", dockerfile, re.M
+    )
     assert re.search(r"pip install [^\n]*-c \S*constraints\.txt", dockerfile)

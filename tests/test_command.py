@@ -56,7 +56,8 @@ def test_primitive_inputs_reach_the_command_as_files_and_variables():
     task = CommandTask(
         name="echo-inputs",
         command=(
-            'for n in text count ratio flag; do printf "%s=%s;" "$n" "$(cat "$FLYTE_INPUTS_DIR/$n")"; done > "$OUTPUT_FILES";'
+            'for n in text count ratio flag; do printf "%s=%s;" "$n" "$(cat "$FLYTE_INPUTS_DIR/$n")"; done '
+            '> "$OUTPUT_FILES";'
             'printf "%s|%s|%s|%s" "$INPUT_TEXT" "$INPUT_COUNT" "$INPUT_RATIO" "$INPUT_FLAG" > "$OUTPUT_VARS"'
         ),
         inputs=[Input("text", str), Input("count", int), Input("ratio", float), Input("flag", bool)],
@@ -87,7 +88,8 @@ def test_file_input_is_a_private_copy(tmp_path):
     src.write_text("a,b\n1,2\n")
     task = CommandTask(
         name="file-input",
-        command='cat "$INPUT_TABLE" > "$OUTPUT_COPY"; test "$INPUT_TABLE" = "$FLYTE_INPUTS_DIR/table"; echo changed > "$INPUT_TABLE"',
+        command='cat "$INPUT_TABLE" > "$OUTPUT_COPY"; test "$INPUT_TABLE" = "$FLYTE_INPUTS_DIR/table"; '
+        'echo changed > "$INPUT_TABLE"',
         inputs={"table": FlyteFile[TypeVar("csv")]},
         outputs={"copy": FlyteFile},
     )
@@ -116,25 +118,32 @@ def test_runs_in_the_folder_of_the_declaring_file_by_default(tmp_path):
     default = CommandTask(name="where", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str})
     assert default() == os.path.realpath(HERE)
     (tmp_path / "sub").mkdir()
-    explicit = CommandTask(name="where2", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd=str(tmp_path / "sub"))
+    explicit = CommandTask(
+        name="where2", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd=str(tmp_path / "sub")
+    )
     assert explicit() == os.path.realpath(tmp_path / "sub")
     relative = CommandTask(name="where3", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd="flows")
     assert relative() == os.path.realpath(os.path.join(HERE, "flows"))
 
 
 def test_script_commands_run_with_their_interpreter_and_python_is_this_one(tmp_path):
-    (tmp_path / "hello.py").write_text(
-        "import os, sys\nopen(os.environ['OUTPUT_EXE'], 'w').write(sys.executable)\n"
-    )
+    (tmp_path / "hello.py").write_text("import os, sys\nopen(os.environ['OUTPUT_EXE'], 'w').write(sys.executable)\n")
     task = CommandTask(name="script", command="hello.py", outputs={"exe": str}, cwd=str(tmp_path))
     assert os.path.realpath(task()) == os.path.realpath(sys.executable)
-    argv = CommandTask(name="argv", command=["python", "-c", "import os,sys; open(os.environ['OUTPUT_EXE'],'w').write(sys.executable)"], outputs={"exe": str})
+    argv = CommandTask(
+        name="argv",
+        command=["python", "-c", "import os,sys; open(os.environ['OUTPUT_EXE'],'w').write(sys.executable)"],
+        outputs={"exe": str},
+    )
     assert os.path.dirname(argv()) == os.path.dirname(sys.executable)
 
 
 def test_environment_reaches_the_command():
     task = CommandTask(
-        name="env", command='printf "%s" "$GREETING" > "$OUTPUT_OUT"', outputs={"out": str}, environment={"GREETING": "hi"}
+        name="env",
+        command='printf "%s" "$GREETING" > "$OUTPUT_OUT"',
+        outputs={"out": str},
+        environment={"GREETING": "hi"},
     )
     assert task() == "hi"
 
@@ -147,7 +156,8 @@ def test_artifact_output_is_recorded_after_a_real_local_run():
     def wf(rows: int = 3) -> FlyteFile:
         table = run_command_task(
             flyte_task_name="Make table",
-            command='i=0; echo n > "$OUTPUT_TABLE"; while [ $i -lt "$INPUT_ROWS" ]; do i=$((i+1)); echo $i >> "$OUTPUT_TABLE"; done',
+            command='i=0; echo n > "$OUTPUT_TABLE"; '
+            'while [ $i -lt "$INPUT_ROWS" ]; do i=$((i+1)); echo $i >> "$OUTPUT_TABLE"; done',
             inputs=[Input(name="rows", type=int, value=rows)],
             output_specs=[Output(name="table", type=Results.File(name="table.csv"))],
             use_project_defaults_for_omitted=True,
@@ -179,7 +189,9 @@ def test_artifact_output_is_recorded_after_a_real_local_run():
 
 
 def test_artifact_output_of_a_task_run_on_its_own_is_recorded():
-    task = CommandTask(name="alone", command='printf "x,y\\n" > "$OUTPUT_T"', outputs={"t": Results.File(name="alone.csv")})
+    task = CommandTask(
+        name="alone", command='printf "x,y\\n" > "$OUTPUT_T"', outputs={"t": Results.File(name="alone.csv")}
+    )
     task()
     (rec,) = only_records()
     assert (rec.artifact, rec.filename, rec.output_name, rec.task) == ("Results", "alone.csv", "t", "alone")
@@ -192,7 +204,9 @@ def test_results_index_by_output_name_and_unpack():
     def wf() -> typing.Tuple[str, str, str]:
         one = run_command_task(flyte_task_name="one", command='echo a > "$OUTPUT_A"', output_specs=[Output("a", str)])
         two = run_command_task(
-            flyte_task_name="two", command='echo b > "$OUTPUT_B"; echo c > "$OUTPUT_C"', output_specs=[Output("b", str), Output("c", str)]
+            flyte_task_name="two",
+            command='echo b > "$OUTPUT_B"; echo c > "$OUTPUT_C"',
+            output_specs=[Output("b", str), Output("c", str)],
         )
         b, c = two
         assert two["c"] is c and two.b is b and two[0] is b
@@ -205,11 +219,13 @@ def test_command_tasks_can_be_ordered_without_data_between_them():
     @workflow
     def wf() -> typing.Tuple[str, str]:
         first = run_command_task(
-            flyte_task_name="first", command='echo 1 > "$OUTPUT_A"; echo 2 > "$OUTPUT_B"',
+            flyte_task_name="first",
+            command='echo 1 > "$OUTPUT_A"; echo 2 > "$OUTPUT_B"',
             output_specs=[Output("a", str), Output("b", str)],
         )
         second = run_command_task(
-            flyte_task_name="second", command='echo 3 > "$OUTPUT_C"; echo 4 > "$OUTPUT_D"',
+            flyte_task_name="second",
+            command='echo 3 > "$OUTPUT_C"; echo 4 > "$OUTPUT_D"',
             output_specs=[Output("c", str), Output("d", str)],
         )
         second >> first
@@ -269,7 +285,12 @@ def test_resolver_loads_module_level_and_workflow_body_tasks():
     training.training_workflow.compile()
     prep = training.training_workflow.nodes[0].flyte_entity
     args = command_task_resolver.loader_args(None, prep)
-    assert args == ["workflow", "examples.training", "training_workflow", "examples.training.training_workflow.Prep data"]
+    assert args == [
+        "workflow",
+        "examples.training",
+        "training_workflow",
+        "examples.training.training_workflow.Prep data",
+    ]
     # A pod imports the module fresh (the workflow not compiled yet) and asks the resolver for the task.
     code = (
         "import json, sys\n"
@@ -278,11 +299,18 @@ def test_resolver_loads_module_level_and_workflow_body_tasks():
         "print(json.dumps([type(t).__name__, t.name, t.command, sorted(t.python_interface.outputs)]))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(args)], cwd=os.path.dirname(HERE), capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, json.dumps(args)],
+        cwd=os.path.dirname(HERE),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [
-        "CommandTask", prep.name, "python scripts/prep_data.py", ["processed_data"]
+        "CommandTask",
+        prep.name,
+        "python scripts/prep_data.py",
+        ["processed_data"],
     ]
     with pytest.raises(ArtifactValueError, match=r"no command task named 'nope'"):
         command_task_resolver.load_task(["workflow", "examples.training", "training_workflow", "nope"])
@@ -447,8 +475,12 @@ def test_unknown_keywords_warn_and_domino_keywords_do_not():
     @workflow
     def quiet() -> str:
         return run_command_task(
-            flyte_task_name="q", command='echo q > "$OUTPUT_O"', output_specs=[Output("o", str)],
-            use_project_defaults_for_omitted=True, environment_name="x", hardware_tier_id="small-k8s",
+            flyte_task_name="q",
+            command='echo q > "$OUTPUT_O"',
+            output_specs=[Output("o", str)],
+            use_project_defaults_for_omitted=True,
+            environment_name="x",
+            hardware_tier_id="small-k8s",
         )
 
     with warnings.catch_warnings():

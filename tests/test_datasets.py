@@ -7,13 +7,12 @@ import subprocess
 import time
 
 import pytest
+from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 
 from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactValueError
+from flytekitplugins.artifacts.backends import IntegrityError
 from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.backends import IntegrityError
-
-from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 
 
 def sha(data: bytes) -> str:
@@ -110,10 +109,21 @@ def test_export_makes_numbered_snapshots_with_a_manifest(store, catalog, ds, tmp
                          source={"execution_id": "exec-1", "workflow": "wf", "node_id": "artifacts-export"})
     snap = out.snapshot
     assert (out.reused, snap.number, snap.file_count, snap.bytes) == (False, 1, 2, len(b"a,b\n1,2\n") + 5)
-    assert (snap.execution_id, snap.workflow, snap.node_id, snap.dataset_name) == ("exec-1", "wf", "artifacts-export", "clean-data")
+    assert (snap.execution_id, snap.workflow, snap.node_id, snap.dataset_name) == (
+        "exec-1",
+        "wf",
+        "artifacts-export",
+        "clean-data",
+    )
     f = snap.file("data.csv")
     assert (f.size, f.sha256, f.artifact, f.execution_id, f.node_id, f.source_uri) == (
-        8, sha(b"a,b\n1,2\n"), "My Data", "exec-1", "n0", r1.uri)
+        8,
+        sha(b"a,b\n1,2\n"),
+        "My Data",
+        "exec-1",
+        "n0",
+        r1.uri,
+    )
     assert blob_bytes(ds, f) == b"a,b\n1,2\n"
     r3 = make_record(store, tmp_path / "src", "exec-2", "data.csv", b"a,b\n3,4\n")
     second = catalog.export(ds, [ExportItem("data.csv", r3)], run_key="run-2", source={}).snapshot
@@ -180,7 +190,9 @@ def test_bad_paths_are_refused(store, catalog, ds, tmp_path, path):
 def test_store_blobs_are_linked_and_other_files_copied(store, catalog, ds, tmp_path):
     kept = make_record(store, tmp_path / "src", "e", "kept.csv", b"kept by the store")
     loose = make_record(store, tmp_path / "src", "e", "loose.csv", b"a file elsewhere", put=False)
-    snap = catalog.export(ds, [ExportItem("kept.csv", kept), ExportItem("loose.csv", loose)], run_key="r", source={}).snapshot
+    snap = catalog.export(
+        ds, [ExportItem("kept.csv", kept), ExportItem("loose.csv", loose)], run_key="r", source={}
+    ).snapshot
     linked = os.stat(os.path.join(ds.uri, snap.file("kept.csv").key))
     # Same filesystem, content-addressed source: the store's bytes are shared, not copied.
     assert (linked.st_ino, linked.st_dev) == (os.stat(kept.uri).st_ino, os.stat(kept.uri).st_dev)
@@ -237,7 +249,9 @@ def test_eight_concurrent_exports_get_distinct_numbers(store, catalog, ds, tmp_p
         r = make_record(store, tmp_path / "src", f"exec-{i}", "data.csv", data)
         shared = make_record(store, tmp_path / "src", f"exec-{i}", "shared.txt", b"same in every export", artifact="S")
         expect[f"run-{i}"] = data
-        cmds.append(exporter_cmd(store.root, ds.name, [("data.csv", r), ("shared.txt", shared)], f"run-{i}", go=str(go)))
+        cmds.append(
+            exporter_cmd(store.root, ds.name, [("data.csv", r), ("shared.txt", shared)], f"run-{i}", go=str(go))
+        )
     numbers = run_released_together(cmds, go)
     assert sorted(numbers) == list(range(1, 9))
     snaps = catalog.snapshots(ds)
@@ -248,13 +262,16 @@ def test_eight_concurrent_exports_get_distinct_numbers(store, catalog, ds, tmp_p
 
 
 def _kill_mid_export(store, ds, tmp_path, run_key, put):
-    records = [make_record(store, tmp_path / "src", "exec-k", f"part-{i}.bin", os.urandom(3 << 20), put=put)
-               for i in range(6)]
+    records = [
+        make_record(store, tmp_path / "src", "exec-k", f"part-{i}.bin", os.urandom(3 << 20), put=put) for i in range(6)
+    ]
     paused = tmp_path / f"paused-{run_key}"
     proc = subprocess.Popen(
-        exporter_cmd(store.root, ds.name, [(r.filename, r) for r in records], run_key,
-                     pause_after=4 << 20, paused=str(paused)),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        exporter_cmd(
+            store.root, ds.name, [(r.filename, r) for r in records], run_key, pause_after=4 << 20, paused=str(paused)
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     while not paused.exists():
@@ -270,8 +287,10 @@ def _kill_mid_export(store, ds, tmp_path, run_key, put):
 def test_kill_in_the_middle_leaves_no_snapshot_and_next_export_works(store, catalog, ds, tmp_path, put):
     r0 = make_record(store, tmp_path / "src", "exec-0", "data.csv", b"before")
     catalog.export(ds, [ExportItem("data.csv", r0)], run_key="before", source={})
-    before = {k: open(os.path.join(ds.uri, k), "rb").read() for k in ["snapshots/0000000001.json",
-                                                                        catalog.snapshot(ds, 1).file("data.csv").key]}
+    before = {
+        k: open(os.path.join(ds.uri, k), "rb").read()
+        for k in ["snapshots/0000000001.json", catalog.snapshot(ds, 1).file("data.csv").key]
+    }
     records = _kill_mid_export(store, ds, tmp_path, "killed", put)
     # Nothing of the killed export is visible, and the committed snapshot is untouched.
     assert [s.number for s in catalog.snapshots(ds)] == [1]
@@ -282,7 +301,10 @@ def test_kill_in_the_middle_leaves_no_snapshot_and_next_export_works(store, cata
     # And a retry of the killed run completes it, once.
     out = run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed")
     assert out == {"number": 3, "reused": False}
-    assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {"number": 3, "reused": True}
+    assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {
+        "number": 3,
+        "reused": True,
+    }
     snap = catalog.snapshot(ds, 3)
     for r in records:
         assert sha(blob_bytes(ds, snap.file(r.filename))) == r.sha256

@@ -15,14 +15,13 @@ import urllib.request
 
 import boto3
 import pytest
-
-from flytekitplugins.artifacts import ArtifactValueError
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.backends import IntegrityError
-
 from flows import exports
 from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
+
+from flytekitplugins.artifacts import ArtifactValueError
+from flytekitplugins.artifacts.backends import IntegrityError
+from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.store import ArtifactStore
 
 
 def sha(data: bytes) -> str:
@@ -110,12 +109,14 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
         s3_client().meta.events.unregister("before-send.s3", capture)
     # S3 is asked to check what it stores: the record's sha256 for a one-request upload, a SHA256 per part.
     small_put = [h for m, p, h in sent if m == "PUT" and p.endswith(records[1].sha256)]
-    assert [h.get("x-amz-checksum-sha256") for h in small_put] == [base64.b64encode(bytes.fromhex(records[1].sha256)).decode()]
+    assert [h.get("x-amz-checksum-sha256") for h in small_put] == [
+        base64.b64encode(bytes.fromhex(records[1].sha256)).decode()
+    ]
     parts = [h for m, p, h in sent if m == "PUT" and p.endswith(records[0].sha256)]
     assert len(parts) == 3
     part = 16 << 20
     assert {h.get("x-amz-checksum-sha256") for h in parts} == {
-        base64.b64encode(hashlib.sha256(big[i:i + part]).digest()).decode() for i in range(0, len(big), part)
+        base64.b64encode(hashlib.sha256(big[i : i + part]).digest()).decode() for i in range(0, len(big), part)
     }
     assert snap.number == 1 and snap.bytes == len(big) + 8
     assert sum(seen) == snap.bytes
@@ -165,7 +166,7 @@ def test_s3_store_to_s3_dataset_copies_server_side(s3_root, s3_bucket, s3_endpoi
     with Recording(s3_endpoint) as rec_log:
         snap = catalog.export(ds, [ExportItem("data.bin", rec)], run_key="r", source={}).snapshot
     dest_key = f"/{s3_bucket}/datasets/copied/{snap.file('data.bin').key}"
-    src_key = rec.uri[len("s3://"):]
+    src_key = rec.uri[len("s3://") :]
     writes = [(m, h) for m, p, h in rec_log.requests if p == dest_key and m == "PUT"]
     assert len(writes) == 1
     method, headers = writes[0]
@@ -181,7 +182,7 @@ def test_server_side_copy_checks_the_sha256_s3_computed(s3_root, s3_bucket, clie
     catalog = DatasetCatalog(store)
     ds = catalog.create("copied", f"s3://{s3_bucket}/datasets/copied")
     rec = make_record(store, tmp_path / "src", "e1", "data.bin", b"real bytes")
-    bucket, _, key = rec.uri[len("s3://"):].partition("/")
+    bucket, _, key = rec.uri[len("s3://") :].partition("/")
     client.put_object(Bucket=bucket, Key=key, Body=b"fake bytes")  # same size, other content
     with pytest.raises(IntegrityError, match="no longer matches its record"):
         catalog.export(ds, [ExportItem("data.bin", rec)], run_key="r", source={})
@@ -309,9 +310,13 @@ def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
     ds = catalog.create("killed", f"s3://{s3_bucket}/killed")
     records = [make_record(store, tmp_path / "src", "e", f"part-{i}.bin", os.urandom(20 << 20)) for i in range(3)]
     paused = tmp_path / "paused"
-    proc = subprocess.Popen(exporter_cmd(store.root, ds.name, [(r.filename, r) for r in records], "killed",
-                                         pause_after=8 << 20, paused=str(paused)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        exporter_cmd(
+            store.root, ds.name, [(r.filename, r) for r in records], "killed", pause_after=8 << 20, paused=str(paused)
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while not paused.exists():
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -323,7 +328,10 @@ def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
     assert keys(client, s3_bucket, "killed/snapshots/") == []
     other = make_record(store, tmp_path / "src", "e2", "next.csv", b"next")
     assert run_exporter(store.root, ds.name, [("next.csv", other)], "next") == {"number": 1, "reused": False}
-    assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {"number": 2, "reused": False}
+    assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {
+        "number": 2,
+        "reused": False,
+    }
     snap = catalog.snapshot(ds, 2)
     for r in records:
         assert sha(get(client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256

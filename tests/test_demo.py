@@ -2,10 +2,10 @@ import os
 import subprocess
 import sys
 
+from conftest import REPO
+
 from flytekitplugins.artifacts.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store import ArtifactStore
-
-from conftest import REPO
 
 
 def test_make_demo_script_runs_the_clinical_flow(artifacts_root, tmp_path):

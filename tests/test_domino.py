@@ -13,12 +13,12 @@ import uuid
 import warnings
 from typing import TypeVar
 
+import cluster_harness as harness
 import pyreadstat
 import pytest
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-import cluster_harness as harness
 from flytekitplugins.artifacts import ArtifactStore, ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 from flytekitplugins.artifacts.command import CommandFailedError
 from flytekitplugins.artifacts.domino import paths

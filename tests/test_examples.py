@@ -12,11 +12,11 @@ import subprocess
 import sys
 import uuid
 
+import cluster_harness as harness
 import pandas as pd
 import pyreadstat
 import pytest
 
-import cluster_harness as harness
 from flytekitplugins.artifacts import ArtifactStore
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -290,7 +290,8 @@ def test_training_example_runs_pod_by_pod(s3_endpoint, s3_bucket, tmp_path):
     root = f"s3://{s3_bucket}/artifacts"
     cluster = harness.Cluster(s3, REPO, env={"FLYTE_ARTIFACTS_ROOT": root})
     execution_id = "e" + uuid.uuid4().hex[:19]
-    result = cluster.run(pkg, "examples.training.training_workflow", {"data_path": "data/measurements.csv"}, execution_id)
+    inputs = {"data_path": "data/measurements.csv"}
+    result = cluster.run(pkg, "examples.training.training_workflow", inputs, execution_id)
     assert "prep: read 60 rows" in result.nodes["n0"].log
     # The pod compiles the workflow to find the task; that happens outside the task's execution context.
     assert "not supposed to nest" not in result.nodes["n0"].log + result.nodes["n1"].log
@@ -344,6 +345,10 @@ def test_documented_port_changes_only_imports_and_runs(tmp_path):
     root = str(tmp_path / "store")
     run([os.path.join(BIN, "pyflyte"), "run", "port.py", "multiple_adam"], root, str(tmp_path))
     recs = latest_records(root)
-    assert sorted(recs) == [("adam", "DATA", "adae.sas7bdat"), ("adam", "DATA", "adsl dataset"), ("adam", "DATA", "advs.sas7bdat")]
+    assert sorted(recs) == [
+        ("adam", "DATA", "adae.sas7bdat"),
+        ("adam", "DATA", "adsl dataset"),
+        ("adam", "DATA", "advs.sas7bdat"),
+    ]
     with open(recs[("adam", "DATA", "adsl dataset")].uri) as f:
         assert f.read() == "adsl rows\n"

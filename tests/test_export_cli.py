@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from flows import exports
 
 from flytekitplugins.artifacts.store import ArtifactStore
-
-from flows import exports
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 
@@ -67,11 +66,18 @@ def test_snapshots_show_get_after_a_run(models, tmp_path):
     assert run_["execution_id"] in table
     shown = json.loads(run("datasets", "show", "models", "--snapshot", "1", "--json").stdout)
     (f,) = shown["files"]
-    assert (f["path"], f["artifact"], f["sha256"], f["size"]) == ("model.pt", "My Model", hashlib.sha256(model).hexdigest(), len(model))
+    assert (f["path"], f["artifact"], f["sha256"], f["size"]) == (
+        "model.pt",
+        "My Model",
+        hashlib.sha256(model).hexdigest(),
+        len(model),
+    )
     assert shown["dataset_uri"] == models["uri"]
     assert "model.pt" in run("datasets", "show", "models").stdout
     dest = tmp_path / "got" / "model.pt"
-    got = json.loads(run("datasets", "get", "models", "model.pt", "--snapshot", "latest", "-o", str(dest), "--json").stdout)
+    got = json.loads(
+        run("datasets", "get", "models", "model.pt", "--snapshot", "latest", "-o", str(dest), "--json").stdout
+    )
     assert dest.read_bytes() == model
     assert (got["snapshot"], got["path"]) == (1, "model.pt")
 
@@ -81,7 +87,11 @@ def test_manual_export_with_progress(models, tmp_path):
     (run_,) = ArtifactStore().executions()
     r = run("export", "--latest", "--artifact", "My Data", "--dataset", "models", "--json")
     snap = json.loads(r.stdout)
-    assert (snap["number"], snap["execution_id"], [f["path"] for f in snap["files"]]) == (2, run_["execution_id"], ["data.csv"])
+    assert (snap["number"], snap["execution_id"], [f["path"] for f in snap["files"]]) == (
+        2,
+        run_["execution_id"],
+        ["data.csv"],
+    )
     r = run("export", "--execution", run_["execution_id"], "-a", "My Model", "-d", models["id"])
     assert "snapshot 3" in r.stdout
     numbers = [s["number"] for s in json.loads(run("datasets", "snapshots", "models", "--json").stdout)]
@@ -116,10 +126,21 @@ def test_lookup_errors(models, tmp_path):
 
 
 def test_create_keeps_a_given_dataset_id_and_refuses_bad_or_taken_ones(tmp_path):
-    made = json.loads(run("datasets", "create", "moved", "--uri", str(tmp_path / "a"), "--id", "681d3030ae3a706ef9c7f08b",
-                          "--json").stdout)
+    made = json.loads(
+        run(
+            "datasets", "create", "moved", "--uri", str(tmp_path / "a"), "--id", "681d3030ae3a706ef9c7f08b", "--json"
+        ).stdout
+    )
     assert made["id"] == "681d3030ae3a706ef9c7f08b"
-    fails("datasets", "create", "again", "--uri", str(tmp_path / "b"), "--id", "681d3030ae3a706ef9c7f08b",
-          match="already exists")
+    fails(
+        "datasets",
+        "create",
+        "again",
+        "--uri",
+        str(tmp_path / "b"),
+        "--id",
+        "681d3030ae3a706ef9c7f08b",
+        match="already exists",
+    )
     fails("datasets", "create", "bad", "--uri", str(tmp_path / "c"), "--id", "../x", match="not 24 lowercase hex")
     assert [d["name"] for d in json.loads(run("datasets", "list", "--json").stdout)] == ["moved"]

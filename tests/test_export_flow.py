@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from flows import exports
 from flytekit import Resources, task, workflow
 from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
@@ -24,8 +25,6 @@ from flytekitplugins.artifacts import (
 )
 from flytekitplugins.artifacts.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store import ArtifactStore
-
-from flows import exports
 
 
 def sha(text: str) -> str:
@@ -56,11 +55,21 @@ def test_export_runs_after_the_workflow_return_artifact(catalog):
     with open(out) as fh:
         model_text = fh.read()
     # model.pt exists only through the workflow's return annotation, bound after the export call in the body.
-    assert (f.path, f.artifact, f.type, f.node_id, f.task) == ("model.pt", "My Model", "MODEL", "n1", "flows.exports.train")
+    assert (f.path, f.artifact, f.type, f.node_id, f.task) == (
+        "model.pt",
+        "My Model",
+        "MODEL",
+        "n1",
+        "flows.exports.train",
+    )
     assert (f.size, f.sha256) == (len(model_text), sha(model_text))
     (run,) = ArtifactStore().executions()
     assert (snap.number, snap.execution_id, snap.workflow, snap.node_id) == (
-        1, run["execution_id"], "flows.exports.training", "artifacts-export")
+        1,
+        run["execution_id"],
+        "flows.exports.training",
+        "artifacts-export",
+    )
     ds = catalog.get("models")
     with open(os.path.join(ds.uri, f.key)) as fh:
         assert fh.read() == model_text
@@ -143,8 +152,16 @@ def test_summary_output_and_deck(catalog):
     finally:
         reset_local_run(token)
     ds = catalog.get("models")
-    assert rows == [{"bytes": len("model of col\ndeck\n"), "dataset_id": ds.id, "dataset_name": "models",
-                     "files": 1, "reused": False, "snapshot": 2}]
+    assert rows == [
+        {
+            "bytes": len("model of col\ndeck\n"),
+            "dataset_id": ds.id,
+            "dataset_name": "models",
+            "files": 1,
+            "reused": False,
+            "snapshot": 2,
+        }
+    ]
     page = summary_html(rows)
     assert "models" in page and ds.id in page and "<td>2</td>" in page
 
@@ -183,6 +200,7 @@ def make_d(text: str) -> D.File(name="d.csv"):
 
 def test_empty_spec_list_is_refused():
     with pytest.raises(ArtifactValueError, match="non-empty list"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
             run_launch_export_artifacts_task(spec_list=[])
@@ -193,6 +211,7 @@ def test_empty_spec_list_is_refused():
 
 def test_artifact_without_files_in_the_workflow_is_refused():
     with pytest.raises(ArtifactValueError, match=r"\['Compile Model'\].*no output of the workflow declares"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
             run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=M, dataset_id="ds")])
@@ -203,6 +222,7 @@ def test_artifact_without_files_in_the_workflow_is_refused():
 
 def test_file_spec_naming_an_undeclared_file_is_refused():
     with pytest.raises(ArtifactValueError, match=r"'other\.csv' of artifact 'Compile Data'.*\['d\.csv'\]"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
             run_launch_export_artifacts_task(
@@ -234,12 +254,15 @@ def test_same_filename_from_two_artifacts_into_one_dataset_is_refused():
         return exports.write("d.csv", text)
 
     with pytest.raises(ArtifactValueError, match="'d.csv' of both"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
             make_e(text=text)
             run_launch_export_artifacts_task(
-                spec_list=[ExportArtifactToDatasetsSpec(artifact=D, dataset_id="ds"),
-                           ExportArtifactToDatasetsSpec(artifact=E, dataset_id="ds")]
+                spec_list=[
+                    ExportArtifactToDatasetsSpec(artifact=D, dataset_id="ds"),
+                    ExportArtifactToDatasetsSpec(artifact=E, dataset_id="ds"),
+                ]
             )
             return make_d(text=text)
 
@@ -248,10 +271,12 @@ def test_same_filename_from_two_artifacts_into_one_dataset_is_refused():
 
 def test_bad_overrides_are_refused():
     with pytest.raises(ArtifactTypeError, match="requests must be a flytekit.Resources"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
-            run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=D, dataset_id="ds")],
-                                             requests={"cpu": "1"})
+            run_launch_export_artifacts_task(
+                spec_list=[ExportArtifactToDatasetsSpec(artifact=D, dataset_id="ds")], requests={"cpu": "1"}
+            )
             return make_d(text=text)
 
         wf.compile()
@@ -279,7 +304,9 @@ def test_export_node_serializes_with_module_loader_args_and_overrides():
 
     settings = SerializationSettings(
         image_config=ImageConfig(default_image=Image(name="default", fqn="ghcr.io/example/flows", tag="1")),
-        project="p", domain="d", version="v1",
+        project="p",
+        domain="d",
+        version="v1",
     )
     from collections import OrderedDict
 
@@ -291,15 +318,25 @@ def test_export_node_serializes_with_module_loader_args_and_overrides():
     assert [r.value for r in node.task_node.overrides.resources.requests] == ["1", "1Gi"]
     assert [r.value for r in node.task_node.overrides.resources.limits] == ["2", "2Gi"]
     assert node.task_node.overrides.container_image == "ghcr.io/example/exporter:2"
-    task_spec = [e for e in entities.values() if getattr(getattr(e, "template", None), "id", None) is not None
-                 and e.template.id.name == "flytekitplugins.artifacts.exporter.export_artifacts"][0]
+    task_spec = [
+        e
+        for e in entities.values()
+        if getattr(getattr(e, "template", None), "id", None) is not None
+        and e.template.id.name == "flytekitplugins.artifacts.exporter.export_artifacts"
+    ][0]
     args = list(task_spec.template.container.args)
-    assert args[args.index("--") + 1:] == ["task-module", "flytekitplugins.artifacts.exporter", "task-name", "export_artifacts"]
+    assert args[args.index("--") + 1 :] == [
+        "task-module",
+        "flytekitplugins.artifacts.exporter",
+        "task-name",
+        "export_artifacts",
+    ]
 
 
 def test_artifact_of_another_type_is_refused():
     wrong = Artifact(name="Compile Data", type=MODEL)  # the outputs declare it as DATA
     with pytest.raises(ArtifactTypeError, match="declares artifact 'Compile Data' as DATA"):
+
         @workflow
         def wf(text: str) -> FlyteFile:
             run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=wrong, dataset_id="ds")])

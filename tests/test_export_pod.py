@@ -5,9 +5,8 @@ import json
 import os
 import uuid
 
-import pytest
-
 import cluster_harness as harness
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = "flows.exports.training"

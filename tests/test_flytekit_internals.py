@@ -4,6 +4,7 @@ If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited
 """
 
 
+from flows import core
 from flytekit import task
 from flytekit.core.base_task import Task
 from flytekit.core.context_manager import FlyteContextManager
@@ -13,8 +14,6 @@ from flytekit.types.file import FlyteFile
 
 import flytekitplugins.artifacts  # noqa: F401 - installs the plugin's hooks
 from flytekitplugins.artifacts.flyte.transformer import ArtifactFileTransformer
-
-from flows import core
 
 
 def test_type_engine_uses_transformer_inside_annotated():

@@ -8,13 +8,13 @@ import pytest
 from flytekitplugins.artifacts.errors import ArtifactTypeError, ArtifactValueError
 from flytekitplugins.artifacts.summaries import (
     accepts,
+    frames,
     read_frame,
     register_format,
     registered_formats,
     summarize,
     write_frame,
 )
-from flytekitplugins.artifacts.summaries import frames
 
 
 def adsl():

@@ -1,12 +1,11 @@
 """The unique-filename rule and the other compile-time checks: they fail before any task runs."""
 
 import pytest
+from flows import core, duplicates
 from flytekit import ContainerTask, kwtypes, workflow
 
 from flytekitplugins.artifacts import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 from flytekitplugins.artifacts.store import ArtifactStore
-
-from flows import core, duplicates
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +78,10 @@ def test_container_task_outputs_are_in_the_plan():
     uses_container.compile()
     plan = uses_container._artifact_plan
     got = sorted((e.declaration.filename, e.node_id, e.task, e.output_name, e.site) for e in plan.recorded)
-    assert got == [("adae.xpt", "n0", "produce_adam", "adae", "task"), ("model.pt", "n1", "flows.core.train", "o0", "workflow")]
+    assert got == [
+        ("adae.xpt", "n0", "produce_adam", "adae", "task"),
+        ("model.pt", "n1", "flows.core.train", "o0", "workflow"),
+    ]
     # The interface flytekit compiled for the container task carries the declaration.
     lt = produce.interface.outputs["adae"].type
     assert lt.annotation.annotations["flytekitplugins.artifacts"]["filename"] == "adae.xpt"

@@ -8,11 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from flows import core
 from flytekit.core.context_manager import FlyteContextManager
 
 from flytekitplugins.artifacts.store import ArtifactStore, Record
-
-from flows import core
 
 FIELDS = {
     "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",
@@ -149,7 +148,8 @@ def test_task_run_on_its_own_is_recorded():
     core.prep(text="solo")
     store = ArtifactStore()
     (rec,) = store.records(only_execution(store))
-    assert (rec.artifact, rec.filename, rec.task, rec.workflow) == ("My Data", "data.csv", "flows.core.prep", "flows.core.prep")
+    got = (rec.artifact, rec.filename, rec.task, rec.workflow)
+    assert got == ("My Data", "data.csv", "flows.core.prep", "flows.core.prep")
     assert rec.sha256 == sha("col\nsolo\n")
 
 
@@ -169,7 +169,7 @@ def test_record_is_write_once():
     assert store.records("e1") == [rec]
 
 
-FLOW = '''
+FLOW = """
 import tempfile, os
 from flytekit import task, workflow
 from flytekitplugins.artifacts import Artifact, DATA
@@ -185,7 +185,7 @@ def make(text: str) -> D.File(name="v.txt"):
 @workflow
 def wf(text: str = "hi") -> D.File(name="v.txt"):
     return make(text=text)
-'''
+"""
 
 
 def test_pyflyte_run_in_a_git_repo_records_code_version(tmp_path, artifacts_root):
@@ -199,8 +199,14 @@ def test_pyflyte_run_in_a_git_repo_records_code_version(tmp_path, artifacts_root
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     pyflyte = os.path.join(os.path.dirname(sys.executable), "pyflyte")
     env = {**os.environ, "FLYTE_ARTIFACTS_ROOT": artifacts_root}
-    r = subprocess.run([pyflyte, "run", "flow.py", "wf", "--text", "from pyflyte"], cwd=repo, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [pyflyte, "run", "flow.py", "wf", "--text", "from pyflyte"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     store = ArtifactStore()
     (rec,) = store.records(only_execution(store))
@@ -222,7 +228,11 @@ def test_artifact_task_inside_a_dynamic_task():
     store = ArtifactStore()
     (rec,) = store.records(only_execution(store))
     assert (rec.filename, rec.task, rec.workflow, rec.sha256) == (
-        "data.csv", "flows.core.prep", "flows.core.dyn_calls_prep", sha("col\nin dyn\n"))
+        "data.csv",
+        "flows.core.prep",
+        "flows.core.dyn_calls_prep",
+        sha("col\nin dyn\n"),
+    )
     # Called twice inside the dynamic: the rule applies there too (a pod compiles the body the same way).
     from flytekitplugins.artifacts import DuplicateArtifactFileError
 
@@ -240,10 +250,14 @@ def test_stored_records_and_bytes_are_read_only_and_shareable():
         assert os.stat(f).st_mode & 0o777 == 0o444, f
 
 
-@pytest.mark.parametrize("artifact, filename", [("..", "x.csv"), (".", "..csv"), ("a%2Fb", "%2E%2E"), ("x" * 255, "é" * 127)])
+@pytest.mark.parametrize(
+    "artifact, filename", [("..", "x.csv"), (".", "..csv"), ("a%2Fb", "%2E%2E"), ("x" * 255, "é" * 127)]
+)
 def test_hostile_names_stay_inside_the_store(artifact, filename, tmp_path):
     store = ArtifactStore()
-    rec = Record("../../escape", "p", "d", "wf", "n0", "t", "o0", artifact, "DATA", filename, "", "/x", 1, "a" * 64, "now")
+    rec = Record(
+        "../../escape", "p", "d", "wf", "n0", "t", "o0", artifact, "DATA", filename, "", "/x", 1, "a" * 64, "now"
+    )
     store.add_record(rec)
     assert store.record("../../escape", artifact, filename) == rec
     assert store.records(artifact=artifact) == [rec]

@@ -11,17 +11,16 @@ import threading
 
 import boto3
 import botocore.exceptions
-from botocore.awsrequest import AWSResponse
-from botocore.httpsession import URLLib3Session
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore.awsrequest import AWSResponse
+from botocore.httpsession import URLLib3Session
 
+from flytekitplugins.artifacts.backends import blob_key, open_backend, read_uri_stream, s3client
 from flytekitplugins.artifacts.backends import s3 as s3mod
-from flytekitplugins.artifacts.backends import s3client
-from flytekitplugins.artifacts.errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from flytekitplugins.artifacts.backends.s3 import S3Backend
 from flytekitplugins.artifacts.backends.s3client import open_s3_uri, s3_client
-from flytekitplugins.artifacts.backends import blob_key, open_backend, read_uri_stream
+from flytekitplugins.artifacts.errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from flytekitplugins.artifacts.store import ArtifactStore, Record
 
 BIN = os.path.dirname(sys.executable)

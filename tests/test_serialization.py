@@ -3,17 +3,19 @@
 import json
 from collections import OrderedDict
 
+from flows import core
 from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
 
 from flytekitplugins.artifacts.flyte.transformer import ANNOTATION_KEY
 
-from flows import core
-
 
 def serialize(entity):
     settings = SerializationSettings(
-        project="p", domain="d", version="v1", image_config=ImageConfig(default_image=Image(name="i", fqn="img", tag="t"))
+        project="p",
+        domain="d",
+        version="v1",
+        image_config=ImageConfig(default_image=Image(name="i", fqn="img", tag="t")),
     )
     entities = OrderedDict()
     get_serializable(entities, settings, entity)

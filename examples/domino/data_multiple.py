@@ -1,8 +1,10 @@
 from typing import Tuple, TypeVar
-from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
-from flytekitplugins.artifacts.domino.artifact import Artifact, DATA
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import DATA, Artifact
+from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
 
 DataArtifact = Artifact("adam", DATA)
 

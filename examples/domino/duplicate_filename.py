@@ -1,8 +1,10 @@
 from typing import TypeVar
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import DATA, Artifact
 from flytekitplugins.artifacts.domino.task import DominoJobConfig, DominoJobTask
-from flytekitplugins.artifacts.domino.artifact import Artifact, DATA
 
 DataArtifact = Artifact(name="My Data", type=DATA)
 

@@ -1,8 +1,16 @@
 from typing import TypeVar
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import (
+    DATA,
+    MODEL,
+    Artifact,
+    ExportArtifactToDatasetsSpec,
+    run_launch_export_artifacts_task,
+)
 from flytekitplugins.artifacts.domino.task import DominoJobConfig, DominoJobTask
-from flytekitplugins.artifacts.domino.artifact import Artifact, DATA, ExportArtifactToDatasetsSpec, MODEL, REPORT, run_launch_export_artifacts_task
 
 # define the artifact name and type which may be REPORT, DATA or MODEL
 DataArtifact = Artifact(name="My Data", type=DATA)

@@ -1,8 +1,10 @@
 from typing import Tuple, TypeVar
-from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
-from flytekitplugins.artifacts.domino.artifact import Artifact, MODEL
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import MODEL, Artifact
+from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
 
 ModelArtifact = Artifact("My Model", MODEL)
 

@@ -2,9 +2,8 @@
 
 import sys
 
-import pandas as pd
-
 import _study
+import pandas as pd
 
 data_path = _study.read_input("data_path")
 raw = pd.read_csv(data_path)

@@ -1,8 +1,10 @@
 from typing import TypeVar
-from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
-from flytekitplugins.artifacts.domino.artifact import Artifact, REPORT
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import REPORT, Artifact
+from flytekitplugins.artifacts.domino.helpers import Output, run_domino_job_task
 
 ReportArtifact = Artifact("TFL Report", REPORT)
 

@@ -7,10 +7,9 @@ documentation, but no deep-learning framework is needed.
 import pickle
 import sys
 
-import pandas as pd
-
 import _study
 import models
+import pandas as pd
 
 data = pd.read_csv(_study.input_path("processed_data"))
 features = [c for c in data.columns if c != "yield"]

@@ -1,8 +1,10 @@
 from typing import TypeVar
+
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts.domino.artifact import DATA, MODEL, Artifact
 from flytekitplugins.artifacts.domino.task import DominoJobConfig, DominoJobTask
-from flytekitplugins.artifacts.domino.artifact import Artifact, DATA, MODEL, REPORT
 
 # define the artifact name and type which may be REPORT, DATA or MODEL
 DataArtifact = Artifact(name="My Data", type=DATA)

@@ -25,4 +25,10 @@ def fit_centroids(data, features):
     mean, std = X.mean(axis=0), X.std(axis=0)
     Z = (X - mean) / std
     centroids = {c: Z[(labels == c).to_numpy()].mean(axis=0).tolist() for c in CLASSES}
-    return {"kind": "nearest-centroid", "features": features, "mean": mean.tolist(), "std": std.tolist(), "centroids": centroids}
+    return {
+        "kind": "nearest-centroid",
+        "features": features,
+        "mean": mean.tolist(),
+        "std": std.tolist(),
+        "centroids": centroids,
+    }

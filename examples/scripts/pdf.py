@@ -68,8 +68,14 @@ class Document:
                 )
             )
         objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode()
-        objects[pages - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
-        info = add(f"<< /Title ({_escape(self.title)}) /Producer (examples/scripts/pdf.py) >>".encode("latin-1", errors="replace"))
+        objects[pages - 1] = (
+            f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+        )
+        info = add(
+            f"<< /Title ({_escape(self.title)}) /Producer (examples/scripts/pdf.py) >>".encode(
+                "latin-1", errors="replace"
+            )
+        )
 
         out = bytearray(b"%PDF-1.4\n")
         offsets = []

@@ -64,7 +64,9 @@ def ae_by_soc_pt(adsl, adae):
         rows.append([soc.title()] + [_pct(in_soc[in_soc["TRTA"] == a]["USUBJID"].nunique(), n) for a, n in arms])
         for pt in sorted(in_soc["AEDECOD"].unique()):
             in_pt = in_soc[in_soc["AEDECOD"] == pt]
-            rows.append([f"  {pt.title()}"] + [_pct(in_pt[in_pt["TRTA"] == a]["USUBJID"].nunique(), n) for a, n in arms])
+            rows.append(
+                [f"  {pt.title()}"] + [_pct(in_pt[in_pt["TRTA"] == a]["USUBJID"].nunique(), n) for a, n in arms]
+            )
     return header, rows
 
 
@@ -76,7 +78,9 @@ def vitals_change(adsl, advs):
     for param in sorted(post["PARAM"].unique()):
         rows.append([param] + [""] * len(arms))
         in_param = post[post["PARAM"] == param]
-        for visit in sorted(in_param["AVISIT"].unique(), key=lambda v: in_param[in_param["AVISIT"] == v]["AVISITN"].iloc[0]):
+        for visit in sorted(
+            in_param["AVISIT"].unique(), key=lambda v: in_param[in_param["AVISIT"] == v]["AVISITN"].iloc[0]
+        ):
             cells = []
             for arm, _ in arms:
                 chg = in_param[(in_param["AVISIT"] == visit) & (in_param["TRTA"] == arm)]["CHG"].dropna()
@@ -145,9 +149,17 @@ def t_vscat(adsl, advs):
 def study_report(adsl, adae, advs):
     doc = Document("Safety tables and figures")
     header, rows = ae_by_soc_pt(adsl, adae)
-    table_pages(doc, "14.3.1.1", "Subjects with treatment-emergent adverse events by system organ class and preferred term", header, rows)
+    table_pages(
+        doc,
+        "14.3.1.1",
+        "Subjects with treatment-emergent adverse events by system organ class and preferred term",
+        header,
+        rows,
+    )
     header, rows = ae_by_relationship(adsl, adae)
-    table_pages(doc, "14.3.1.2", "Subjects with treatment-emergent adverse events by relationship to study drug", header, rows)
+    table_pages(
+        doc, "14.3.1.2", "Subjects with treatment-emergent adverse events by relationship to study drug", header, rows
+    )
     header, rows = vitals_change(adsl, advs)
     table_pages(doc, "14.3.4.2", "Vital signs: change from baseline", header, rows)
     scatter_page(doc, "14.3.4.1", adsl, advs)

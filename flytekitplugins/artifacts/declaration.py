@@ -49,7 +49,9 @@ def validate_artifact_name(name: typing.Any) -> str:
     if not isinstance(name, str):
         raise ArtifactTypeError(f"artifact name must be a string, got {name!r} of type {type(name).__name__}")
     if not name.strip():
-        raise ArtifactValueError(f"artifact name must not be empty or blank, got {name!r}: give it a name such as 'My Data'")
+        raise ArtifactValueError(
+            f"artifact name must not be empty or blank, got {name!r}: give it a name such as 'My Data'"
+        )
     if len(name) > MAX_NAME_LENGTH:
         raise ArtifactValueError(
             f"artifact name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}..."
@@ -75,7 +77,9 @@ def validate_filename(name: typing.Any) -> str:
         )
     size = len(name.encode("utf-8", "surrogatepass"))
     if size > MAX_NAME_LENGTH:
-        raise ArtifactValueError(f"artifact filename is {size} bytes long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}...")
+        raise ArtifactValueError(
+            f"artifact filename is {size} bytes long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}..."
+        )
     return name
 
 
@@ -83,7 +87,9 @@ def file_type_of(filename: str, type: typing.Optional[str]) -> str:
     """The file type of an artifact file: ``type`` when given, else the extension of ``filename``."""
     if type is not None:
         if not isinstance(type, str):
-            raise ArtifactTypeError(f"file type must be a string such as 'csv', got {type!r} of type {type.__class__.__name__}")
+            raise ArtifactTypeError(
+                f"file type must be a string such as 'csv', got {type!r} of type {type.__class__.__name__}"
+            )
         return type.strip().lstrip(".")
     return os.path.splitext(filename)[1].lstrip(".")
 
@@ -98,7 +104,12 @@ class FileDeclaration:
     file_type: str
 
     def as_dict(self) -> dict:
-        return {"artifact": self.artifact, "type": self.type.value, "filename": self.filename, "file_type": self.file_type}
+        return {
+            "artifact": self.artifact,
+            "type": self.type.value,
+            "filename": self.filename,
+            "file_type": self.file_type,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "FileDeclaration":

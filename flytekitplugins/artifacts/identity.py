@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ExecutionIdentity:
+    """Which execution records belong to: its id, project and domain, and whether it runs locally."""
+
     execution_id: str
     project: str
     domain: str
@@ -29,6 +31,7 @@ _LOCAL_RUN: contextvars.ContextVar[typing.Optional[ExecutionIdentity]] = context
 
 
 def new_local_identity() -> ExecutionIdentity:
+    """A fresh id for a top-level local run (``local-<UTC time>-<random>``)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     return ExecutionIdentity(
         execution_id=f"local-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", project="local", domain="local", local=True
@@ -36,14 +39,17 @@ def new_local_identity() -> ExecutionIdentity:
 
 
 def current_local_run() -> typing.Optional[ExecutionIdentity]:
+    """The local run the calling code belongs to, if any."""
     return _LOCAL_RUN.get()
 
 
 def set_local_run(identity: typing.Optional[ExecutionIdentity]) -> contextvars.Token:
+    """Make ``identity`` the current local run."""
     return _LOCAL_RUN.set(identity)
 
 
 def reset_local_run(token: contextvars.Token) -> None:
+    """Restore the local run that was current before ``set_local_run``."""
     _LOCAL_RUN.reset(token)
 
 
@@ -61,6 +67,7 @@ def current_identity() -> ExecutionIdentity:
 
 
 def utc_now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds and a ``Z``."""
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

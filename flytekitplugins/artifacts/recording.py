@@ -17,7 +17,9 @@ from .store import ArtifactStore, Record
 MANIFEST_VERSION = 1
 
 
-def record_files(manifest: dict, uris: typing.Sequence[str], store: typing.Optional[ArtifactStore] = None) -> typing.List[Record]:
+def record_files(
+    manifest: dict, uris: typing.Sequence[str], store: typing.Optional[ArtifactStore] = None
+) -> typing.List[Record]:
     """Record each file (``uris[i]`` answers ``manifest["files"][i]``) for the current execution."""
     items = manifest["files"]
     if len(items) != len(uris):

@@ -130,7 +130,8 @@ class ArtifactStore:
         }
         ekey = component(record.execution_id)
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
-        if self.backend.write_once(f"{self._exec_prefix(record.execution_id)}/execution.json", json.dumps(run).encode()):
+        run_key = f"{self._exec_prefix(record.execution_id)}/execution.json"
+        if self.backend.write_once(run_key, json.dumps(run).encode()):
             self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
         marker = f"index/artifacts/{component(record.artifact)}"
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
@@ -147,7 +148,9 @@ class ArtifactStore:
     def latest_execution(self) -> str:
         names = self.backend.list_children("index/executions")
         if not names:
-            raise ArtifactNotFoundError(f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first")
+            raise ArtifactNotFoundError(
+                f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
+            )
         return json.loads(self.backend.read_bytes(f"index/executions/{names[0]}"))["execution_id"]
 
     def has_execution(self, execution_id: str) -> bool:
@@ -163,7 +166,8 @@ class ArtifactStore:
         if execution_id is not None:
             if not self.has_execution(execution_id):
                 raise ArtifactNotFoundError(
-                    f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions` lists them"
+                    f"no execution {execution_id!r} in the store at {self.root!r}: "
+                    "`flyte-artifacts executions` lists them"
                 )
             executions = [execution_id]
         elif artifact is not None:
@@ -190,7 +194,8 @@ class ArtifactStore:
         if not self.backend.exists(key):
             if not self.has_execution(execution_id):
                 raise ArtifactNotFoundError(
-                    f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions` lists them"
+                    f"no execution {execution_id!r} in the store at {self.root!r}: "
+                    "`flyte-artifacts executions` lists them"
                 )
             have = ", ".join(f"{r.artifact}/{r.filename}" for r in self.records(execution_id)) or "none"
             raise ArtifactNotFoundError(

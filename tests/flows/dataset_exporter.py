@@ -64,7 +64,9 @@ def exporter_cmd(root: str, dataset: str, items: typing.Sequence[typing.Tuple[st
 
 
 def run_exporter(root, dataset, items, run_key, env=None) -> dict:
-    proc = subprocess.run(exporter_cmd(root, dataset, items, run_key), capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        exporter_cmd(root, dataset, items, run_key), capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -5,7 +5,6 @@ import typing
 from flytekit import task, workflow
 from flytekit.types.file import FlyteFile
 
-from .files import write
 from flytekitplugins.artifacts import (
     DATA,
     MODEL,
@@ -15,6 +14,8 @@ from flytekitplugins.artifacts import (
     ExportArtifactToDatasetsSpec,
     run_launch_export_artifacts_task,
 )
+
+from .files import write
 
 DataArtifact = Artifact(name="My Data", type=DATA)
 ModelArtifact = Artifact(name="My Model", type=MODEL)
@@ -33,7 +34,9 @@ def train(data: FlyteFile) -> FlyteFile:
 
 
 @task
-def report(data: FlyteFile) -> typing.Tuple[ReportArtifact.File(name="summary.txt"), ReportArtifact.File(name="detail.txt")]:
+def report(
+    data: FlyteFile,
+) -> typing.Tuple[ReportArtifact.File(name="summary.txt"), ReportArtifact.File(name="detail.txt")]:
     with open(data) as f:
         text = f.read()
     return write("s.txt", f"{len(text)} bytes"), write("d.txt", f"detail: {text}")
@@ -43,7 +46,9 @@ def report(data: FlyteFile) -> typing.Tuple[ReportArtifact.File(name="summary.tx
 @workflow
 def training(text: str) -> ModelArtifact.File(name="model.pt"):
     data = prep(text=text)
-    run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=ModelArtifact, dataset_id="models")])
+    run_launch_export_artifacts_task(
+        spec_list=[ExportArtifactToDatasetsSpec(artifact=ModelArtifact, dataset_id="models")]
+    )
     return train(data=data)
 
 

@@ -322,7 +322,8 @@ def write_local_file(
         if expect is not None and (size, sha) != tuple(expect):
             raise ArtifactValueError(
                 f"the bytes of {what} no longer match what was recorded (sha256 {sha[:12]}... size {size}, "
-                f"expected {expect[1][:12]}... size {expect[0]}): the stored copy was changed or damaged; nothing was written"
+                f"expected {expect[1][:12]}... size {expect[0]}): the stored copy was changed or damaged; "
+                "nothing was written"
             )
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
@@ -333,5 +334,3 @@ def write_local_file(
         except FileNotFoundError:
             pass
         raise
-
-

@@ -100,7 +100,11 @@ def _client(_pid: int, env: typing.Tuple[typing.Optional[str], ...]):
     extra = {}
     if not (settings["AWS_ENDPOINT_URL"] or settings["AWS_ENDPOINT_URL_S3"]) and settings["FLYTE_AWS_ENDPOINT"]:
         extra["endpoint_url"] = settings["FLYTE_AWS_ENDPOINT"]
-    if not settings["AWS_ACCESS_KEY_ID"] and settings["FLYTE_AWS_ACCESS_KEY_ID"] and settings["FLYTE_AWS_SECRET_ACCESS_KEY"]:
+    if (
+        not settings["AWS_ACCESS_KEY_ID"]
+        and settings["FLYTE_AWS_ACCESS_KEY_ID"]
+        and settings["FLYTE_AWS_SECRET_ACCESS_KEY"]
+    ):
         extra["aws_access_key_id"] = settings["FLYTE_AWS_ACCESS_KEY_ID"]
         extra["aws_secret_access_key"] = settings["FLYTE_AWS_SECRET_ACCESS_KEY"]
     # Sessions, unlike clients, are not thread-safe; a private one keeps callers on other threads out of it.
@@ -126,13 +130,7 @@ def parse_s3_uri(uri: str) -> typing.Tuple[str, str]:
 
 
 def _check_bucket(bucket: str, where: str) -> None:
-    bad = (
-        not _BUCKET_RE.match(bucket)
-        or ".." in bucket
-        or ".-" in bucket
-        or "-." in bucket
-        or _is_ip(bucket)
-    )
+    bad = not _BUCKET_RE.match(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket or _is_ip(bucket)
     if bad:
         raise ArtifactValueError(
             f"{where!r} names the bucket {bucket!r}, which is not a valid S3 bucket name: use 3-63 lowercase "
@@ -261,7 +259,6 @@ class TransferProgress(BaseSubscriber):
             self._progress(bytes_transferred)
 
 
-
 def open_s3_uri(uri: str) -> typing.BinaryIO:
     """A readable binary stream (usable with ``with``) over any s3:// object, e.g. a task output a pod uploaded."""
     bucket, key = parse_s3_uri(uri)
@@ -278,4 +275,3 @@ def open_s3_uri(uri: str) -> typing.BinaryIO:
         raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
     except botocore.exceptions.BotoCoreError as e:
         raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
-

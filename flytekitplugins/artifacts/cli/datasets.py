@@ -101,7 +101,9 @@ def show(ctx, dataset, snapshot, as_json) -> None:
 @click.argument("dataset")
 @click.argument("path")
 @_snapshot_option
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the file.")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="Where to write the file."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest entry of the file written as JSON.")
 @click.pass_context
 def get(ctx, dataset, path, snapshot, output, as_json) -> None:
@@ -113,7 +115,9 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
     with byte_progress(path, entry.size) as progress:
         f = catalog.download(ds, path, output, snap.number, progress=progress)
     if as_json:
-        return emit_json({**f.as_dict(), "dataset_id": ds.id, "snapshot": snap.number, "output": os.path.abspath(output)})
+        return emit_json(
+            {**f.as_dict(), "dataset_id": ds.id, "snapshot": snap.number, "output": os.path.abspath(output)}
+        )
     say(f"wrote {output} ({human_size(f.size)}, sha256 {f.sha256[:12]}...) from {ds.name} snapshot {snap.number}")
 
 
@@ -121,7 +125,14 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.option("--execution", "-e", metavar="ID", help="Export the files this execution recorded.")
 @click.option("--latest", is_flag=True, help="Export from the newest execution.")
 @click.option("--artifact", "-a", required=True, metavar="NAME", help="The artifact whose files to export.")
-@click.option("--file", "-f", "filenames", multiple=True, metavar="FILENAME", help="Only these files of the artifact (repeatable).")
+@click.option(
+    "--file",
+    "-f",
+    "filenames",
+    multiple=True,
+    metavar="FILENAME",
+    help="Only these files of the artifact (repeatable).",
+)
 @click.option("--dataset", "-d", required=True, metavar="DATASET", help="The dataset (id or name) to export into.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
@@ -130,9 +141,17 @@ def export_(ctx, execution, latest, artifact, filenames, dataset, as_json) -> No
     if not execution and not latest:
         raise click.UsageError("say which execution: --execution ID or --latest")
     check_one_of(execution, latest)
-    snap = export_recorded(catalog_of(ctx), dataset, None if latest else execution, artifact, filenames,
-                           progress_factory=lambda total: byte_progress(f"export to {dataset}", total))
+    snap = export_recorded(
+        catalog_of(ctx),
+        dataset,
+        None if latest else execution,
+        artifact,
+        filenames,
+        progress_factory=lambda total: byte_progress(f"export to {dataset}", total),
+    )
     if as_json:
         return emit_json(snap.as_dict())
-    say(f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {snap.execution_id} to "
-        f"{snap.dataset_name} snapshot {snap.number}")
+    say(
+        f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {snap.execution_id} to "
+        f"{snap.dataset_name} snapshot {snap.number}"
+    )

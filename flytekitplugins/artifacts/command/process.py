@@ -47,16 +47,21 @@ def check_command(command: typing.Any, name: str) -> typing.Union[str, typing.Li
         try:
             shlex.split(command)
         except ValueError as e:
-            raise ArtifactValueError(f"command task {name!r}: cannot read the command {command!r} ({e}): check its quotes") from None
+            raise ArtifactValueError(
+                f"command task {name!r}: cannot read the command {command!r} ({e}): check its quotes"
+            ) from None
         return command
     if isinstance(command, (list, tuple)):
         if not command or not str(command[0]).strip():
             raise ArtifactValueError(
-                f"command task {name!r} has an empty command {command!r}: pass e.g. command=['python', 'scripts/prep.py']"
+                f"command task {name!r} has an empty command {command!r}: "
+                "pass e.g. command=['python', 'scripts/prep.py']"
             )
         bad = [c for c in command if not isinstance(c, (str, os.PathLike))]
         if bad:
-            raise ArtifactTypeError(f"command task {name!r}: every word of a command list must be a string, got {bad!r}")
+            raise ArtifactTypeError(
+                f"command task {name!r}: every word of a command list must be a string, got {bad!r}"
+            )
         return [os.fspath(c) for c in command]
     raise ArtifactTypeError(
         f"command task {name!r}: command must be a string (run by /bin/sh) or a list of strings (run directly), "
@@ -97,7 +102,9 @@ def stage_input(kind: str, value: typing.Any, target: str) -> str:
     return text
 
 
-def run_process(argv: typing.Union[str, typing.List[str]], cwd: str, env: typing.Dict[str, str], timeout: typing.Optional[float]):
+def run_process(
+    argv: typing.Union[str, typing.List[str]], cwd: str, env: typing.Dict[str, str], timeout: typing.Optional[float]
+):
     """Run the command, passing its output through and keeping the end of its stderr.
 
     Returns (exit status, or None when it timed out; stderr tail)."""
@@ -114,7 +121,9 @@ def run_process(argv: typing.Union[str, typing.List[str]], cwd: str, env: typing
         )
     except OSError as e:
         shown = argv if isinstance(argv, str) else shlex.join(argv)
-        raise CommandFailedError(f"cannot start `{shown}` in {cwd}: {e.strerror or e}: check that the program is installed") from e
+        raise CommandFailedError(
+            f"cannot start `{shown}` in {cwd}: {e.strerror or e}: check that the program is installed"
+        ) from e
     tail: typing.Deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
 
     def pump(stream, sink, keep):
@@ -162,8 +171,6 @@ def tail_text(tail: str) -> str:
         return ". It wrote nothing to stderr."
     lines = tail.rstrip("\n").splitlines()
     return ". The end of its stderr:\n" + "\n".join("  | " + ln for ln in lines)
-
-
 
 
 def argv_of(command: typing.Union[str, typing.List[str]]) -> typing.Union[str, typing.List[str]]:

@@ -51,7 +51,9 @@ class CommandTaskResolver(TrackedInstance, TaskResolverMixin):
             return entity
         (task_name,) = rest
         compile_outside_execution(entity)
-        found = [n.flyte_entity for n in entity.nodes if self._ours(n.flyte_entity) and n.flyte_entity.name == task_name]
+        found = [
+            n.flyte_entity for n in entity.nodes if self._ours(n.flyte_entity) and n.flyte_entity.name == task_name
+        ]
         if not found:
             names = sorted(n.flyte_entity.name for n in entity.nodes if self._ours(n.flyte_entity))
             raise ArtifactValueError(

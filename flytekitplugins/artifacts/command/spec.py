@@ -83,7 +83,9 @@ def parse_specs(items: typing.Any, cls: type, what: str) -> typing.List[typing.A
     if isinstance(items, dict):
         items = [cls(name=k, type=v) for k, v in items.items()]
     if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
-        raise ArtifactTypeError(f"{what} must be a list of {cls.__name__}(name=..., type=...) or a dict of name -> type, got {items!r}")
+        raise ArtifactTypeError(
+            f"{what} must be a list of {cls.__name__}(name=..., type=...) or a dict of name -> type, got {items!r}"
+        )
     seen: typing.Set[str] = set()
     for item in items:
         if not isinstance(item, cls):

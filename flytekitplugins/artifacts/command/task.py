@@ -144,7 +144,9 @@ class CommandTask(PythonInstanceTask[None]):
         **kwargs: typing.Any,
     ):
         if not isinstance(name, str) or not name.strip():
-            raise ArtifactValueError(f"a command task needs a name, got {name!r}: pass e.g. flyte_task_name='Prep data'")
+            raise ArtifactValueError(
+                f"a command task needs a name, got {name!r}: pass e.g. flyte_task_name='Prep data'"
+            )
         self._command = check_command(command, name)
         in_specs = parse_specs(inputs, Input, f"inputs of command task {name!r}")
         out_specs = parse_specs(outputs, Output, f"outputs of command task {name!r}")

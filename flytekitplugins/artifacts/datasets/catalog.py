@@ -100,7 +100,9 @@ class DatasetCatalog:
                 raise ArtifactValueError(f"a dataset with id {dataset_id} already exists: `datasets list` shows it")
         root = self.store.root.rstrip("/")
         if uri == root:
-            raise ArtifactValueError(f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own")
+            raise ArtifactValueError(
+                f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own"
+            )
         for other in self.list():
             if overlaps(uri, other.uri):
                 raise ArtifactValueError(
@@ -110,7 +112,9 @@ class DatasetCatalog:
         # A missing bucket or an unwritable folder fails here, not in the first export.
         open_backend(uri).check_usable()
         ds = Dataset(id=dataset_id or secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
-        if not self.backend.write_once(self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode()):
+        if not self.backend.write_once(
+            self._dataset_key(ds.id), json.dumps(ds.as_dict(), indent=1, sort_keys=True).encode()
+        ):
             raise ArtifactValueError(f"a dataset with id {ds.id} already exists: `datasets list` shows it")
         if not self.backend.write_once(self._name_key(name), json.dumps({"id": ds.id}).encode()):
             self.backend.delete(self._dataset_key(ds.id))
@@ -184,7 +188,9 @@ class DatasetCatalog:
         ds = self._resolve(dataset)
         return [self._read_snapshot(ds.id, n) for n in self._numbers(ds.id)]
 
-    def snapshot(self, dataset: typing.Union[str, Dataset], number: typing.Union[int, str, None] = "latest") -> DatasetSnapshot:
+    def snapshot(
+        self, dataset: typing.Union[str, Dataset], number: typing.Union[int, str, None] = "latest"
+    ) -> DatasetSnapshot:
         ds = self._resolve(dataset)
         numbers = self._numbers(ds.id)
         if number is None or (isinstance(number, str) and number.strip().lower() == "latest"):
@@ -200,9 +206,18 @@ class DatasetCatalog:
             raise ArtifactNotFoundError(f"dataset {ds.name!r} ({ds.id}) has no snapshot {n} (snapshots: {have})")
         return self._read_snapshot(ds.id, n)
 
-    def download(self, dataset: typing.Union[str, Dataset], path: str, dest: str,
-                 number: typing.Union[int, str, None] = "latest", progress=None) -> SnapshotFile:
-        """Write one file of a snapshot to ``dest``, checked against its sha256; a mismatch leaves ``dest`` as it was."""
+    def download(
+        self,
+        dataset: typing.Union[str, Dataset],
+        path: str,
+        dest: str,
+        number: typing.Union[int, str, None] = "latest",
+        progress=None,
+    ) -> SnapshotFile:
+        """Write one file of a snapshot to ``dest``, checked against its sha256.
+
+        A mismatch leaves ``dest`` as it was.
+        """
         ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
         write_local_file(
@@ -306,7 +321,9 @@ class DatasetCatalog:
                 return snap
         return None
 
-    def _commit(self, ds: Dataset, files: typing.Tuple[SnapshotFile, ...], run_key: str, source: dict) -> DatasetSnapshot:
+    def _commit(
+        self, ds: Dataset, files: typing.Tuple[SnapshotFile, ...], run_key: str, source: dict
+    ) -> DatasetSnapshot:
         numbers = self._numbers(ds.id)
         n = (numbers[-1] if numbers else 0) + 1
         while True:

@@ -15,6 +15,8 @@ ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
 @dataclass(frozen=True)
 class Dataset:
+    """A named collection of files at a folder or S3 prefix."""
+
     id: str
     name: str
     uri: str
@@ -56,6 +58,8 @@ class SnapshotFile:
 
 @dataclass(frozen=True)
 class DatasetSnapshot:
+    """One numbered, immutable snapshot of a dataset: its files and the run it came from."""
+
     dataset_id: str
     dataset_name: str
     number: int
@@ -92,7 +96,9 @@ class DatasetSnapshot:
     @classmethod
     def from_dict(cls, d: dict) -> "DatasetSnapshot":
         names = {f.name for f in fields(cls)} - {"files"}
-        return cls(**{k: v for k, v in d.items() if k in names}, files=tuple(SnapshotFile.from_dict(f) for f in d["files"]))
+        return cls(
+            **{k: v for k, v in d.items() if k in names}, files=tuple(SnapshotFile.from_dict(f) for f in d["files"])
+        )
 
     def file(self, path: str) -> SnapshotFile:
         for f in self.files:
@@ -114,21 +120,31 @@ class ExportItem:
 
 @dataclass(frozen=True)
 class ExportOutcome:
+    """The snapshot an export committed (or, on a retry, found already committed)."""
+
     snapshot: DatasetSnapshot
     reused: bool  # True when a retry found the snapshot its run had already committed
 
 
 def validate_dataset_name(name: typing.Any) -> str:
+    """``name`` if it can name a dataset, else an error naming the rule it breaks."""
     if not isinstance(name, str) or not name.strip():
-        raise ArtifactValueError(f"dataset name must be a non-empty string, got {name!r}: e.g. `datasets create clean-data --uri ...`")
+        raise ArtifactValueError(
+            f"dataset name must be a non-empty string, got {name!r}: e.g. `datasets create clean-data --uri ...`"
+        )
     if len(name) > MAX_NAME_LENGTH:
-        raise ArtifactValueError(f"dataset name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}...")
+        raise ArtifactValueError(
+            f"dataset name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}..."
+        )
     if "/" in name or not name.isprintable() or name != name.strip():
         raise ArtifactValueError(
-            f"dataset name {name!r} contains '/', a non-printable character or surrounding spaces: use printable characters only"
+            f"dataset name {name!r} contains '/', a non-printable character or surrounding spaces: "
+            "use printable characters only"
         )
     if ID_RE.match(name):
-        raise ArtifactValueError(f"dataset name {name!r} looks like a dataset id (24 hex digits): pick a name that does not")
+        raise ArtifactValueError(
+            f"dataset name {name!r} looks like a dataset id (24 hex digits): pick a name that does not"
+        )
     return name
 
 

@@ -26,7 +26,9 @@ def _check_dataset_id(dataset_id: typing.Any) -> str:
     if not isinstance(dataset_id, str):
         raise ArtifactTypeError(f"dataset_id must be a string, got {dataset_id!r} of type {type(dataset_id).__name__}")
     if not dataset_id.strip():
-        raise ArtifactValueError(f"dataset_id must not be empty, got {dataset_id!r}: use `flyte-artifacts datasets list` to find one")
+        raise ArtifactValueError(
+            f"dataset_id must not be empty, got {dataset_id!r}: use `flyte-artifacts datasets list` to find one"
+        )
     return dataset_id
 
 
@@ -63,13 +65,16 @@ class ExportArtifactFilesToDatasetSpec:
         _check_dataset_id(self.dataset_id)
         if isinstance(self.files, (str, bytes)) or not isinstance(self.files, typing.Sequence) or not self.files:
             raise ArtifactValueError(
-                f"ExportArtifactFilesToDatasetSpec.files must be a non-empty list of Artifact.File(...) types, got {self.files!r}"
+                "ExportArtifactFilesToDatasetSpec.files must be a non-empty list of Artifact.File(...) types, "
+                f"got {self.files!r}"
             )
         pairs = []
         for f in self.files:
             decl = declaration_of(f)
             if decl is None:
-                raise ArtifactTypeError(f"{f!r} is not an Artifact.File(...) type: pass e.g. DataArtifact.File(name='data.csv')")
+                raise ArtifactTypeError(
+                    f"{f!r} is not an Artifact.File(...) type: pass e.g. DataArtifact.File(name='data.csv')"
+                )
             pairs.append((validate_artifact_name(decl.artifact), decl.filename))
         object.__setattr__(self, "_pairs", tuple(pairs))
 
@@ -85,6 +90,8 @@ Spec = typing.Union[ExportArtifactToDatasetsSpec, ExportArtifactFilesToDatasetSp
 
 @dataclass
 class ExportRequest:
+    """One ``run_launch_export_artifacts_task`` call: its specs and the export node's settings."""
+
     specs: typing.List[Spec]
     retries: int = 0
     timeout: typing.Union[datetime.timedelta, int] = datetime.timedelta(hours=3)
@@ -110,17 +117,22 @@ def run_launch_export_artifacts_task(
     """
     if not isinstance(spec_list, (list, tuple)) or not spec_list:
         raise ArtifactValueError(
-            f"spec_list must be a non-empty list of ExportArtifactToDatasetsSpec/ExportArtifactFilesToDatasetSpec, got {spec_list!r}"
+            "spec_list must be a non-empty list of ExportArtifactToDatasetsSpec/ExportArtifactFilesToDatasetSpec, "
+            f"got {spec_list!r}"
         )
     for s in spec_list:
         if not isinstance(s, (ExportArtifactToDatasetsSpec, ExportArtifactFilesToDatasetSpec)):
-            raise ArtifactTypeError(f"spec_list item {s!r} is not an ExportArtifactToDatasetsSpec or ExportArtifactFilesToDatasetSpec")
+            raise ArtifactTypeError(
+                f"spec_list item {s!r} is not an ExportArtifactToDatasetsSpec or ExportArtifactFilesToDatasetSpec"
+            )
     if not isinstance(retries, int) or retries < 0:
         raise ArtifactValueError(f"retries must be a whole number >= 0, got {retries!r}")
     if not isinstance(timeout, (datetime.timedelta, int)) or isinstance(timeout, bool):
         raise ArtifactTypeError(f"timeout must be a datetime.timedelta or whole seconds, got {timeout!r}")
     if container_image is not None and (not isinstance(container_image, str) or not container_image.strip()):
-        raise ArtifactValueError(f"container_image must be an image name such as 'ghcr.io/org/image:tag', got {container_image!r}")
+        raise ArtifactValueError(
+            f"container_image must be an image name such as 'ghcr.io/org/image:tag', got {container_image!r}"
+        )
     from flytekit import Resources
 
     for label, value in (("requests", requests), ("limits", limits)):
@@ -128,7 +140,9 @@ def run_launch_export_artifacts_task(
             raise ArtifactTypeError(f"{label} must be a flytekit.Resources(cpu=..., mem=...), got {value!r}")
     frame = current_frame()
     if frame is None:
-        raise ArtifactValueError("run_launch_export_artifacts_task(...) must be called inside a @workflow function body")
+        raise ArtifactValueError(
+            "run_launch_export_artifacts_task(...) must be called inside a @workflow function body"
+        )
     frame.exports.append(ExportRequest(list(spec_list), retries, timeout, container_image, requests, limits))
 
 
@@ -136,6 +150,7 @@ EXPORT_NODE = "artifacts-export"
 
 
 def export_node_id(index: int) -> str:
+    """The node id of the ``index``-th export node of a workflow."""
     return EXPORT_NODE if index == 0 else f"{EXPORT_NODE}-{index + 1}"
 
 
@@ -181,7 +196,9 @@ def build_request(plan, request: ExportRequest, node_id: str) -> str:
             "version": REQUEST_VERSION,
             "workflow": plan.workflow,
             "node_id": node_id,
-            "targets": [{"dataset": ds, "files": sorted(list(p) for p in files.values())} for ds, files in targets.items()],
+            "targets": [
+                {"dataset": ds, "files": sorted(list(p) for p in files.values())} for ds, files in targets.items()
+            ],
         },
         sort_keys=True,
     )
@@ -199,8 +216,11 @@ def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:
         req = build_request(plan, request, node_id)
         wanted = {tuple(p) for t in json.loads(req)["targets"] for p in t["files"]}
         promise = export_artifacts(request=req, recorded=recorded if recorded is not None else "[]")
-        overrides: typing.Dict[str, typing.Any] = {"node_name": node_id, "retries": request.retries,
-                                                   "timeout": request.timeout}
+        overrides: typing.Dict[str, typing.Any] = {
+            "node_name": node_id,
+            "retries": request.retries,
+            "timeout": request.timeout,
+        }
         if request.requests is not None:
             overrides["requests"] = request.requests
         if request.limits is not None:
@@ -219,4 +239,6 @@ def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:
 def run_exports_locally(plan, requests, recorded) -> None:
     """Local execution: run the export task right away, with the request the compiled node would get."""
     for i, request in enumerate(requests):
-        export_artifacts(request=build_request(plan, request, export_node_id(i)), recorded=recorded if recorded is not None else "[]")
+        export_artifacts(
+            request=build_request(plan, request, export_node_id(i)), recorded=recorded if recorded is not None else "[]"
+        )

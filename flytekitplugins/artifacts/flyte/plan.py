@@ -20,6 +20,8 @@ START_NODE = "start-node"
 
 @dataclass(frozen=True)
 class PlanEntry:
+    """One artifact file of a workflow: its declaration and the node output that produces it."""
+
     declaration: FileDeclaration
     node_id: str  # the producing node (``start-node`` for a workflow input)
     task: str  # the producing entity's name
@@ -50,6 +52,8 @@ class PlanEntry:
 
 @dataclass
 class Plan:
+    """The artifact files of one workflow and how to find their values."""
+
     workflow: str
     entries: typing.List[PlanEntry] = field(default_factory=list)
     # For every workflow output, the origin of the value it returns (lets a parent see through sub-workflows).
@@ -161,6 +165,7 @@ def build_plan(workflow: typing.Any, nodes: typing.Sequence[typing.Any], outputs
 
 
 def check_unique(plan: Plan) -> None:
+    """Refuse one (artifact, filename) from two places, and one artifact with two types."""
     types: typing.Dict[str, PlanEntry] = {}
     first: typing.Dict[typing.Tuple[str, str], PlanEntry] = {}
     for e in plan.entries:
