@@ -26,6 +26,7 @@ test: venv lint
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: venv
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/export.py
 

@@ -1,4 +1,4 @@
-"""Pins the flytekit behaviour the plugin relies on (see flytekitplugins/artifacts/_flytekit.py).
+"""Pins the flytekit behaviour the plugin relies on (everything under flytekitplugins/artifacts/flyte/).
 
 If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited before anything else.
 """
@@ -82,3 +82,95 @@ def test_flyte_file_output_of_local_task_is_not_copied(tmp_path):
 
     out = give()
     assert str(out.path) == str(p)
+
+
+def test_task_name_and_resolver_can_be_set_after_construction():
+    """flyte/tasks.name_task: command tasks keep their own name and resolver."""
+    from flytekit import PythonInstanceTask
+    from flytekit.core.interface import Interface
+
+    from flytekitplugins.artifacts.command import command_task_resolver
+    from flytekitplugins.artifacts.flyte.tasks import name_task
+
+    renamed = PythonInstanceTask(name="before", task_config=None, interface=Interface())
+    name_task(renamed, "my.name", command_task_resolver)
+    assert renamed.name == "my.name" and renamed.task_resolver is command_task_resolver
+
+
+def test_resolver_location_is_what_pods_are_told():
+    """The --resolver argument of a registered task is the resolver's ``location``."""
+    import importlib
+
+    from flytekit.configuration import ImageConfig, SerializationSettings
+
+    from flytekitplugins.artifacts.command import command_task_resolver
+
+    wf = importlib.import_module("examples.training").training_workflow
+    wf.compile()
+    t = next(n.flyte_entity for n in wf.nodes if n.flyte_entity.task_resolver is command_task_resolver)
+    settings = SerializationSettings(image_config=ImageConfig.auto_default_image())
+    args = t.get_default_command(settings)
+    assert args[args.index("--resolver") + 1] == command_task_resolver.location
+
+
+def test_module_and_variable_of_a_task():
+    from flytekitplugins.artifacts.flyte.tasks import module_and_variable
+
+    assert module_and_variable(core.prep) == ("flows.core", "prep")
+
+
+def test_promise_class_swap_keeps_the_object():
+    from flytekit.core.promise import Promise
+
+    from flytekitplugins.artifacts.flyte.tasks import retype_promise
+
+    class Sub(Promise):
+        pass
+
+    p = Promise(var="o0", val=None)
+    assert retype_promise(p, Sub) is p and isinstance(p, Sub)
+
+
+def test_interface_can_be_replaced_before_the_first_call():
+    import collections
+
+    from flytekit.core.interface import Interface
+
+    from flytekitplugins.artifacts.flyte.tasks import replace_interface
+
+    @task
+    def later(x: int) -> int:
+        return x
+
+    replace_interface(later, Interface(inputs=collections.OrderedDict(y=str), outputs=collections.OrderedDict(o0=str)))
+    assert list(later.python_interface.inputs) == ["y"] and list(later.interface.inputs) == ["y"]
+
+
+def test_unresolved_promises_say_what_they_stand_for():
+    from flytekit import workflow
+
+    from flytekitplugins.artifacts.flyte.tasks import promised_type
+
+    seen = {}
+
+    @task
+    def make(n: int) -> str:
+        return str(n)
+
+    @workflow
+    def wf(n: int) -> str:
+        seen["input"] = promised_type(n, wf_holder[0])
+        out = make(n=n)
+        seen["output"] = promised_type(out, wf_holder[0])
+        return out
+
+    wf_holder = [wf]
+    wf.compile()
+    assert seen == {"input": int, "output": str}
+
+
+def test_current_context_has_the_output_prefix():
+    """exporter.node_execution_key reads it (None locally)."""
+    import flytekit
+
+    assert hasattr(flytekit.current_context(), "output_metadata_prefix")

@@ -1,0 +1,133 @@
+"""The storage contract every backend keeps, run against each backend (a local folder, S3 on the moto server).
+
+A new backend (GCS, Azure...) passes when it is added to ``backend`` below: the store and datasets rely on nothing
+else.
+"""
+
+import hashlib
+import io
+import os
+
+import pytest
+
+from flytekitplugins.artifacts.backends import (
+    IntegrityError,
+    Transfer,
+    blob_key,
+    normalize_location,
+    open_backend,
+    read_uri_stream,
+    scheme_of,
+)
+from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, tmp_path):
+    if request.param == "local":
+        return open_backend(str(tmp_path / "root"))
+    bucket = request.getfixturevalue("s3_bucket")
+    return open_backend(f"s3://{bucket}/root")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_write_once_creates_once_and_never_overwrites(backend):
+    assert not backend.exists("a/b.json")
+    assert backend.write_once("a/b.json", b"first") is True
+    assert backend.write_once("a/b.json", b"second") is False
+    assert backend.read_bytes("a/b.json") == b"first"
+    assert backend.exists("a/b.json")
+
+
+def test_write_replaces_and_delete_removes(backend):
+    backend.write("p/latest", b"1")
+    backend.write("p/latest", b"2")
+    assert backend.read_bytes("p/latest") == b"2"
+    backend.delete("p/latest")
+    backend.delete("p/latest")  # deleting what is gone is fine
+    assert not backend.exists("p/latest")
+    with pytest.raises(ArtifactNotFoundError, match="p/latest"):
+        backend.read_bytes("p/latest")
+
+
+def test_listing_is_sorted_recursive_and_by_prefix(backend):
+    for key in ("x/2.json", "x/1.json", "x/sub/3.json", "xy/4.json"):
+        backend.write_once(key, b"{}")
+    assert backend.list("x") == ["x/1.json", "x/2.json", "x/sub/3.json"]
+    assert backend.list_children("x") == ["1.json", "2.json", "sub"]
+    assert backend.list("nothing-here") == [] and backend.list_children("nothing-here") == []
+
+
+def test_keys_cannot_leave_the_root(backend):
+    for bad in ("../outside", "a/../../b", "/abs"):
+        with pytest.raises(ArtifactValueError):
+            backend.write_once(bad, b"x")
+
+
+def test_file_blobs_are_content_addressed_and_stored_once(backend, tmp_path):
+    data = os.urandom(300_000)
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(data)
+    b.write_bytes(data)
+    seen = []
+    key, size, digest = backend.put_file_blob(str(a), progress=seen.append)
+    assert (key, size, digest) == (blob_key(sha(data)), len(data), sha(data))
+    assert sum(seen) == len(data)
+    assert backend.put_file_blob(str(b)) == (key, size, digest)
+    assert backend.list("blobs") == [key]
+    with read_uri_stream(backend.uri(key)) as f:
+        assert f.read() == data
+
+
+def test_download_writes_the_bytes_atomically(backend, tmp_path):
+    backend.write_once("f/data.bin", b"payload")
+    dest = tmp_path / "out" / "data.bin"
+    backend.download("f/data.bin", str(dest))
+    assert dest.read_bytes() == b"payload"
+    with pytest.raises(ArtifactNotFoundError):
+        backend.download("f/missing.bin", str(tmp_path / "out" / "missing.bin"))
+    assert sorted(os.listdir(tmp_path / "out")) == ["data.bin"]  # no temp file left behind
+
+
+def test_import_blobs_lands_verified_bytes_and_refuses_wrong_ones(backend, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_bytes(b"a,b\n1,2\n")
+    bad.write_bytes(b"changed after it was recorded")
+    transfers = [Transfer(str(good), good.stat().st_size, sha(good.read_bytes()))]
+    done = []
+    backend.import_blobs(transfers, read_uri_stream, done.append)
+    assert sum(done) == good.stat().st_size
+    assert backend.read_bytes(blob_key(sha(good.read_bytes()))) == b"a,b\n1,2\n"
+    lie = Transfer(str(bad), bad.stat().st_size, sha(b"what the record says"))
+    with pytest.raises(IntegrityError, match="no longer matches its record"):
+        backend.import_blobs([lie], read_uri_stream, None)
+    assert not backend.exists(blob_key(lie.sha256))
+
+
+def test_import_blobs_from_another_backend_of_the_same_kind(backend, tmp_path):
+    # The fast path (a link of a store blob, a server-side copy) must keep the same guarantees.
+    src = open_backend(backend.sibling("source-store"))
+    f = tmp_path / "m.pt"
+    f.write_bytes(os.urandom(50_000))
+    key, size, digest = src.put_file_blob(str(f))
+    backend.import_blobs([Transfer(src.uri(key), size, digest)], read_uri_stream, None)
+    assert backend.read_bytes(blob_key(digest)) == f.read_bytes()
+
+
+def test_locations_normalize_and_siblings_stay_beside_the_root(backend):
+    assert normalize_location(backend.root) == backend.root
+    assert scheme_of(backend.root) == backend.scheme
+    sibling = backend.sibling("datasets", "adam")
+    assert scheme_of(sibling) == backend.scheme
+    assert sibling.rstrip("/").endswith("/datasets/adam")
+    assert not sibling.startswith(backend.root.rstrip("/") + "/")
+    backend.check_usable()
+
+
+def test_open_uri_reads_objects_the_store_did_not_write(backend):
+    backend.write_once("outside/file.txt", b"hello")
+    with type(backend).open_uri(backend.uri("outside/file.txt")) as f:
+        assert io.BytesIO(f.read()).read() == b"hello"
