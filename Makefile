@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test bench clean browser
 
 venv: $(STAMP)
 
@@ -19,12 +19,18 @@ $(STAMP): constraints.txt setup.py
 demo: venv
 	$(BIN)/python examples/demo.py
 
-test: venv
+# Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "no chromium: browser tests will be skipped"
+
+test: venv browser
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: venv
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

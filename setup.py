@@ -2,6 +2,7 @@ from setuptools import setup
 
 PLUGIN_NAME = "artifacts"
 microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
+UI_REQUIRES = ["starlette", "uvicorn", "jinja2"]
 
 setup(
     name=microlib_name,
@@ -10,7 +11,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    packages=[f"flytekitplugins.{PLUGIN_NAME}"],
+    packages=[f"flytekitplugins.{PLUGIN_NAME}", f"flytekitplugins.{PLUGIN_NAME}.ui"],
+    package_data={f"flytekitplugins.{PLUGIN_NAME}.ui": ["templates/*.html", "static/*"]},
     python_requires=">=3.10",
     install_requires=[
         "flytekit>=1.16,<1.17",
@@ -19,7 +21,9 @@ setup(
         "rich",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat"],
+        # `flyte-artifacts ui`: the read-only web page over a store.
+        "ui": UI_REQUIRES,
+        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat", "httpx", "playwright", *UI_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}"],

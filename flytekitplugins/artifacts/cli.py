@@ -153,3 +153,7 @@ def get(ctx, artifact, filename, execution, latest, output, as_json) -> None:
 
 # Further command groups register themselves here.
 from . import cli_datasets  # noqa: E402,F401  (adds `datasets` and `export`)
+
+# The web page (`flyte-artifacts ui`); its web stack is imported only when the command runs.
+from .ui.command import ui as _ui  # noqa: E402
+main.add_command(_ui)
