@@ -37,10 +37,10 @@ PAGE_CSP = (
 READ_ONLY = ["GET", "HEAD"]
 
 
-def url(path: str, **params: typing.Any) -> str:
-    """A link inside the app: ``path`` with its query parameters encoded (empty ones left out)."""
+def url(route: str, /, **params: typing.Any) -> str:
+    """A link inside the app: ``route`` with its query parameters encoded (empty ones left out)."""
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{path}?{query}" if query else path
+    return f"{route}?{query}" if query else route
 
 
 def file_url(record: typing.Any) -> str:

@@ -12,7 +12,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @click.command("ui")
-@click.option("--root", envvar=ROOT_ENV, default=None, metavar="PATH|s3://BUCKET/PREFIX",
+@click.option("--root", default=None, metavar="PATH|s3://BUCKET/PREFIX",
               help=f"Artifact store root (default: the group's --root, ${ROOT_ENV}, else ~/.flyte/artifacts).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback lets others on the network read every artifact.")
