@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import typing
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..store import ArtifactStore, Record
@@ -12,6 +13,8 @@ TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 RUNS_PER_PAGE = 50
 #: When a filter is set, runs are read from the index in batches of this many until a page is full.
 SCAN_BATCH = 200
+#: Runs whose records are read at the same time for the artifact counts of a runs page.
+COUNT_WORKERS = 8
 
 
 class NotFound(Exception):
@@ -113,10 +116,17 @@ def runs_page(store: ArtifactStore, page: int = 1, workflow: str = "", since: st
         runs = runs[:RUNS_PER_PAGE]
     else:
         runs, has_next = _filtered(store, start, workflow, since, until)
-    rows = []
-    for run in runs:
-        counts, artifacts = run_counts(store.records(run["execution_id"]))
-        rows.append(RunRow(run, counts, artifacts))
+    def count(run: dict):
+        return run_counts(store.records(run["execution_id"]))
+
+    # One records() per run. On an object store each is a listing and a few requests, so they go concurrently;
+    # on a local disk they are quick and threads would only add overhead.
+    if str(store.root).startswith("s3://") and len(runs) > 1:
+        with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
+            counted = list(pool.map(count, runs))
+    else:
+        counted = [count(run) for run in runs]
+    rows = [RunRow(run, counts, artifacts) for run, (counts, artifacts) in zip(runs, counted)]
     return RunsPage(rows, page, has_next, workflow, since, until)
 
 
