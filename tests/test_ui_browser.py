@@ -123,11 +123,11 @@ def test_escaped_names_show_as_text_and_run_nothing(site, page, tmp_path):
     base, study = site
     page.goto(base + "/run?" + urllib.parse.urlencode({"id": study.scripted}))
     assert page.locator("h1").inner_text() == f"Run {study.scripted}"
-    assert page.locator("article.artifact h3 a").inner_text() == SCRIPT_NAME
+    assert page.locator("article.artifact h3 a").first.inner_text() == SCRIPT_NAME
     assert page.locator("script").count() == 0
     page.goto(base + "/run?" + urllib.parse.urlencode({"id": study.hostile}))
     assert page.locator("td.name").inner_text() == flows.HOSTILE_FILE
-    assert page.locator("article.artifact h3 a").inner_text() == flows.HOSTILE_NAME
+    assert page.locator("article.artifact h3 a").first.inner_text() == flows.HOSTILE_NAME
     assert page.locator("main img").count() == 0 and page.locator("main b").count() == 0
     page.locator("td.name").hover()
     shot(page, tmp_path, "hostile")
