@@ -21,7 +21,8 @@ demo: venv
 
 # Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	@command -v chromium >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "no chromium: browser tests will be skipped"
 
 test: venv browser

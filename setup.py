@@ -23,7 +23,9 @@ setup(
     extras_require={
         # `flyte-artifacts ui`: the read-only web page over a store.
         "ui": UI_REQUIRES,
-        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat", "httpx2", "playwright", *UI_REQUIRES],
+        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
+        "test": ["pytest", "pytest-xdist", "moto[server]", "pandas", "pyreadstat", "httpx2", "playwright",
+                 *UI_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}"],

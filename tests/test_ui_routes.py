@@ -110,7 +110,8 @@ def test_a_pdf_that_the_flow_made_is_a_pdf(client, study):
 def test_html_and_svg_files_never_go_out_as_pages(client, study):
     r = client.get("/file", params={"run": study.scripted, "artifact": SCRIPT_NAME, "filename": SCRIPT_FILE})
     assert r.status_code == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
-    r = client.get("/file", params={"run": study.hostile, "artifact": flows.HOSTILE_NAME, "filename": flows.HOSTILE_FILE})
+    params = {"run": study.hostile, "artifact": flows.HOSTILE_NAME, "filename": flows.HOSTILE_FILE}
+    r = client.get("/file", params=params)
     assert r.headers["content-disposition"].startswith("attachment; ")
     # The quoted name cannot be closed early by a quote in the filename; the exact name travels encoded.
     plain, encoded = r.headers["content-disposition"].split("; ")[1:]
@@ -368,3 +369,21 @@ def test_the_command_help():
     out = subprocess.run([exe, "ui", "--help"], capture_output=True, text=True, check=True).stdout
     for opt in ("--root", "--host", "--port", "--open", "127.0.0.1", "8265"):
         assert opt in out
+
+
+def test_a_store_on_s3(s3_root, tmp_path):
+    store = ArtifactStore(s3_root)
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"weights\n")
+    uri, size, digest = store.put_local_file(str(path))
+    store.add_record(Record("e-s3", "p", "d", "wf.s3", "n0", "t", "o0", "M", "MODEL", "model.pt", "pt", uri, size,
+                            digest, "2026-01-01T00:00:00.000Z"))
+    missing = "s3://" + s3_root[len("s3://"):].split("/")[0] + "/nowhere/gone.bin"
+    store.add_record(Record("e-s3", "p", "d", "wf.s3", "n0", "t", "o1", "M", "MODEL", "gone.bin", "bin", missing, 1,
+                            "0" * 64, "2026-01-01T00:00:00.000Z"))
+    c = TestClient(create_app(store))
+    assert "wf.s3" in c.get("/").text and "model.pt" in c.get("/run", params={"id": "e-s3"}).text
+    r = c.get("/file", params={"run": "e-s3", "artifact": "M", "filename": "model.pt"})
+    assert r.status_code == 200 and r.content == b"weights\n"
+    r = c.get("/file", params={"run": "e-s3", "artifact": "M", "filename": "gone.bin"})
+    assert r.status_code == 502 and "are missing" in r.text

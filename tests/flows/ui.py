@@ -8,7 +8,13 @@ import zlib
 
 from flytekit import task, workflow
 
-from flytekitplugins.artifacts import DATA, REPORT, Artifact, ExportArtifactToDatasetsSpec, run_launch_export_artifacts_task
+from flytekitplugins.artifacts import (
+    DATA,
+    REPORT,
+    Artifact,
+    ExportArtifactToDatasetsSpec,
+    run_launch_export_artifacts_task,
+)
 
 StudyData = Artifact(name="Study Data", type=DATA)
 Figures = Artifact(name="Figures", type=REPORT)

@@ -64,7 +64,7 @@ def _templates() -> jinja2.Environment:
     )
     env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
                        INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json)
-    env.filters.update(size=pages.human_size, when=pages.when)
+    env.filters.update(size=pages.human_size, when=pages.when, plural=pages.plural)
     return env
 
 
@@ -207,7 +207,7 @@ class UI:
             body = verified_body(open_stream, size, sha256, what)
         except BytesMismatchError as e:
             return self.page("error.html", status=502, title="Damaged file", message=f"{e}: nothing was sent")
-        except FileNotFoundError:
+        except (FileNotFoundError, ArtifactNotFoundError):
             return self.page("error.html", status=502, title="Missing file",
                              message=f"the stored bytes of {what} are missing: nothing was sent")
         if isinstance(body, bytes):

@@ -208,6 +208,11 @@ def human_size(n: int) -> str:
     return str(n)
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def when(iso: str) -> str:
     """An ISO timestamp the store wrote, shown as ``YYYY-MM-DD HH:MM:SS UTC``."""
     if not iso:
