@@ -387,3 +387,9 @@ def test_a_store_on_s3(s3_root, tmp_path):
     assert r.status_code == 200 and r.content == b"weights\n"
     r = c.get("/file", params={"run": "e-s3", "artifact": "M", "filename": "gone.bin"})
     assert r.status_code == 502 and "are missing" in r.text
+
+
+def test_a_store_that_cannot_be_read_gets_an_error_page(s3_endpoint):
+    c = TestClient(create_app(ArtifactStore("s3://no-such-bucket-for-ui/store")), raise_server_exceptions=False)
+    r = c.get("/")
+    assert r.status_code == 500 and "The store could not be read" in r.text and "no-such-bucket-for-ui" in r.text

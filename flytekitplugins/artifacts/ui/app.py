@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..datasets import DatasetCatalog, blob_uri
-from ..errors import ArtifactNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError
 from ..storage import read_uri_stream
 from ..store import ArtifactStore
 from . import pages
@@ -102,6 +102,10 @@ class UI:
         """The 404 page, naming what was not found."""
         message = str(exc) if isinstance(exc, NotFound) else f"there is no page at {request.url.path!r}"
         return self.page("error.html", status=404, title="Not found", message=message)
+
+    def store_error(self, request: Request, exc: Exception) -> HTMLResponse:
+        """An error page for a store that could not be read (unreachable S3, bad credentials...)."""
+        return self.page("error.html", status=500, title="The store could not be read", message=str(exc))
 
     # ---- pages --------------------------------------------------------------------------------------------
     def runs(self, request: Request) -> Response:
@@ -229,6 +233,7 @@ def create_app(store: typing.Optional[ArtifactStore] = None) -> Starlette:
         Route("/dataset/file", ui.dataset_file, methods=READ_ONLY),
         Route("/static/style.css", ui.static, methods=READ_ONLY),
     ]
-    app = Starlette(routes=routes, exception_handlers={NotFound: ui.not_found, 404: ui.not_found})
+    app = Starlette(routes=routes, exception_handlers={
+        NotFound: ui.not_found, 404: ui.not_found, ArtifactError: ui.store_error})
     app.state.ui = ui
     return app
