@@ -7,6 +7,7 @@ no part of a URL becomes a file-system path. Only GET and HEAD are routed; pages
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import typing
@@ -37,9 +38,14 @@ PAGE_CSP = (
 READ_ONLY = ["GET", "HEAD"]
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    return urllib.parse.quote_plus(value)
+
+
 def url(route: str, /, **params: typing.Any) -> str:
     """A link inside the app: ``route`` with its query parameters encoded (empty ones left out)."""
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    query = "&".join(f"{k}={_quoted(str(v))}" for k, v in params.items() if v not in (None, ""))
     return f"{route}?{query}" if query else route
 
 

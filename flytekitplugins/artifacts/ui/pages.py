@@ -217,6 +217,9 @@ def when(iso: str) -> str:
     """An ISO timestamp the store wrote, shown as ``YYYY-MM-DD HH:MM:SS UTC``."""
     if not iso:
         return ""
+    # The store writes ``YYYY-MM-DDTHH:MM:SS.mmmZ``: reshaped directly, as a page may show a thousand of them.
+    if len(iso) == 24 and iso[10] == "T" and iso[19] == "." and iso.endswith("Z"):
+        return f"{iso[:10]} {iso[11:19]} UTC"
     try:
         t = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
