@@ -69,7 +69,8 @@ def _templates() -> jinja2.Environment:
         auto_reload=False,  # templates are package data: compiled once, never re-checked per request
     )
     env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
-                       INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json)
+                       INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
+                       lineage_url=pages.lineage_url)
     env.filters.update(size=pages.human_size, when=pages.when, plural=pages.plural)
     return env
 

@@ -194,6 +194,11 @@ def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
     return versions
 
 
+def lineage_url(record: Record) -> typing.Optional[str]:
+    """Where the page links a file's lineage; None while the store records no lineage (no link is shown)."""
+    return None
+
+
 def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:
     return {(f.filename, f.sha256) for f in files}
 
