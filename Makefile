@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo lint test bench clean
+.PHONY: venv demo lint browser test bench clean
 
 venv: $(STAMP)
 
@@ -22,13 +22,20 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint
+# Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
+browser:
+	@command -v chromium >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "no chromium: browser tests will be skipped"
+
+test: venv lint browser
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: venv
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

@@ -2,6 +2,7 @@ from setuptools import find_namespace_packages, setup
 
 PLUGIN_NAME = "artifacts"
 microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
+UI_REQUIRES = ["starlette", "uvicorn", "jinja2"]
 
 # Readers and writers for file summaries and DataFrame values (tables, images, PDFs).
 INSPECT_REQUIRES = ["pandas", "pyarrow", "pyreadstat", "pillow", "pypdf", "openpyxl"]
@@ -14,6 +15,7 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     packages=find_namespace_packages(include=["flytekitplugins.*"]),
+    package_data={f"flytekitplugins.{PLUGIN_NAME}.ui": ["templates/*.html", "static/*"]},
     python_requires=">=3.10",
     install_requires=[
         "flytekit>=1.16,<1.17",
@@ -23,7 +25,10 @@ setup(
     ],
     extras_require={
         "inspect": INSPECT_REQUIRES,
-        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", *INSPECT_REQUIRES],
+        "ui": UI_REQUIRES,
+        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "httpx2", "playwright", *INSPECT_REQUIRES,
+                 *UI_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],

@@ -24,6 +24,7 @@ def main() -> None:
     print(f"Artifact store: {root}")
     print(f"Dataset 'adam' snapshot {snapshot.number}: {len(snapshot.files)} files")
     print("Try: .venv/bin/flyte-artifacts --root", root, "list --latest --json")
+    print("Open the web page: .venv/bin/flyte-artifacts --root", root, "ui --open")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ def test_make_demo_script_runs_the_clinical_flow(artifacts_root, tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "MINI01 ADaM" in r.stdout and "snapshot 1: 3 files" in r.stdout
+    assert f"flyte-artifacts --root {artifacts_root} ui --open" in r.stdout
     store = ArtifactStore()
     recs = store.records(store.latest_execution())
     assert {r.filename for r in recs} == {"adae.xpt", "adsl.xpt", "advs.xpt", "safety_tfl.pdf"}

@@ -138,10 +138,11 @@ class ArtifactStore:
             self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
 
     # ---- reading ----------------------------------------------------------------------------------------
-    def executions(self) -> typing.List[dict]:
-        """Runs with artifacts, newest first."""
+    def executions(self, offset: int = 0, limit: typing.Optional[int] = None) -> typing.List[dict]:
+        """Runs with artifacts, newest first; ``offset``/``limit`` read only the index entries of one page."""
+        names = self.backend.list_children("index/executions")
         out = []
-        for name in self.backend.list_children("index/executions"):
+        for name in names[offset : None if limit is None else offset + limit]:
             out.append(json.loads(self.backend.read_bytes(f"index/executions/{name}")))
         return out
 

@@ -12,6 +12,7 @@ import click
 
 from ..errors import ArtifactError
 from ..store import ROOT_ENV, default_root
+from ..ui.command import ui
 from .datasets import datasets, export_
 from .output import fail
 from .records import executions, get, list_
@@ -44,5 +45,5 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, datasets, export_):
+for _command in (executions, list_, get, datasets, export_, ui):
     main.add_command(_command)

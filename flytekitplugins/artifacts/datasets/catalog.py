@@ -221,13 +221,17 @@ class DatasetCatalog:
         ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
         write_local_file(
-            read_uri_stream(open_backend(ds.uri).uri(f.key)),
+            read_uri_stream(self.file_uri(ds, f)),
             dest,
             progress,
             expect=(f.size, f.sha256),
             what=f"{path!r} in dataset {ds.name!r}",
         )
         return f
+
+    def file_uri(self, dataset: typing.Union[str, Dataset], f: SnapshotFile) -> str:
+        """Where the bytes of one snapshot file are (a path or an object URI)."""
+        return open_backend(self._resolve(dataset).uri).uri(f.key)
 
     # exporting
     def export(

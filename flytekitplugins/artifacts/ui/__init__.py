@@ -1,0 +1,1 @@
+"""The read-only web page over an artifact store: `flyte-artifacts ui`."""

@@ -1,0 +1,246 @@
+"""The web app behind ``flyte-artifacts ui``: read-only pages over one artifact store.
+
+Every name in a URL is a query parameter that is only ever looked up through the store's API (runs by execution
+id, files by execution, artifact and filename, dataset files by dataset, snapshot and path in its manifest), so
+no part of a URL becomes a file-system path. Only GET and HEAD are routed; pages carry no scripts.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import typing
+import urllib.parse
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..backends import read_uri_stream
+from ..datasets import DatasetCatalog
+from ..errors import ArtifactError, ArtifactNotFoundError
+from ..store import ArtifactStore
+from . import pages
+from .pages import NotFound
+from .serve import IMAGE_TYPES, BytesMismatchError, content_headers, file_kind, verified_body
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: Images up to this size are shown inline on the run page.
+INLINE_IMAGE_LIMIT = 20 << 20
+#: Pages use no scripts, no frames and nothing from other sites.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+READ_ONLY = ["GET", "HEAD"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    return urllib.parse.quote_plus(value)
+
+
+def url(route: str, /, **params: typing.Any) -> str:
+    """A link inside the app: ``route`` with its query parameters encoded (empty ones left out)."""
+    query = "&".join(f"{k}={_quoted(str(v))}" for k, v in params.items() if v not in (None, ""))
+    return f"{route}?{query}" if query else route
+
+
+def file_url(record: typing.Any) -> str:
+    """The verified download link of a record."""
+    return url("/file", run=record.execution_id, artifact=record.artifact, filename=record.filename)
+
+
+def manifest_json(snapshot: typing.Any) -> str:
+    """A snapshot's manifest as the JSON text the dataset keeps."""
+    return json.dumps(snapshot.as_dict(), indent=1, sort_keys=True)
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
+        autoescape=True,  # every template, whatever its name: all values are escaped unless marked safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,  # templates are package data: compiled once, never re-checked per request
+    )
+    env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
+                       INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
+                       lineage_url=pages.lineage_url)
+    env.filters.update(size=pages.human_size, when=pages.when, plural=pages.plural)
+    return env
+
+
+def _param(request: Request, name: str, required: bool = True) -> str:
+    value = request.query_params.get(name, "")
+    if "\x00" in value:
+        raise NotFound(f"{name} {value!r} contains a NUL character")
+    if required and not value:
+        raise NotFound(f"no {name} was given in the address")
+    return value
+
+
+class UI:
+    """The app's state (one store) and its request handlers."""
+
+    def __init__(self, store: ArtifactStore):
+        self.store = store
+        self.catalog = DatasetCatalog(store)
+        self.env = _templates()
+        with open(os.path.join(HERE, "static", "style.css"), "rb") as f:
+            self.css = f.read()
+
+    # ---- responses ----------------------------------------------------------------------------------------
+    def page(self, template: str, status: int = 200, **context: typing.Any) -> HTMLResponse:
+        """A rendered page with the headers every page gets."""
+        html = self.env.get_template(template).render(root=self.store.root, **context)
+        return HTMLResponse(html, status_code=status, headers={
+            "content-security-policy": PAGE_CSP,
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+            "cache-control": "no-store",
+        })
+
+    def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
+        """The 404 page, naming what was not found."""
+        message = str(exc) if isinstance(exc, NotFound) else f"there is no page at {request.url.path!r}"
+        return self.page("error.html", status=404, title="Not found", message=message)
+
+    def store_error(self, request: Request, exc: Exception) -> HTMLResponse:
+        """An error page for a store that could not be read (unreachable S3, bad credentials...)."""
+        return self.page("error.html", status=500, title="The store could not be read", message=str(exc))
+
+    # ---- pages --------------------------------------------------------------------------------------------
+    def runs(self, request: Request) -> Response:
+        """Runs, newest first, paginated and filtered by workflow and day."""
+        page = pages.runs_page(
+            self.store,
+            page=pages.parse_page(_param(request, "page", False)),
+            workflow=_param(request, "workflow", False).strip(),
+            since=pages.parse_date(_param(request, "since", False), "from"),
+            until=pages.parse_date(_param(request, "until", False), "to"),
+        )
+        return self.page("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+
+    def run(self, request: Request) -> Response:
+        """One run: its artifact files grouped by type and artifact."""
+        run, records = pages.run_detail(self.store, _param(request, "id"))
+        return self.page("run.html", title=f"Run {run['execution_id']}", run=run,
+                         groups=pages.group_by_artifact(records), count=len(records))
+
+    def artifact(self, request: Request) -> Response:
+        """One artifact's versions: every run that recorded it, newest first."""
+        name = _param(request, "name")
+        versions = pages.artifact_versions(self.store, name)
+        return self.page("artifact.html", title=f"Artifact {name}", name=name, versions=versions,
+                         type=versions[0].files[0].type)
+
+    def datasets(self, request: Request) -> Response:
+        """Every dataset with its number of snapshots and the newest one."""
+        rows = []
+        for ds in self.catalog.list():
+            snaps = self.catalog.snapshots(ds)
+            rows.append((ds, len(snaps), snaps[-1] if snaps else None))
+        return self.page("datasets.html", title="Datasets", rows=rows)
+
+    def _dataset(self, request: Request):
+        key = _param(request, "id")
+        try:
+            return self.catalog.get(key)
+        except ArtifactNotFoundError:
+            raise NotFound(f"dataset {key!r} is not in this store") from None
+
+    def _snapshot(self, ds, number: str):
+        try:
+            return self.catalog.snapshot(ds, number or "latest")
+        except ArtifactNotFoundError:
+            raise NotFound(f"dataset {ds.name!r} has no snapshot {number or 'yet'}") from None
+        except ValueError:
+            raise NotFound(f"snapshot {number!r} of dataset {ds.name!r} is not a snapshot number") from None
+
+    def dataset(self, request: Request) -> Response:
+        """One dataset: its snapshots, newest first, and the files of the chosen one (the newest by default)."""
+        ds = self._dataset(request)
+        snaps = list(reversed(self.catalog.snapshots(ds)))
+        number = _param(request, "snapshot", False)
+        chosen = self._snapshot(ds, number) if (number or snaps) else None
+        return self.page("dataset.html", title=f"Dataset {ds.name}", ds=ds, snaps=snaps, chosen=chosen)
+
+    def manifest(self, request: Request) -> Response:
+        """A snapshot's manifest as JSON, as the dataset stores it."""
+        ds = self._dataset(request)
+        snap = self._snapshot(ds, _param(request, "snapshot"))
+        body = manifest_json(snap).encode()
+        return Response(body, media_type="application/json", headers={"x-content-type-options": "nosniff"})
+
+    def static(self, request: Request) -> Response:
+        """The one stylesheet, from memory."""
+        return Response(self.css, media_type="text/css", headers={"cache-control": "max-age=300"})
+
+    # ---- bytes --------------------------------------------------------------------------------------------
+    def file(self, request: Request) -> Response:
+        """A recorded file's bytes, checked against its sha256 (PDFs and images inline, the rest downloads)."""
+        eid, artifact, filename = _param(request, "run"), _param(request, "artifact"), _param(request, "filename")
+        try:
+            rec = self.store.record(eid, artifact, filename)
+        except ArtifactNotFoundError:
+            raise NotFound(f"run {eid!r} has no file {filename!r} in artifact {artifact!r}") from None
+        return self.send(request, lambda: read_uri_stream(rec.uri), rec.filename, rec.file_type, rec.size,
+                         rec.sha256, f"{artifact!r}/{filename!r} of run {eid!r}")
+
+    def dataset_file(self, request: Request) -> Response:
+        """A file of a dataset snapshot, found by its path in the snapshot's manifest, checked like records."""
+        ds = self._dataset(request)
+        snap = self._snapshot(ds, _param(request, "snapshot"))
+        path = _param(request, "path")
+        try:
+            f = snap.file(path)
+        except ArtifactNotFoundError:
+            raise NotFound(f"snapshot {snap.number} of dataset {ds.name!r} has no file {path!r}") from None
+        # The file's type comes from its name in the snapshot (its original filename when the path has none).
+        name = f.path.rsplit("/", 1)[-1]
+        file_type = file_kind(name) or file_kind(f.filename)
+        return self.send(request, lambda: read_uri_stream(self.catalog.file_uri(ds, f)), name, file_type, f.size,
+                         f.sha256, f"{path!r} in snapshot {snap.number} of dataset {ds.name!r}")
+
+    def send(self, request: Request, open_stream, filename: str, file_type: str, size: int, sha256: str,
+             what: str) -> Response:
+        """Verified bytes, or a 502 page when the stored copy no longer matches its record."""
+        headers = content_headers(filename, file_type, size)
+        headers["etag"] = f'"{sha256}"'
+        if request.method == "HEAD":
+            return Response(b"", headers=headers)
+        try:
+            body = verified_body(open_stream, size, sha256, what)
+        except BytesMismatchError as e:
+            return self.page("error.html", status=502, title="Damaged file", message=f"{e}: nothing was sent")
+        except (FileNotFoundError, ArtifactNotFoundError):
+            return self.page("error.html", status=502, title="Missing file",
+                             message=f"the stored bytes of {what} are missing: nothing was sent")
+        if isinstance(body, bytes):
+            return Response(body, headers=headers)
+        return StreamingResponse(body, headers=headers)
+
+
+def create_app(store: typing.Optional[ArtifactStore] = None) -> Starlette:
+    """The read-only ASGI app over ``store`` (the default store when None)."""
+    ui = UI(store if store is not None else ArtifactStore())
+    routes = [
+        Route("/", ui.runs, methods=READ_ONLY),
+        Route("/run", ui.run, methods=READ_ONLY),
+        Route("/artifact", ui.artifact, methods=READ_ONLY),
+        Route("/file", ui.file, methods=READ_ONLY),
+        Route("/datasets", ui.datasets, methods=READ_ONLY),
+        Route("/dataset", ui.dataset, methods=READ_ONLY),
+        Route("/dataset/manifest", ui.manifest, methods=READ_ONLY),
+        Route("/dataset/file", ui.dataset_file, methods=READ_ONLY),
+        Route("/static/style.css", ui.static, methods=READ_ONLY),
+    ]
+    app = Starlette(routes=routes, exception_handlers={
+        NotFound: ui.not_found, 404: ui.not_found, ArtifactError: ui.store_error})
+    app.state.ui = ui
+    return app

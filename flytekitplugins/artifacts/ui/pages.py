@@ -1,0 +1,234 @@
+"""What each page shows, gathered from the store's public API (no templates, no HTTP here)."""
+
+from __future__ import annotations
+
+import datetime
+import typing
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..store import ArtifactStore, Record
+
+TYPE_ORDER = ("DATA", "MODEL", "REPORT")
+RUNS_PER_PAGE = 50
+#: When a filter is set, runs are read from the index in batches of this many until a page is full.
+SCAN_BATCH = 200
+#: Runs whose records are read at the same time for the artifact counts of a runs page.
+COUNT_WORKERS = 8
+
+
+class NotFound(Exception):
+    """Something a URL named is not in the store; the message says what, for the 404 page."""
+
+
+@dataclass
+class RunRow:
+    """One line of the runs page."""
+
+    run: dict
+    counts: typing.Dict[str, int]  # files per artifact type
+    artifacts: int
+
+
+@dataclass
+class RunsPage:
+    """One page of runs, newest first, with what is needed for the filter form and the page links."""
+
+    rows: typing.List[RunRow]
+    page: int
+    has_next: bool
+    workflow: str = ""
+    since: str = ""
+    until: str = ""
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * RUNS_PER_PAGE + 1
+
+
+@dataclass
+class ArtifactGroup:
+    """The files one run recorded for one artifact."""
+
+    name: str
+    type: str
+    files: typing.List[Record] = field(default_factory=list)
+
+
+@dataclass
+class Version:
+    """One execution's files of an artifact, and whether they differ from the previous (older) version."""
+
+    run: dict
+    files: typing.List[Record]
+    changed: typing.Optional[bool]  # None for the oldest version
+
+
+def parse_date(value: str, what: str) -> str:
+    """A ``YYYY-MM-DD`` date from a query string, or '' when empty; anything else is refused."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise NotFound(f"{what} date {value!r} is not a date like 2026-01-31") from None
+
+
+def parse_page(value: str) -> int:
+    """A page number from a query string (1 when absent)."""
+    try:
+        page = int(value or 1)
+    except ValueError:
+        raise NotFound(f"page {value!r} is not a page number") from None
+    if page < 1 or page > 10**6:
+        raise NotFound(f"page {value!r} is not a page number")
+    return page
+
+
+def run_counts(records: typing.Iterable[Record]) -> typing.Tuple[typing.Dict[str, int], int]:
+    """Files per artifact type, and the number of distinct artifacts."""
+    counts: typing.Dict[str, int] = {}
+    names = set()
+    for r in records:
+        counts[r.type] = counts.get(r.type, 0) + 1
+        names.add(r.artifact)
+    return counts, len(names)
+
+
+def _matches(run: dict, workflow: str, since: str, until: str) -> bool:
+    day = str(run.get("created_at", ""))[:10]
+    if workflow and workflow.lower() not in str(run.get("workflow", "")).lower():
+        return False
+    if since and day < since:
+        return False
+    if until and day > until:
+        return False
+    return True
+
+
+def runs_page(store: ArtifactStore, page: int = 1, workflow: str = "", since: str = "", until: str = "") -> RunsPage:
+    """Runs, newest first, ``RUNS_PER_PAGE`` at a time, optionally narrowed by workflow (substring) and day."""
+    start = (page - 1) * RUNS_PER_PAGE
+    if not (workflow or since or until):
+        runs = store.executions(offset=start, limit=RUNS_PER_PAGE + 1)
+        has_next = len(runs) > RUNS_PER_PAGE
+        runs = runs[:RUNS_PER_PAGE]
+    else:
+        runs, has_next = _filtered(store, start, workflow, since, until)
+    def count(run: dict):
+        return run_counts(store.records(run["execution_id"]))
+
+    # One records() per run. On an object store each is a listing and a few requests, so they go concurrently;
+    # on a local disk they are quick and threads would only add overhead.
+    if str(store.root).startswith("s3://") and len(runs) > 1:
+        with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
+            counted = list(pool.map(count, runs))
+    else:
+        counted = [count(run) for run in runs]
+    rows = [RunRow(run, counts, artifacts) for run, (counts, artifacts) in zip(runs, counted)]
+    return RunsPage(rows, page, has_next, workflow, since, until)
+
+
+def _filtered(store: ArtifactStore, start: int, workflow: str, since: str, until: str) -> typing.Tuple[list, bool]:
+    matched: typing.List[dict] = []
+    offset = 0
+    while True:
+        batch = store.executions(offset=offset, limit=SCAN_BATCH)
+        offset += len(batch)
+        for run in batch:
+            if since and str(run.get("created_at", ""))[:10] < since and run.get("created_at"):
+                # Newest first: every run after this one is older still.
+                return matched[start : start + RUNS_PER_PAGE], len(matched) > start + RUNS_PER_PAGE
+            if _matches(run, workflow, since, until):
+                matched.append(run)
+                if len(matched) > start + RUNS_PER_PAGE:
+                    return matched[start : start + RUNS_PER_PAGE], True
+        if len(batch) < SCAN_BATCH:
+            return matched[start : start + RUNS_PER_PAGE], False
+
+
+def run_detail(store: ArtifactStore, execution_id: str) -> typing.Tuple[dict, typing.List[Record]]:
+    """A run's summary (workflow, project, domain, created, code version) and its records."""
+    if not execution_id or not store.has_execution(execution_id):
+        raise NotFound(f"run {execution_id!r} is not in this store")
+    records = store.records(execution_id)
+    first = records[0] if records else None
+    run = {
+        "execution_id": execution_id,
+        "workflow": first.workflow if first else "",
+        "project": first.project if first else "",
+        "domain": first.domain if first else "",
+        "created_at": min((r.created_at for r in records), default=""),
+        "code_versions": sorted({r.code_version for r in records if r.code_version}),
+    }
+    return run, records
+
+
+def group_by_artifact(records: typing.Iterable[Record]) -> typing.List[typing.Tuple[str, typing.List[ArtifactGroup]]]:
+    """Records grouped by artifact type (DATA, MODEL, REPORT first) and, inside, by artifact name."""
+    by_type: typing.Dict[str, typing.Dict[str, ArtifactGroup]] = {}
+    for r in records:
+        groups = by_type.setdefault(r.type, {})
+        groups.setdefault(r.artifact, ArtifactGroup(r.artifact, r.type)).files.append(r)
+    order = [t for t in TYPE_ORDER if t in by_type] + sorted(t for t in by_type if t not in TYPE_ORDER)
+    return [(t, [by_type[t][name] for name in sorted(by_type[t])]) for t in order]
+
+
+def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
+    """Every execution that recorded ``name``, newest first, with its files and whether they changed."""
+    records = store.records(artifact=name)
+    if not records:
+        raise NotFound(f"artifact {name!r} is not in this store")
+    by_run: typing.Dict[str, typing.List[Record]] = {}
+    for r in records:
+        by_run.setdefault(r.execution_id, []).append(r)
+    versions = []
+    for files in by_run.values():
+        first = files[0]
+        run = {"execution_id": first.execution_id, "workflow": first.workflow, "project": first.project,
+               "domain": first.domain, "created_at": min(f.created_at for f in files)}
+        versions.append(Version(run, files, None))
+    for newer, older in zip(versions, versions[1:]):
+        newer.changed = _content(newer.files) != _content(older.files)
+    return versions
+
+
+def lineage_url(record: Record) -> typing.Optional[str]:
+    """Where the page links a file's lineage; None while the store records no lineage (no link is shown)."""
+    return None
+
+
+def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:
+    return {(f.filename, f.sha256) for f in files}
+
+
+def human_size(n: int) -> str:
+    """Bytes as a short human-readable size."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def when(iso: str) -> str:
+    """An ISO timestamp the store wrote, shown as ``YYYY-MM-DD HH:MM:SS UTC``."""
+    if not iso:
+        return ""
+    # The store writes ``YYYY-MM-DDTHH:MM:SS.mmmZ``: reshaped directly, as a page may show a thousand of them.
+    if len(iso) == 24 and iso[10] == "T" and iso[19] == "." and iso.endswith("Z"):
+        return f"{iso[:10]} {iso[11:19]} UTC"
+    try:
+        t = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if t.tzinfo is not None:
+        t = t.astimezone(datetime.timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
