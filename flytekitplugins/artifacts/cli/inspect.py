@@ -60,8 +60,8 @@ def show(ctx, artifact, filename, execution, latest, rows, as_json) -> None:
     _line(console, f"execution {record.execution_id}  node {record.node_id}.{record.output_name}")
     _line(console, f"sha256 {record.sha256}")
     if source == "computed":
-        _line(console, "no stored summary (recorded before summaries, or with them off): computed now from the "
-                       "verified bytes", "yellow")
+        _line(console, "no stored summary (recorded before summaries, or with them off):", "yellow")
+        _line(console, "computed now from the verified bytes", "yellow")
     console.print()
     console.print(render_text(summary, width=console.width, rows=rows))
 
