@@ -299,3 +299,18 @@ def test_recorder_writes_an_artifacts_deck_locally():
         assert name in page
     assert page.index(">DATA<") < page.index(">REPORT<")
     assert "data:image/png;base64," in page and "USUBJID" in page
+
+
+def test_register_format_example_in_the_docs_runs(tmp_path):
+    with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "inspect.md")) as f:
+        doc = f.read()
+    block = doc.split("<!-- register_format example -->\n```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "params_flow.py"
+    script.write_text(block)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "2"
+    store = ArtifactStore()
+    (rec,) = store.records(store.latest_execution())
+    assert (rec.artifact, rec.filename) == ("Model Params", "params.json")
+    assert stored_summary(store, rec)["kind"] == "text"
