@@ -36,6 +36,7 @@ bench: venv
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/inspection.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

@@ -4,6 +4,8 @@ If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited
 """
 
 
+import typing
+
 from flows import core
 from flytekit import task
 from flytekit.core.base_task import Task
@@ -174,3 +176,39 @@ def test_current_context_has_the_output_prefix():
     import flytekit
 
     assert hasattr(flytekit.current_context(), "output_metadata_prefix")
+
+def test_type_engine_to_html_calls_a_renderable_in_annotated_with_the_value_only():
+    # flytekit's Renderable is a runtime protocol that only checks for a ``to_html`` attribute, so the artifact
+    # transformer inside Annotated matches it and is called as ``to_html(value)``; ArtifactFileTransformer.to_html
+    # answers both that and the transformer call ``to_html(ctx, value, type)``.
+    from flytekit.deck.renderer import Renderable
+
+    t = core.DataArtifact.File(name="data.csv")
+    transformer = TypeEngine.get_transformer(t)
+    assert isinstance(transformer, Renderable)
+    calls = []
+
+    class Probe:
+        def to_html(self, *args):
+            calls.append(args)
+            return "probe"
+
+    ctx = FlyteContextManager.current_context()
+    assert TypeEngine.to_html(ctx, "/some/path", typing.Annotated[FlyteFile, Probe()]) == "probe"
+    assert calls == [("/some/path",)]
+
+
+def test_structured_dataset_input_does_not_take_a_blob_literal():
+    # Why a downstream ``pd.DataFrame`` input cannot be bound to an artifact file output (docs/inspect.md): the
+    # StructuredDataset transformer reads a structured_dataset scalar, and a file output is a blob.
+    import pandas as pd
+    from flytekit.models.core.types import BlobType
+    from flytekit.models.literals import Blob, BlobMetadata, Literal, Scalar
+
+    lit = Literal(scalar=Scalar(blob=Blob(metadata=BlobMetadata(BlobType("parquet", 0)), uri="/x.parquet")))
+    ctx = FlyteContextManager.current_context()
+    try:
+        TypeEngine.to_python_value(ctx, lit, pd.DataFrame)
+    except Exception:
+        return
+    raise AssertionError("flytekit now converts a blob to a DataFrame: bind artifact files to DataFrame inputs")

@@ -11,6 +11,7 @@ import typing
 from .backends import is_local, local_path, read_uri_stream
 from .digest import copy_hashing
 from .identity import current_identity, utc_now
+from .inspection import summarize_recorded
 from .store import ArtifactStore, Record
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -54,5 +55,8 @@ def record_files(
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
         )
-        out.append(store.add_record(rec))
+        written = store.add_record(rec)
+        # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off).
+        summarize_recorded(store, written, uri)
+        out.append(written)
     return out

@@ -226,3 +226,22 @@ class ArtifactStore:
             expect=(record.size, record.sha256),
             what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
         )
+
+    # ---- summaries
+    # A file's summary lives beside its record, not inside it, so listings read only the small records:
+    # executions/<exec>/summaries/<artifact>/<filename>.json (see ``inspection.py`` for what it holds).
+    def _summary_key(self, execution_id: str, artifact: str, filename: str) -> str:
+        return f"{self._exec_prefix(execution_id)}/summaries/{component(artifact)}/{component(filename)}.json"
+
+    def put_summary(self, record: Record, summary: dict) -> None:
+        """Store the summary of ``record``'s file (replacing one stored before)."""
+        key = self._summary_key(record.execution_id, record.artifact, record.filename)
+        self.backend.write(key, json.dumps(summary, sort_keys=True, allow_nan=False).encode())
+
+    def summary(self, record: Record) -> typing.Optional[dict]:
+        """The summary stored for ``record``'s file, or None when there is none."""
+        key = self._summary_key(record.execution_id, record.artifact, record.filename)
+        try:
+            return json.loads(self.backend.read_bytes(key))
+        except ArtifactNotFoundError:
+            return None

@@ -14,6 +14,7 @@ from ..errors import ArtifactError
 from ..store import ROOT_ENV, default_root
 from ..ui.command import ui
 from .datasets import datasets, export_
+from .inspect import datasets_diff, diff, show
 from .output import fail
 from .records import executions, get, list_
 
@@ -47,3 +48,6 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 
 for _command in (executions, list_, get, datasets, export_, ui):
     main.add_command(_command)
+for _command in (show, diff):
+    main.add_command(_command)
+datasets.add_command(datasets_diff)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing
 
-from flytekit.core.context_manager import FlyteContext
+from flytekit.core.context_manager import FlyteContext, FlyteContextManager
 from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
 from flytekit.models.annotation import TypeAnnotation
 from flytekit.models.literals import Literal
@@ -19,6 +19,7 @@ from flytekit.models.types import LiteralType
 from flytekit.types.file import FlyteFile
 
 from ..declaration import FileDeclaration
+from .dataframes import wants_writing, write_value
 
 #: Key of the declaration inside a literal type's ``TypeAnnotation``.
 ANNOTATION_KEY = "flytekitplugins.artifacts"
@@ -43,9 +44,14 @@ class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
         return LiteralType(blob=lt.blob, annotation=TypeAnnotation(annotations=annotations), metadata=lt.metadata)
 
     def assert_type(self, t, v):
+        if wants_writing(v, self.declaration):
+            return None
         return self._base.assert_type(self.base_type, v)
 
     async def async_to_literal(self, ctx: FlyteContext, python_val, python_type, expected: LiteralType) -> Literal:
+        if wants_writing(python_val, self.declaration):
+            # A DataFrame (or a registered type): written in the declared file type, then sent as that file.
+            python_val = write_value(ctx, python_val, self.declaration)
         return await self._base.async_to_literal(ctx, python_val, self.base_type, expected)
 
     async def async_to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type) -> FlyteFile:
@@ -57,7 +63,20 @@ class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
     def guess_python_type(self, literal_type: LiteralType):
         return self._base.guess_python_type(literal_type)
 
-    def to_html(self, ctx: FlyteContext, python_val, expected_python_type) -> str:
+    def to_html(self, *args: typing.Any) -> str:
+        """The HTML of a value, for either of the two ways flytekit asks.
+
+        As a type transformer it is called ``to_html(ctx, value, type)``. It also sits in ``Annotated[...]``
+        metadata, where ``TypeEngine.to_html`` looks for a ``Renderable`` (a runtime protocol that only checks
+        for a ``to_html`` attribute), finds this object, and calls ``to_html(value)``. Both give the file's HTML,
+        so a task's own Deck never breaks because one of its outputs is an artifact file.
+        """
+        if len(args) == 1:
+            ctx, python_val = FlyteContextManager.current_context(), args[0]
+        elif len(args) == 3:
+            ctx, python_val, _ = args
+        else:
+            raise TypeError(f"to_html takes (value) or (ctx, value, type), got {len(args)} arguments")
         return self._base.to_html(ctx, python_val, self.base_type)
 
     def __eq__(self, other):
