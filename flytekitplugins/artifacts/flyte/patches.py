@@ -31,7 +31,7 @@ from .wiring import finish_compile, finish_local
 def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:
     @functools.wraps(fn)
     def body(**kwargs):
-        frame = Frame(workflow, plan=plan)
+        frame = Frame(workflow, plan=plan, inputs=dict(kwargs))
         token = enter(frame)
         try:
             outputs = fn(**kwargs)
