@@ -271,7 +271,8 @@ class ArtifactStore:
     def _index_file(self, record: Record, run: dict, ms: int) -> None:
         entry = {**run, "artifact": record.artifact, "filename": record.filename, "sha256": record.sha256}
         name = f"{_inverted(ms)}_{component(record.execution_id)}"
-        self.backend.write_once(f"{self.file_index_prefix(record.artifact, record.filename)}/{name}", json.dumps(entry).encode())
+        prefix = self.file_index_prefix(record.artifact, record.filename)
+        self.backend.write_once(f"{prefix}/{name}", json.dumps(entry).encode())
 
     def newest_names(self, prefix: str, limit: int) -> typing.List[str]:
         """The first ``limit`` names under an index prefix (newest first), without listing the rest when the
