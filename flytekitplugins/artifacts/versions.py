@@ -121,6 +121,35 @@ def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optio
     )
 
 
+def newest_run(store: ArtifactStore) -> str:
+    """The newest succeeded run in the store (of any workflow)."""
+    for entry in _index_entries(store, "index/executions"):
+        if succeeded(store, entry["execution_id"]):
+            return entry["execution_id"]
+    raise ArtifactNotFoundError(
+        f"the store at {store.root!r} has no succeeded run yet: run a workflow with artifacts first"
+    )
+
+
+def pick_execution(
+    store: ArtifactStore,
+    artifact: typing.Optional[str],
+    execution: typing.Optional[str] = None,
+    latest: bool = False,
+    tag: typing.Optional[str] = None,
+) -> typing.Optional[str]:
+    """The run a command's ``--execution``/``--latest``/``--tag`` options mean (None: no narrowing)."""
+    if sum(bool(x) for x in (execution, latest, tag)) > 1:
+        raise ArtifactValueError("use one of --execution, --latest and --tag")
+    if tag:
+        if not artifact:
+            raise ArtifactValueError(f"tag {tag!r} names a version of an artifact: give the artifact too (--artifact)")
+        return tag_target(store, artifact, tag)
+    if latest:
+        return newest_execution(store, artifact) if artifact else newest_run(store)
+    return execution
+
+
 def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Selector = Selector()) -> Record:
     """The record a query means: ``selector``'s version of ``artifact``/``filename``."""
     execution = selector.execution

@@ -13,8 +13,10 @@ import click
 from ..errors import ArtifactError
 from ..store import ROOT_ENV, default_root
 from .datasets import datasets, export_
+from .lineage import lineage
 from .output import fail
 from .records import executions, get, list_
+from .versions import artifacts, tag, untag, versions
 
 
 class Group(click.Group):
@@ -44,5 +46,5 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, datasets, export_):
+for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, datasets, export_):
     main.add_command(_command)
