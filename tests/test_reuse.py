@@ -12,6 +12,7 @@ from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactQuery, Arti
 from flytekitplugins.artifacts.lineage import lineage_of
 from flytekitplugins.artifacts.versions import Selector, newest_execution, resolve, run_status, set_tag, versions
 
+
 def cli(*args, ok=True):
     proc = subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "flyte-artifacts"), *args],
                           capture_output=True, text=True, timeout=120)
