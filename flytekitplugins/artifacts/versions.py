@@ -115,8 +115,8 @@ def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optio
         if succeeded(store, entry["execution_id"]):
             return entry["execution_id"]
     raise ArtifactNotFoundError(
-        f"no succeeded run in the store at {store.root!r} recorded artifact {artifact!r}"
-        + (f" in workflow {workflow!r}" if workflow else "")
+        f"the store at {store.root!r} recorded no file of artifact {artifact!r} in a succeeded run"
+        + (f" of workflow {workflow!r}" if workflow else "")
         + f" (artifacts there: {', '.join(a['artifact'] for a in artifacts(store)) or 'none'})"
     )
 
@@ -126,6 +126,7 @@ def newest_run(store: ArtifactStore) -> str:
     for entry in _index_entries(store, "index/executions"):
         if succeeded(store, entry["execution_id"]):
             return entry["execution_id"]
+    store.latest_execution()  # an empty store: its own error
     raise ArtifactNotFoundError(
         f"the store at {store.root!r} has no succeeded run yet: run a workflow with artifacts first"
     )
@@ -156,9 +157,9 @@ def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Select
     if selector.tag is not None:
         execution = tag_target(store, artifact, selector.tag)
     if execution is not None:
-        if not store.has_execution(execution) or not store.backend.exists(
-            store._record_key(execution, artifact, filename)
-        ):
+        if selector.tag is None:
+            store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
+        elif not store.backend.exists(store._record_key(execution, artifact, filename)):
             raise not_found(store, artifact, filename, selector)
         status = run_status(store, execution)
         if status != SUCCEEDED:

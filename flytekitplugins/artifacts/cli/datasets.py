@@ -142,7 +142,7 @@ def export_(ctx, execution, latest, tag, artifact, filenames, dataset, as_json) 
     from ..versions import pick_execution
 
     if not execution and not latest and not tag:
-        raise click.UsageError("say which execution: --execution ID, --latest or --tag TAG")
+        raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")
     check_one_of(execution, latest)
     catalog = catalog_of(ctx)
     snap = export_recorded(
