@@ -215,6 +215,7 @@ class ExecutionResult:
     nodes: typing.Dict[str, NodeRun]
     order: typing.List[str]
     outputs: literals_pb2.LiteralMap
+    inputs: typing.Optional[literals_pb2.LiteralMap] = None
 
 
 def dependency_order(wf: core_workflow_pb2.WorkflowTemplate) -> typing.List[core_workflow_pb2.Node]:
@@ -304,8 +305,14 @@ class Cluster:
     ) -> ExecutionResult:
         wf = pkg.workflow(workflow)
         start = literals_pb2.LiteralMap(literals={k: literal_of(v) for k, v in inputs.items()})
+        # Inputs not passed take their default from the workflow's default launch plan, as flyteadmin does.
+        lp = pkg.launch_plans.get(workflow)
+        if lp is not None:
+            for name, param in lp.spec.default_inputs.parameters.items():
+                if name not in start.literals and param.HasField("default"):
+                    start.literals[name].CopyFrom(param.default)
         results: typing.Dict[str, literals_pb2.LiteralMap] = {"": start, "start-node": start}
-        result = ExecutionResult(execution_id, {}, [], literals_pb2.LiteralMap())
+        result = ExecutionResult(execution_id, {}, [], literals_pb2.LiteralMap(), start)
         for node in dependency_order(wf):
             run = self._run_node(pkg, wf, node, results, execution_id, attempt=0)
             results[node.id] = run.outputs
@@ -322,7 +329,7 @@ class Cluster:
         execution, the attempt number in its output and raw-data prefixes (as after a pod lost mid-task)."""
         wf = pkg.workflow(workflow)
         (node,) = [n for n in wf.nodes if n.id == node_id]
-        results = {"": None, "start-node": None, **{k: v.outputs for k, v in result.nodes.items()}}
+        results = {"": result.inputs, "start-node": result.inputs, **{k: v.outputs for k, v in result.nodes.items()}}
         return self._run_node(pkg, wf, node, results, result.execution_id, attempt)
 
     def _meta(self, execution_id: str) -> str:

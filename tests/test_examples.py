@@ -89,7 +89,7 @@ DATASETS = {"export_to_dataset.py": "training-data", "clinical_study.py": "adam"
 
 def test_every_example_file_is_covered():
     files = {f for f in os.listdir(EXAMPLES) if f.endswith(".py") and not f.startswith("_")}
-    assert files - {"demo.py", "duplicate_filename.py"} == set(EXPECTED)
+    assert files - {"demo.py", "duplicate_filename.py", "reuse_producer.py", "reuse_consumer.py"} == set(EXPECTED)
 
 
 # ---- running ----------------------------------------------------------------------------------------------------
@@ -352,3 +352,11 @@ def test_documented_port_changes_only_imports_and_runs(tmp_path):
     ]
     with open(recs[("adam", "DATA", "adsl dataset")].uri) as f:
         assert f.read() == "adsl rows\n"
+
+
+def test_reuse_examples_run_as_scripts(tmp_path):
+    root = str(tmp_path / "store")
+    run([sys.executable, os.path.join("examples", "reuse_producer.py")], root, REPO)
+    out = run([sys.executable, os.path.join("examples", "reuse_consumer.py")], root, REPO).stdout
+    assert "subjects: 3" in out and "subjects: 2" in out  # the newest version, then the approved (older) one
+    assert "Study ADaM/adsl.csv" in out and "input cutoff = '2024-06-30'" in out

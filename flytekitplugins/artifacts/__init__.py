@@ -18,6 +18,7 @@ import typing
 # public name -> module that defines it (relative to this package)
 _NAMES: typing.Dict[str, str] = {
     "Artifact": ".flyte.artifact",
+    "ArtifactQuery": ".flyte.query",
     "ExportArtifactToDatasetsSpec": ".flyte.export",
     "ExportArtifactFilesToDatasetSpec": ".flyte.export",
     "run_launch_export_artifacts_task": ".flyte.export",
@@ -48,6 +49,7 @@ __all__ = [
     "Artifact",
     "ArtifactError",
     "ArtifactNotFoundError",
+    "ArtifactQuery",
     "ArtifactStore",
     "ArtifactType",
     "ArtifactTypeError",
@@ -104,4 +106,5 @@ if typing.TYPE_CHECKING:
         ExportArtifactToDatasetsSpec,
         run_launch_export_artifacts_task,
     )
+    from .flyte.query import ArtifactQuery
     from .store import ArtifactStore, Record

@@ -16,11 +16,16 @@ from flytekit import Deck, task
 from flytekit.types.file import FlyteFile
 
 from .inspection import stored_summary
-from .recording import MANIFEST_VERSION, record_files
+from .recording import MANIFEST_VERSION, describe_input, record_files
 from .run_page import run_page_html
 from .store import ArtifactStore
 
-__all__ = ["MANIFEST_VERSION", "file_uri", "record_artifacts"]
+__all__ = ["MANIFEST_VERSION", "INPUT_KINDS", "file_uri", "record_artifacts"]
+
+#: The kinds of workflow inputs lineage captures, and the recorder input that carries each (a list, in the order of
+#: the manifest's ``inputs[kind]`` names). Inputs of other types are named in the manifest, not captured.
+INPUT_KINDS = {"str": "str_inputs", "int": "int_inputs", "float": "float_inputs", "bool": "bool_inputs",
+               "file": "file_inputs"}
 
 
 def file_uri(f: typing.Any) -> str:
@@ -42,13 +47,30 @@ def _artifacts_deck(store: ArtifactStore, records: typing.Sequence[typing.Any]) 
 
 
 @task(enable_deck=True)
-def record_artifacts(files: typing.List[FlyteFile], manifest: str) -> str:
-    """Record the artifact files of this execution; returns the records as a JSON array.
+def record_artifacts(
+    files: typing.List[FlyteFile],
+    manifest: str,
+    str_inputs: typing.Optional[typing.List[str]] = None,
+    int_inputs: typing.Optional[typing.List[int]] = None,
+    float_inputs: typing.Optional[typing.List[float]] = None,
+    bool_inputs: typing.Optional[typing.List[bool]] = None,
+    file_inputs: typing.Optional[typing.List[FlyteFile]] = None,
+) -> str:
+    """Record the artifact files of this execution and the run's lineage; returns the records as a JSON array.
 
     Its Deck page ("Artifacts") lists every file recorded, grouped by type, with its summary.
     """
+    m = json.loads(manifest)
+    given = {"str": str_inputs, "int": int_inputs, "float": float_inputs, "bool": bool_inputs, "file": file_inputs}
+    inputs = {}
+    for kind, names in (m.get("inputs") or {}).items():
+        if kind == "other":
+            inputs.update({n: {"type": t, "captured": False} for n, t in names.items()})
+            continue
+        for name, value in zip(names, given.get(kind) or []):
+            inputs[name] = describe_input(kind, file_uri(value) if kind == "file" else value)
     store = ArtifactStore()
-    records = record_files(json.loads(manifest), [file_uri(f) for f in files], store)
+    records = record_files(m, [file_uri(f) for f in files], store, inputs=inputs)
     _artifacts_deck(store, records)
     return json.dumps([r.as_dict() for r in records])
 

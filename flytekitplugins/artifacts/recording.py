@@ -12,22 +12,40 @@ from .backends import is_local, local_path, read_uri_stream
 from .digest import copy_hashing
 from .identity import current_identity, utc_now
 from .inspection import summarize_recorded
+from .lineage import write_lineage
 from .store import ArtifactStore, Record
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
 MANIFEST_VERSION = 1
 
 
+def describe_input(kind: str, value: typing.Any) -> dict:
+    """A run input as lineage keeps it: a primitive's value, or a file's location, size and sha256."""
+    if kind != "file":
+        return {"type": kind, "value": value}
+    with read_uri_stream(value) as stream:
+        size, sha = copy_hashing(stream, None)
+    return {"type": "file", "uri": value, "size": size, "sha256": sha}
+
+
 def record_files(
-    manifest: dict, uris: typing.Sequence[str], store: typing.Optional[ArtifactStore] = None
+    manifest: dict,
+    uris: typing.Sequence[str],
+    store: typing.Optional[ArtifactStore] = None,
+    inputs: typing.Optional[typing.Dict[str, dict]] = None,
 ) -> typing.List[Record]:
-    """Record each file (``uris[i]`` answers ``manifest["files"][i]``) for the current execution."""
+    """Record each file (``uris[i]`` answers ``manifest["files"][i]``) for the current execution.
+
+    ``inputs`` (the run's inputs, described by :func:`describe_input`) goes into the run's lineage document, which
+    is written before the records, so every recorded file has its lineage.
+    """
     items = manifest["files"]
     if len(items) != len(uris):
         raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
     store = store or ArtifactStore()
     ident = current_identity()
     out = []
+    pending = []
     for item, uri in zip(items, uris):
         if not is_local(uri):
             # In a cluster the task already uploaded the file: the record points at that object.
@@ -55,6 +73,10 @@ def record_files(
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
         )
+        pending.append((rec, uri))
+    if pending and "code" in manifest:
+        write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
+    for rec, uri in pending:
         written = store.add_record(rec)
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off).
         summarize_recorded(store, written, uri)

@@ -6,6 +6,12 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     executions/<exec>/records/<artifact>/<filename>.json  one record per artifact file   -> "all files of a run"
     index/executions/<inverted time>_<exec>               newest run first                -> "latest run"
     index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
+    index/files/<artifact>/<filename>/<inverted time>_<exec>  newest run of one file first -> "latest of X/file"
+    index/uses/<artifact>/<filename>/<exec>/<inverted time>_<consumer>  later runs whose queries resolved it
+    tags/<artifact>/<tag>/current.json                    the version a tag names now (a mutable pointer)
+    tags/<artifact>/<tag>/history/<time>_<n>.json         every move of the tag, write-once
+    executions/<exec>/lineage/<workflow>.json             inputs, code and what each file was derived from
+    executions/<exec>/queries/<node>.json                 what each query node of the run resolved
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
 
 Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
@@ -136,6 +142,7 @@ class ArtifactStore:
         marker = f"index/artifacts/{component(record.artifact)}"
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
             self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+        self._index_file(record, run, ms)
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self, offset: int = 0, limit: typing.Optional[int] = None) -> typing.List[dict]:
@@ -245,3 +252,57 @@ class ArtifactStore:
             return json.loads(self.backend.read_bytes(key))
         except ArtifactNotFoundError:
             return None
+
+    # ---- versions and tags ------------------------------------------------------------------------------
+    # Keys only; what a version, the newest one and a tag mean lives in ``versions.py``.
+    @staticmethod
+    def file_index_prefix(artifact: str, filename: str) -> str:
+        """Where the runs that recorded ``artifact``/``filename`` are listed, newest first."""
+        return f"index/files/{component(artifact)}/{component(filename)}"
+
+    @staticmethod
+    def artifact_index_prefix(artifact: str) -> str:
+        """Where the runs that recorded a file of ``artifact`` are listed, newest first."""
+        return f"index/artifacts/{component(artifact)}"
+
+    @staticmethod
+    def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
+        """Where the tags of ``artifact`` (or one of them) live."""
+        base = f"tags/{component(artifact)}"
+        return base if tag is None else f"{base}/{component(tag)}"
+
+    @staticmethod
+    def uses_prefix(artifact: str, filename: str, execution_id: str) -> str:
+        """Where the later runs that consumed one version of a file are listed."""
+        return f"index/uses/{component(artifact)}/{component(filename)}/{component(execution_id)}"
+
+    def execution_key(self, execution_id: str, *parts: str) -> str:
+        """A key inside an execution's folder (``parts`` are path components, already safe)."""
+        return "/".join((self._exec_prefix(execution_id), *parts))
+
+    def read_json(self, key: str) -> typing.Any:
+        """The JSON document at ``key``."""
+        return json.loads(self.backend.read_bytes(key))
+
+    def execution_info(self, execution_id: str) -> dict:
+        """The run's ``execution.json`` (id, project, domain, workflow, created_at, and status when known)."""
+        return self.read_json(f"{self._exec_prefix(execution_id)}/execution.json")
+
+    def _index_file(self, record: Record, run: dict, ms: int) -> None:
+        entry = {**run, "artifact": record.artifact, "filename": record.filename, "sha256": record.sha256}
+        name = f"{_inverted(ms)}_{component(record.execution_id)}"
+        prefix = self.file_index_prefix(record.artifact, record.filename)
+        self.backend.write_once(f"{prefix}/{name}", json.dumps(entry).encode())
+
+    def newest_names(self, prefix: str, limit: int) -> typing.List[str]:
+        """The first ``limit`` names under an index prefix (newest first), without listing the rest when the
+        backend can stop early."""
+        first = getattr(self.backend, "list_children_first", None)
+        if first is not None:
+            return first(prefix, limit)
+        return self.backend.list_children(prefix)[:limit]
+
+    @staticmethod
+    def inverted_now() -> str:
+        """The current time as an index name prefix that sorts newest first."""
+        return _inverted(int(time.time() * 1000))

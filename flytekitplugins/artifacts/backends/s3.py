@@ -198,6 +198,20 @@ class S3Backend(Backend):
                     names.add(obj["Key"][len(folder) :])
         return sorted(n for n in names if n and not n.startswith(_TMP_NAME))
 
+    def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
+        """The first ``limit`` names directly under ``prefix``, from one listing request (S3 lists in key order)."""
+        folder = self._folder(prefix)
+        names = set()
+        with self._calling("listing", prefix or None):
+            page = self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=folder, Delimiter="/", MaxKeys=max(1, limit)
+            )
+        for cp in page.get("CommonPrefixes", []):
+            names.add(cp["Prefix"][len(folder) :].rstrip("/"))
+        for obj in page.get("Contents", []):
+            names.add(obj["Key"][len(folder) :])
+        return sorted(n for n in names if n and not n.startswith(_TMP_NAME))[:limit]
+
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
         tmp_key = f"{TMP_PREFIX}/{_TMP_NAME}{uuid.uuid4().hex}"
         tmp_full = self._full(tmp_key)

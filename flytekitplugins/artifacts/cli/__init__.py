@@ -15,8 +15,10 @@ from ..store import ROOT_ENV, default_root
 from ..ui.command import ui
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
+from .lineage import lineage
 from .output import fail
 from .records import executions, get, list_
+from .versions import artifacts, tag, untag, versions
 
 
 class Group(click.Group):
@@ -46,7 +48,7 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, datasets, export_, ui):
+for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_, ui):
     main.add_command(_command)
 for _command in (show, diff):
     main.add_command(_command)

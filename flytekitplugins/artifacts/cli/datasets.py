@@ -123,7 +123,8 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 
 @click.command(name="export")
 @click.option("--execution", "-e", metavar="ID", help="Export the files this execution recorded.")
-@click.option("--latest", is_flag=True, help="Export from the newest execution.")
+@click.option("--latest", is_flag=True, help="Export from the newest execution that recorded the artifact.")
+@click.option("--tag", "-t", metavar="TAG", help="Export the version of the artifact this tag names.")
 @click.option("--artifact", "-a", required=True, metavar="NAME", help="The artifact whose files to export.")
 @click.option(
     "--file",
@@ -136,15 +137,18 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.option("--dataset", "-d", required=True, metavar="DATASET", help="The dataset (id or name) to export into.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
-def export_(ctx, execution, latest, artifact, filenames, dataset, as_json) -> None:
+def export_(ctx, execution, latest, tag, artifact, filenames, dataset, as_json) -> None:
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
-    if not execution and not latest:
-        raise click.UsageError("say which execution: --execution ID or --latest")
+    from ..versions import pick_execution
+
+    if not execution and not latest and not tag:
+        raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")
     check_one_of(execution, latest)
+    catalog = catalog_of(ctx)
     snap = export_recorded(
-        catalog_of(ctx),
+        catalog,
         dataset,
-        None if latest else execution,
+        pick_execution(catalog.store, artifact, execution, latest, tag),
         artifact,
         filenames,
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),

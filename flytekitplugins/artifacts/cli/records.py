@@ -30,24 +30,28 @@ def executions(ctx: click.Context, as_json: bool) -> None:
 @click.option("--execution", "-e", metavar="ID", help="Only this execution.")
 @click.option("--latest", is_flag=True, help="Only the newest execution.")
 @click.option("--artifact", "-a", metavar="NAME", help="Only files of this artifact.")
+@click.option("--tag", "-t", metavar="TAG", help="Only the version of --artifact this tag names.")
 @click.option("--type", "type_", type=TYPE_CHOICE, help="Only artifacts of this type.")
 @json_option("Print one JSON array of records instead of a table.")
 @click.pass_context
-def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
-    """List artifact file records (all executions, newest first, unless narrowed)."""
+def list_(ctx, execution, latest, artifact, tag, type_, as_json) -> None:
+    """List artifact file records (all executions, newest first, unless narrowed). --latest is the newest
+    succeeded run (with --artifact: the newest that recorded that artifact)."""
+    from ..versions import pick_execution, tags_by_execution
+
     store = store_of(ctx)
     check_one_of(execution, latest)
-    if latest:
-        execution = store.latest_execution()
+    execution = pick_execution(store, artifact, execution, latest, tag)
     records = store.records(execution, artifact=artifact, type=type_)
     if as_json:
         return emit_json([r.as_dict() for r in records])
+    tags = {a: tags_by_execution(store, a) for a in {r.artifact for r in records}}
     table(
         f"Artifact files in {ctx.obj['root']}",
-        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id"],
+        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id", "tags"],
         [
             [r.artifact, r.type, r.filename, human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
-             r.sha256[:12], r.execution_id]
+             r.sha256[:12], r.execution_id, ", ".join(sorted(tags[r.artifact].get(r.execution_id, [])))]
             for r in records
         ],
     )
@@ -58,16 +62,19 @@ def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
 @click.argument("filename")
 @click.option("--execution", "-e", metavar="ID", help="Take the file from this execution.")
 @click.option("--latest", is_flag=True, help="Take the file from the newest execution that has it (the default).")
+@click.option("--tag", "-t", metavar="TAG", help="Take the file from the version this tag names.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the file.")
 @json_option("Print the record of the file written as JSON.")
 @click.pass_context
-def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, output: str,
-        as_json: bool) -> None:
+def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, tag: typing.Optional[str],
+        output: str, as_json: bool) -> None:
     """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
+    from ..versions import Selector, resolve
+
     store = store_of(ctx)
     check_one_of(execution, latest)
-    record = store.record(execution, artifact, filename) if execution else store.latest_record(artifact, filename)
+    record = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
     store.download(record, output)
     if as_json:
         return emit_json(record.as_dict())

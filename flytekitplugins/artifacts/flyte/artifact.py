@@ -7,6 +7,7 @@ import typing
 from flytekit.types.file import FlyteFile
 
 from ..declaration import ArtifactType, FileDeclaration, file_type_of, validate_artifact_name, validate_filename
+from .query import query
 from .transformer import ArtifactFileTransformer
 
 
@@ -25,6 +26,23 @@ class Artifact:
         decl = FileDeclaration(self.name, self.type, validate_filename(name), file_type_of(name, type))
         base = FlyteFile[decl.file_type] if decl.file_type else FlyteFile
         return typing.Annotated[base, ArtifactFileTransformer(decl, base)]
+
+    def query(
+        self,
+        filename: str,
+        *,
+        execution: typing.Optional[str] = None,
+        tag: typing.Optional[str] = None,
+        workflow: typing.Optional[str] = None,
+    ):
+        """One recorded version of ``filename`` of this artifact: the newest succeeded run's, unless ``execution``
+        or ``tag`` names another (``workflow`` narrows "newest" to that workflow's runs).
+
+        Inside a ``@workflow`` body this is a ``FlyteFile`` promise filled at run time by a query node; as a workflow
+        input's default it is resolved when the run starts unless a file is passed; elsewhere it is an
+        :class:`~flytekitplugins.artifacts.flyte.query.ArtifactQuery` (``.download()``, ``.record()``).
+        """
+        return query(self.name, validate_filename(filename), execution=execution, tag=tag, workflow=workflow)
 
     def __eq__(self, other):
         return isinstance(other, Artifact) and (self.name, self.type) == (other.name, other.type)

@@ -24,6 +24,9 @@ class Frame:
     exports: typing.List[typing.Any] = field(default_factory=list)
     #: Names handed out to command tasks created in this body (``name`` -> how many so far).
     task_names: typing.Dict[str, int] = field(default_factory=dict)
+    #: The body's inputs (promises when compiling, values when running locally) and its query nodes so far.
+    inputs: typing.Dict[str, typing.Any] = field(default_factory=dict)
+    queries: int = 0
 
 
 # The innermost workflow body being run; None inside a task (so a dynamic task's calls stay its own).

@@ -24,6 +24,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..identity import current_local_run, new_local_identity, reset_local_run, set_local_run
 from .frame import Frame, current_frame, enter, leave
+from .query import apply_query_defaults, rewrite_query_defaults
 from .single import record_task_run
 from .wiring import finish_compile, finish_local
 
@@ -31,10 +32,10 @@ from .wiring import finish_compile, finish_local
 def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:
     @functools.wraps(fn)
     def body(**kwargs):
-        frame = Frame(workflow, plan=plan)
+        frame = Frame(workflow, plan=plan, inputs=dict(kwargs))
         token = enter(frame)
         try:
-            outputs = fn(**kwargs)
+            outputs = fn(**apply_query_defaults(workflow, frame, kwargs))
         finally:
             leave(token)
         ctx = FlyteContextManager.current_context()
@@ -48,8 +49,14 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
 
 
 def _patch_workflow() -> None:
+    original_init = PythonFunctionWorkflow.__init__
     original_compile = PythonFunctionWorkflow.compile
     original_execute = PythonFunctionWorkflow.execute
+
+    @functools.wraps(original_init)
+    def __init__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
+        original_init(self, *args, **kwargs)
+        rewrite_query_defaults(self)  # inputs defaulting to Artifact.query(...) (see query.py)
 
     @functools.wraps(original_compile)
     def compile(self, **kwargs):
@@ -83,6 +90,7 @@ def _patch_workflow() -> None:
         finally:
             self._workflow_function = fn
 
+    PythonFunctionWorkflow.__init__ = __init__
     PythonFunctionWorkflow.compile = compile
     PythonFunctionWorkflow.execute = execute
 

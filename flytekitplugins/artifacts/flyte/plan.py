@@ -62,6 +62,10 @@ class Plan:
     node_keys: typing.Dict[str, typing.Tuple[str, int]] = field(default_factory=dict)
     # The git commit of the workflow's source when it was compiled (None outside a repository).
     code_version: typing.Optional[str] = None
+    # Lineage (see graph.py): per recorded origin what it derives from, the code identity, the inputs by kind.
+    derived: typing.Dict[str, dict] = field(default_factory=dict)
+    code: typing.Optional[dict] = None
+    inputs: dict = field(default_factory=dict)
 
     @property
     def recorded(self) -> typing.List[PlanEntry]:

@@ -18,18 +18,24 @@ from flytekit.core.promise import NodeOutput, Promise
 
 from ..errors import ArtifactValueError
 from ..identity import code_version
+from ..lineage import source_identity
 from ..recorder import MANIFEST_VERSION, record_artifacts
 from .export import add_export_nodes, run_exports_locally
 from .frame import Frame
+from .graph import derived_from, input_kinds, recorder_inputs
 from .plan import Plan, PlanEntry, build_plan
 
 RECORDER_NODE = "artifacts-recorder"
 
 
-def _code_version(workflow: typing.Any) -> typing.Optional[str]:
+def _source_file(workflow: typing.Any) -> typing.Optional[str]:
     # The body may be wrapped by the plugin while compiling: look through the wrapper.
     fn = inspect.unwrap(getattr(workflow, "_workflow_function", None))
-    return code_version(getattr(getattr(fn, "__code__", None), "co_filename", None))
+    return getattr(getattr(fn, "__code__", None), "co_filename", None)
+
+
+def _code_version(workflow: typing.Any) -> typing.Optional[str]:
+    return code_version(_source_file(workflow))
 
 
 def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
@@ -39,7 +45,9 @@ def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
             "version": MANIFEST_VERSION,
             "workflow": plan.workflow,
             "code_version": plan.code_version,
-            "files": [e.manifest_item() for e in entries],
+            "code": plan.code,
+            "inputs": plan.inputs,
+            "files": [{**e.manifest_item(), "derived_from": plan.derived.get(e.origin)} for e in entries],
         },
         sort_keys=True,
     )
@@ -59,6 +67,9 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
     plan = build_plan(workflow, nodes, outputs)
     # Asked of git once per compilation; local runs of the compiled workflow reuse it.
     plan.code_version = _code_version(workflow)
+    plan.code = source_identity(_source_file(workflow))
+    plan.inputs = input_kinds(workflow)
+    plan.derived = derived_from(plan, nodes)
     workflow._artifact_plan = plan
     check_exports(plan, frame)
     by_id = {n.id: n for n in nodes}
@@ -70,9 +81,9 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
                 values.append(_workflow_output(workflow, outputs, e.workflow_output))
             else:
                 values.append(Promise(var=e.output_name, val=NodeOutput(node=by_id[e.node_id], var=e.output_name)))
-        recorded = record_artifacts(files=values, manifest=manifest_for(plan, plan.recorded)).with_overrides(
-            node_name=RECORDER_NODE
-        )
+        recorded = record_artifacts(
+            files=values, manifest=manifest_for(plan, plan.recorded), **recorder_inputs(plan.inputs, frame.inputs)
+        ).with_overrides(node_name=RECORDER_NODE)
     if frame.exports:
         add_export_nodes(plan, frame.exports, recorded, by_id)
 
@@ -100,7 +111,9 @@ def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> Non
         values.append(value)
     recorded = None
     if entries:
-        recorded = record_artifacts(files=values, manifest=manifest_for(plan, entries))
+        recorded = record_artifacts(
+            files=values, manifest=manifest_for(plan, entries), **recorder_inputs(plan.inputs, frame.inputs)
+        )
     if frame.exports:
         run_exports_locally(plan, frame.exports, recorded)
 

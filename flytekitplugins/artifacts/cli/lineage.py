@@ -1,0 +1,70 @@
+"""``flyte-artifacts lineage``: where one version of a file came from, and which later runs used it."""
+
+from __future__ import annotations
+
+import typing
+
+import click
+
+from .output import console, emit_json, json_option
+
+
+def _label(node: dict) -> str:
+    if node.get("kind") == "input":
+        if node.get("type") == "file":
+            return f"input {node['name']} (file, sha256 {node.get('sha256', '')[:12]})"
+        if node.get("captured") is False:
+            return f"input {node['name']} ({node.get('type')}, not captured)"
+        return f"input {node['name']} = {node.get('value')!r}"
+    text = f"{node['artifact']}/{node['filename']}"
+    if node.get("missing"):
+        return text + " (not recorded in this run)"
+    text += f"  run {node['execution_id']}  sha256 {node['sha256'][:12]}"
+    if node.get("via_query"):
+        text += f"  via {node['via_query']['node_id']}"
+    return text
+
+
+def _tree(node: dict, tree: typing.Any) -> None:
+    from rich.markup import escape
+
+    code = node.get("code") or {}
+    if code.get("source_sha256"):
+        commit = (code.get("commit") or "no git")[:12] + ("+dirty" if code.get("dirty") else "")
+        tree.add(escape(f"code {code.get('source_file')} sha256 {code['source_sha256'][:12]}, commit {commit}; "
+                 f"inputs sha256 {(node.get('inputs_sha256') or '')[:12]}"))
+    for child in node.get("derived_from", []):
+        sub = tree.add(escape(_label(child)))
+        if child.get("kind") == "file":
+            _tree(child, sub)
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("filename")
+@click.option("--execution", "-e", metavar="ID", help="The version this execution recorded.")
+@click.option("--tag", "-t", metavar="TAG", help="The version this tag names.")
+@click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 50), help="Levels of upstream files.")
+@json_option("Print the lineage as one JSON object.")
+@click.pass_context
+def lineage(ctx, artifact: str, filename: str, execution, tag, depth: int, as_json: bool) -> None:
+    """Show what FILENAME of ARTIFACT was derived from (files, inputs, runs) and which later runs used it."""
+    from ..lineage import lineage_of
+    from ..versions import Selector, resolve
+    from .output import store_of
+
+    store = store_of(ctx)
+    rec = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
+    doc = lineage_of(store, rec, depth)
+    if as_json:
+        return emit_json(doc)
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    root = Tree(escape(_label(doc["file"])))
+    _tree(doc["upstream"], root)
+    uses = root.add("used by" if doc["downstream"] else "used by: no later run")
+    for use in doc["downstream"]:
+        made = ", ".join(f"{p['artifact']}/{p['filename']}" for p in use["produced"]) or "no recorded file"
+        uses.add(escape(f"run {use['execution_id']} ({use['workflow']}, {use['node_id']}) -> {made}"))
+    console().print(root, highlight=False)

@@ -1,0 +1,81 @@
+"""``flyte-artifacts artifacts``, ``versions``, ``tag`` and ``untag``: what was recorded, and naming versions."""
+
+from __future__ import annotations
+
+import click
+
+from .output import emit_json, json_option, say, store_of, table
+
+
+@click.command()
+@json_option()
+@click.pass_context
+def artifacts(ctx: click.Context, as_json: bool) -> None:
+    """List every artifact: type, number of versions (succeeded runs), newest run, tags."""
+    from ..versions import artifacts as list_artifacts
+
+    rows = list_artifacts(store_of(ctx))
+    if as_json:
+        return emit_json(rows)
+    table(
+        "Artifacts",
+        ["artifact", "type", "versions", "newest run", "tags"],
+        [[r["artifact"], r["type"], r["versions"], r["newest_execution"], ", ".join(r["tags"])] for r in rows],
+    )
+
+
+@click.command()
+@click.argument("artifact")
+@json_option()
+@click.pass_context
+def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
+    """List the versions of ARTIFACT, newest first: execution, workflow, created, files, tags."""
+    from ..errors import ArtifactNotFoundError
+    from ..versions import versions as list_versions
+
+    rows = list_versions(store_of(ctx), artifact)
+    if not rows and not as_json:
+        raise ArtifactNotFoundError(
+            f"artifact {artifact!r} has no versions (no succeeded run recorded it): `flyte-artifacts artifacts` "
+            "lists the artifacts there are"
+        )
+    if as_json:
+        return emit_json(rows)
+    table(
+        f"Versions of {artifact}",
+        ["execution", "workflow", "created", "files", "tags"],
+        [[r["execution_id"], r["workflow"].rsplit(".", 1)[-1], r["created_at"][:16].replace("T", " "),
+          ", ".join(r["files"]), ", ".join(r["tags"])] for r in rows],
+    )
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("tag")
+@click.option("--execution", "-e", metavar="ID", help="Tag the version this execution recorded.")
+@click.option("--latest", is_flag=True, help="Tag the newest version.")
+@json_option("Print the tag as JSON.")
+@click.pass_context
+def tag(ctx: click.Context, artifact: str, tag: str, execution, latest: bool, as_json: bool) -> None:
+    """Name one version of ARTIFACT with TAG (e.g. approved, v1.0); moving a tag keeps its history."""
+    from ..versions import set_tag
+
+    if bool(execution) == bool(latest):
+        raise click.UsageError("say which version: --execution ID or --latest")
+    doc = set_tag(store_of(ctx), artifact, tag, execution)
+    if as_json:
+        return emit_json(doc)
+    moved = f" (moved from {doc['previous']})" if doc["previous"] and doc["previous"] != doc["execution_id"] else ""
+    say(f"tagged {artifact!r} {tag} -> {doc['execution_id']}{moved}")
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("tag")
+@click.pass_context
+def untag(ctx: click.Context, artifact: str, tag: str) -> None:
+    """Remove TAG from ARTIFACT (its history stays)."""
+    from ..versions import remove_tag
+
+    event = remove_tag(store_of(ctx), artifact, tag)
+    say(f"removed tag {tag} of {artifact!r} (it named {event['previous']})")

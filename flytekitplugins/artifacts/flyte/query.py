@@ -1,0 +1,127 @@
+"""``Artifact.query(...)``: one version of a recorded file, as a workflow value, a workflow input default, or a
+local file.
+
+* Inside a ``@workflow`` body the query becomes a node running ``resolve_artifact`` (``../query_task.py``) named
+  ``artifacts-query-<n>``; its output is a ``FlyteFile`` promise filled when the run reaches it.
+* As a workflow input's default (``def wf(adsl: FlyteFile = ADaM.query("adsl.xpt"))``) a query cannot be a Flyte
+  literal, so the plugin rewrites the workflow's interface when it is defined: the input becomes
+  ``Optional[<its type>] = None``, and the body gets the output of a query node that returns the passed file when
+  there is one and resolves the query otherwise, when the run starts.
+* Anywhere else :class:`ArtifactQuery` resolves on demand: ``.record()`` and ``.download(path=None)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import typing
+
+from flytekit.core.interface import Interface
+
+# Imported at plugin import, never first inside a compilation (see export.py on task naming).
+from ..query_task import QUERY_VERSION, resolve_artifact
+from ..versions import Selector, resolve
+from .frame import Frame, current_frame
+from .graph import QUERY_NODE_PREFIX
+from .tasks import replace_interface
+
+if typing.TYPE_CHECKING:
+    from ..store import ArtifactStore, Record
+
+
+class ArtifactQuery:
+    """One version of one file of an artifact: the newest, or the one an execution or a tag names.
+
+    ``workflow`` narrows the newest to runs of that workflow. Resolved only when used, so a query made at import
+    time (a workflow input default) always means the version current when the run starts.
+    """
+
+    def __init__(self, artifact: str, filename: str, selector: Selector):
+        self.artifact = artifact
+        self.filename = filename
+        self.selector = selector
+
+    def record(self, store: typing.Optional["ArtifactStore"] = None) -> "Record":
+        """The record of the file this query names (ArtifactNotFoundError, naming what exists, when none)."""
+        from ..store import ArtifactStore
+
+        return resolve(store or ArtifactStore(), self.artifact, self.filename, self.selector)
+
+    def download(self, path: typing.Optional[str] = None, store: typing.Optional["ArtifactStore"] = None) -> str:
+        """Write the file's bytes (checked against the recorded sha256) to ``path`` (default: a new temporary
+        folder, under the file's name) and return the path."""
+        from ..store import ArtifactStore
+
+        store = store or ArtifactStore()
+        rec = resolve(store, self.artifact, self.filename, self.selector)
+        if path is None:
+            path = os.path.join(tempfile.mkdtemp(prefix="artifact-"), rec.filename)
+        store.download(rec, path)
+        return path
+
+    def as_query(self, frame: typing.Optional[Frame], node_id: str) -> str:
+        """The query node's ``query`` input."""
+        workflow = getattr(frame.workflow, "name", "") if frame is not None else ""
+        return json.dumps(
+            {
+                "version": QUERY_VERSION,
+                "artifact": self.artifact,
+                "filename": self.filename,
+                "selector": self.selector.as_dict(),
+                "node_id": node_id,
+                "workflow": workflow,
+            },
+            sort_keys=True,
+        )
+
+    def node(self, frame: Frame, given: typing.Any = None) -> typing.Any:
+        """Add the query node to the workflow body being run; returns its FlyteFile promise."""
+        frame.queries += 1
+        node_id = f"{QUERY_NODE_PREFIX}{frame.queries}"
+        kwargs = {"query": self.as_query(frame, node_id)}
+        if given is not None:
+            kwargs["given"] = given
+        promise = resolve_artifact(**kwargs)
+        return promise.with_overrides(node_name=node_id)
+
+    def __repr__(self):
+        return f"ArtifactQuery({self.artifact!r}, {self.filename!r}, {self.selector.describe()})"
+
+
+def query(artifact: str, filename: str, execution=None, tag=None, workflow=None) -> typing.Any:
+    """``Artifact.query``: a FlyteFile promise inside a workflow body, else an :class:`ArtifactQuery`."""
+    q = ArtifactQuery(artifact, filename, Selector(execution=execution, tag=tag, workflow=workflow))
+    frame = current_frame()
+    return q.node(frame) if frame is not None else q
+
+
+# ---- workflow input defaults ------------------------------------------------------------------------------------
+
+
+def rewrite_query_defaults(workflow: typing.Any) -> None:
+    """Make every input whose default is an ArtifactQuery ``Optional[...] = None`` (see the module docstring)."""
+    iface = workflow.python_interface
+    defaults = iface.inputs_with_defaults
+    queries = {n: d for n, (_, d) in defaults.items() if isinstance(d, ArtifactQuery)}
+    if not queries:
+        return
+    inputs: typing.Dict[str, typing.Any] = {}
+    for name, (t, default) in defaults.items():
+        inputs[name] = (typing.Optional[t], None) if name in queries else (t, default)
+    new = Interface(inputs=inputs, outputs=iface.outputs, output_tuple_name=iface.output_tuple_name,
+                    docstring=iface.docstring)
+    replace_interface(workflow, new)
+    workflow._artifact_default_queries = queries
+
+
+def apply_query_defaults(workflow: typing.Any, frame: Frame, kwargs: dict) -> dict:
+    """The body's inputs with each query-default input replaced by its query node's output."""
+    queries = getattr(workflow, "_artifact_default_queries", None)
+    if not queries:
+        return kwargs
+    out = dict(kwargs)
+    for name, q in queries.items():
+        # flytekit may leave out an input whose value is None; the function's own default must not be used then.
+        out[name] = q.node(frame, given=out.get(name))
+    return out

