@@ -8,7 +8,7 @@ import typing
 
 from .store import Record
 from .summaries import render_html
-from .summaries.textfit import human_size
+from .units import human_size
 
 TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 

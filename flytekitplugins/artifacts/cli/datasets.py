@@ -8,7 +8,8 @@ import typing
 import click
 
 from ..datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
-from .output import byte_progress, check_one_of, emit_json, human_size, json_option, say, store_of, table
+from ..units import human_size
+from .output import byte_progress, check_one_of, emit_json, json_option, say, store_of, table
 
 
 def catalog_of(ctx: click.Context) -> DatasetCatalog:

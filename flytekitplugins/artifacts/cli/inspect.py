@@ -103,7 +103,8 @@ def datasets_diff(ctx, dataset, old, new, as_json) -> None:
     """List files added, removed and changed from snapshot A to snapshot B (a number or latest) of DATASET."""
     from ..datasets import DatasetCatalog
     from ..inspection import diff_snapshots
-    from ..summaries.textfit import fitted_table, human_size, literal
+    from ..summaries.textfit import fitted_table, literal
+    from ..units import human_size
 
     result = diff_snapshots(DatasetCatalog(store_of(ctx)), dataset, old, new)
     if as_json:

@@ -54,14 +54,6 @@ def fail(message: str) -> typing.NoReturn:
     sys.exit(1)
 
 
-def human_size(n: int) -> str:
-    """A byte count for people: ``512 B``, ``1.5 KiB``..."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
 
 
 def table(title: str, columns: typing.Sequence[str], rows: typing.Iterable[typing.Sequence[typing.Any]]) -> None:

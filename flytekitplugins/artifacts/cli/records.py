@@ -6,7 +6,8 @@ import typing
 
 import click
 
-from .output import check_one_of, emit_json, human_size, json_option, say, store_of, table
+from ..units import human_size
+from .output import check_one_of, emit_json, json_option, say, store_of, table
 
 TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
 

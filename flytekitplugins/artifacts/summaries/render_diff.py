@@ -1,7 +1,8 @@
 """Terminal rendering of a summary diff (see :func:`diff_summaries`)."""
 
+from ..units import human_size
 from .render_text import column_detail
-from .textfit import fitted_table, format_count, format_value, human_size, literal
+from .textfit import fitted_table, format_count, format_value, literal
 
 
 def _signed(value):

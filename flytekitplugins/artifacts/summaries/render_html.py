@@ -3,8 +3,9 @@
 import html
 import re
 
+from ..units import human_size
 from .render_text import column_detail
-from .textfit import format_count, format_value, human_size, visible
+from .textfit import format_count, format_value, visible
 
 # Only these media types become data: URIs, and only with plain base64 data.
 _IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})

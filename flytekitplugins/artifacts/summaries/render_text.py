@@ -1,6 +1,7 @@
 """Terminal rendering of a stored summary dict (rich renderables); reads only the dict, never the file."""
 
-from .textfit import fitted_table, format_count, format_value, human_size, literal
+from ..units import human_size
+from .textfit import fitted_table, format_count, format_value, literal
 
 # A preview column narrower than this is not worth showing: fewer, readable columns instead.
 PREVIEW_MIN_CELL = 10

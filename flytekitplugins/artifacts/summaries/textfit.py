@@ -111,16 +111,6 @@ def fitted_table(headers, rows, width, max_cell=MAX_CELL, min_cell=MIN_CELL):
     return table, len(headers) - len(widths)
 
 
-def human_size(size):
-    """``size`` bytes as text with a binary unit (``1.5 MiB``)."""
-    if not isinstance(size, (int, float)):
-        return "?"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
 
 
 def format_value(value):

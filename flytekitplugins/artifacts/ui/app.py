@@ -23,6 +23,7 @@ from ..backends import read_uri_stream
 from ..datasets import DatasetCatalog
 from ..errors import ArtifactError, ArtifactNotFoundError
 from ..store import ArtifactStore
+from ..units import human_size
 from . import pages
 from .pages import NotFound
 from .serve import IMAGE_TYPES, BytesMismatchError, content_headers, file_kind, verified_body
@@ -71,7 +72,7 @@ def _templates() -> jinja2.Environment:
     env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
                        INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
                        lineage_url=pages.lineage_url)
-    env.filters.update(size=pages.human_size, when=pages.when, plural=pages.plural)
+    env.filters.update(size=human_size, when=pages.when, plural=pages.plural)
     return env
 
 

@@ -203,14 +203,6 @@ def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:
     return {(f.filename, f.sha256) for f in files}
 
 
-def human_size(n: int) -> str:
-    """Bytes as a short human-readable size."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
 
 
 def plural(n: int, noun: str) -> str:
