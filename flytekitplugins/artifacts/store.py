@@ -18,7 +18,9 @@ import json
 import os
 import time
 import typing
+import unicodedata
 import urllib.parse
+import warnings
 from dataclasses import asdict, dataclass, fields
 
 from .backends import Backend, open_backend, read_uri_stream
@@ -66,13 +68,60 @@ class Record:
 
 
 def component(name: str) -> str:
-    """A name as one safe path component (the records keep the real name)."""
+    """A name as one safe path component (the records keep the real name).
+
+    Names are taken in Unicode NFC, so two spellings of one name are one key. Long names become ``~<sha256>``; a
+    short name starting with ``~`` has it escaped (``%7E``), so no literal name can take a long name's place.
+    """
+    name = unicodedata.normalize("NFC", name)
     q = urllib.parse.quote(name, safe="-_.")
     if q in (".", ".."):
         q = q.replace(".", "%2E")
     if len(q) > 180:
         q = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+    elif q.startswith("~"):
+        q = "%7E" + q[1:]
     return q
+
+
+class DamagedFileWarning(UserWarning):
+    """A JSON file of the store (record, run, index entry, manifest) could not be read and was skipped."""
+
+
+def read_json(backend: Backend, key: str) -> typing.Optional[dict]:
+    """The JSON object at ``key``; None (after a one-line :class:`DamagedFileWarning` naming it) when it is damaged.
+
+    A missing key raises ArtifactNotFoundError as ``read_bytes`` does: that is not damage.
+    """
+    data = backend.read_bytes(key)
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        value, why = None, str(e).split("\n")[0]
+    else:
+        why = "not a JSON object"
+    if not isinstance(value, dict):
+        warnings.warn(
+            DamagedFileWarning(
+                f"skipped the damaged file {backend.uri(key)} ({why}): `flyte-artifacts verify` lists all damage"
+            ),
+            stacklevel=2,
+        )
+        return None
+    return value
+
+
+def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
+    d = read_json(backend, key)
+    if d is None:
+        return None
+    try:
+        return Record.from_dict(d)
+    except TypeError:
+        warnings.warn(
+            DamagedFileWarning(f"skipped the damaged record {backend.uri(key)} (fields missing)"), stacklevel=2
+        )
+        return None
 
 
 def _inverted(ms: int) -> str:
@@ -108,7 +157,11 @@ class ArtifactStore:
         key = self._record_key(record.execution_id, record.artifact, record.filename)
         data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
         if not self.backend.write_once(key, data):
-            existing = Record.from_dict(json.loads(self.backend.read_bytes(key)))
+            existing = _record_of(self.backend, key)
+            if existing is None:
+                # A damaged record of this very file: the new one is the same fact, written whole.
+                self.backend.write(key, data)
+                existing = record
             if existing.sha256 != record.sha256:
                 raise ArtifactValueError(
                     f"execution {record.execution_id!r} already recorded {record.artifact!r}/{record.filename!r} "
@@ -142,16 +195,18 @@ class ArtifactStore:
         """Runs with artifacts, newest first."""
         out = []
         for name in self.backend.list_children("index/executions"):
-            out.append(json.loads(self.backend.read_bytes(f"index/executions/{name}")))
+            run = read_json(self.backend, f"index/executions/{name}")
+            if run is not None and "execution_id" in run:
+                out.append(run)
         return out
 
     def latest_execution(self) -> str:
-        names = self.backend.list_children("index/executions")
-        if not names:
+        runs = self.executions()
+        if not runs:
             raise ArtifactNotFoundError(
                 f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
             )
-        return json.loads(self.backend.read_bytes(f"index/executions/{names[0]}"))["execution_id"]
+        return runs[0]["execution_id"]
 
     def has_execution(self, execution_id: str) -> bool:
         return self.backend.exists(f"{self._exec_prefix(execution_id)}/execution.json")
@@ -171,10 +226,7 @@ class ArtifactStore:
                 )
             executions = [execution_id]
         elif artifact is not None:
-            executions = [
-                json.loads(self.backend.read_bytes(f"index/artifacts/{component(artifact)}/{n}"))["execution_id"]
-                for n in self.backend.list_children(f"index/artifacts/{component(artifact)}")
-            ]
+            executions = self._artifact_executions(artifact)
         else:
             executions = [e["execution_id"] for e in self.executions()]
         out: typing.List[Record] = []
@@ -182,7 +234,7 @@ class ArtifactStore:
             prefix = f"{self._exec_prefix(eid)}/records"
             if artifact is not None:
                 prefix += f"/{component(artifact)}"
-            recs = [Record.from_dict(json.loads(self.backend.read_bytes(k))) for k in self.backend.list(prefix)]
+            recs = [r for r in (_record_of(self.backend, k) for k in self.backend.list(prefix)) if r is not None]
             recs.sort(key=lambda r: (r.artifact, r.filename))
             out.extend(recs)
         if type is not None:
@@ -201,16 +253,32 @@ class ArtifactStore:
             raise ArtifactNotFoundError(
                 f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
             )
-        return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+        rec = _record_of(self.backend, key)
+        if rec is None:
+            raise ArtifactNotFoundError(
+                f"the record of {artifact!r}/{filename!r} in execution {execution_id!r} is damaged: "
+                "`flyte-artifacts verify` says more"
+            )
+        return rec
+
+    def _artifact_executions(self, artifact: str) -> typing.List[str]:
+        """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped)."""
+        prefix = f"index/artifacts/{component(artifact)}"
+        out = []
+        for n in self.backend.list_children(prefix):
+            entry = read_json(self.backend, f"{prefix}/{n}")
+            if entry is not None and "execution_id" in entry:
+                out.append(entry["execution_id"])
+        return out
 
     def latest_record(self, artifact: str, filename: str) -> Record:
         """The newest execution's record of ``artifact``/``filename``."""
-        prefix = f"index/artifacts/{component(artifact)}"
-        for name in self.backend.list_children(prefix):
-            eid = json.loads(self.backend.read_bytes(f"{prefix}/{name}"))["execution_id"]
+        for eid in self._artifact_executions(artifact):
             key = self._record_key(eid, artifact, filename)
             if self.backend.exists(key):
-                return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+                rec = _record_of(self.backend, key)
+                if rec is not None:
+                    return rec
         raise ArtifactNotFoundError(
             f"no execution in the store at {self.root!r} recorded file {filename!r} of artifact {artifact!r}: "
             "`flyte-artifacts list` shows what was recorded"

@@ -7,13 +7,14 @@ the library API. Nothing heavy is imported until a command needs it: a local sto
 from __future__ import annotations
 
 import typing
+import warnings
 
 import click
 
 from ..errors import ArtifactError
-from ..store import ROOT_ENV, default_root
+from ..store import ROOT_ENV, DamagedFileWarning, default_root
 from .datasets import datasets, export_
-from .output import fail
+from .output import fail, warn
 from .records import executions, get, list_
 
 
@@ -21,13 +22,27 @@ class Group(click.Group):
     """Turns the plugin's own errors (and unreadable stores) into one clear line and exit code 1."""
 
     def invoke(self, ctx):
-        """Run the command; a plugin error or an OSError becomes ``error: ...`` and exit code 1."""
+        """Run the command; a plugin error or an OSError becomes ``error: ...`` and exit code 1; a damaged file that
+        was skipped becomes one ``warning: ...`` line."""
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", DamagedFileWarning)
+                warnings.showwarning = _one_line(warnings.showwarning)
+                return super().invoke(ctx)
         except ArtifactError as e:
             fail(str(e))
         except OSError as e:
             fail(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
+
+
+def _one_line(previous: typing.Callable) -> typing.Callable:
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, DamagedFileWarning):
+            warn(str(message))
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -25,15 +25,16 @@ without holes; concurrent exporters each win a distinct number.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import typing
 
-from ..backends import Backend, Transfer, blob_key, normalize_location, open_backend, read_uri_stream
+from ..backends import Backend, Transfer, blob_key, is_local, normalize_location, open_backend, read_uri_stream
 from ..backends.local import write_local_file
 from ..backends.transfer import land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
-from ..store import ArtifactStore, component
+from ..store import ArtifactStore, component, read_json
 from .model import (
     ID_RE,
     Dataset,
@@ -47,6 +48,11 @@ from .model import (
 )
 
 NUMBER_WIDTH = 10
+
+
+def resolved_location(uri: str) -> str:
+    """A location as it really is: a local folder with every symbolic link resolved, an S3 URI as written."""
+    return os.path.realpath(uri) if is_local(uri) else uri
 
 
 def normalize_dataset_uri(uri: typing.Any) -> str:
@@ -98,17 +104,23 @@ class DatasetCatalog:
                 )
             if self._by_id(dataset_id) is not None:
                 raise ArtifactValueError(f"a dataset with id {dataset_id} already exists: `datasets list` shows it")
-        root = self.store.root.rstrip("/")
-        if uri == root:
+        root = resolved_location(self.store.root.rstrip("/"))
+        where = resolved_location(uri)
+        if where == root:
             raise ArtifactValueError(
                 f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own"
             )
         for other in self.list():
-            if overlaps(uri, other.uri):
+            if overlaps(where, resolved_location(other.uri)):
                 raise ArtifactValueError(
                     f"dataset URI {uri!r} overlaps dataset {other.name!r} at {other.uri!r}: two datasets cannot share "
                     "files; give a folder or prefix of its own"
                 )
+        if overlaps(where, root):
+            raise ArtifactValueError(
+                f"dataset URI {uri!r} is inside the artifact store at {self.store.root!r}, or holds it (symbolic "
+                "links followed): give a folder or prefix outside the store"
+            )
         # A missing bucket or an unwritable folder fails here, not in the first export.
         open_backend(uri).check_usable()
         ds = Dataset(id=dataset_id or secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
@@ -139,7 +151,8 @@ class DatasetCatalog:
         for n in self.backend.list_children("dataset-names"):
             if not n.endswith(".json"):
                 continue
-            ds = self._by_id(json.loads(self.backend.read_bytes(f"dataset-names/{n}"))["id"])
+            entry = read_json(self.backend, f"dataset-names/{n}")
+            ds = self._by_id(entry["id"]) if entry is not None and "id" in entry else None
             if ds is not None:
                 out.append(ds)
         return sorted(out, key=lambda d: d.name)
@@ -148,7 +161,11 @@ class DatasetCatalog:
         key = self._dataset_key(dataset_id)
         if not self.backend.exists(key):
             return None
-        return Dataset.from_dict(json.loads(self.backend.read_bytes(key)))
+        d = read_json(self.backend, key)
+        try:
+            return Dataset.from_dict(d) if d is not None else None
+        except KeyError:
+            return None
 
     def _resolve(self, dataset: typing.Union[str, Dataset]) -> Dataset:
         return dataset if isinstance(dataset, Dataset) else self.get(dataset)
@@ -161,8 +178,9 @@ class DatasetCatalog:
             if ds is not None:
                 return ds
         key = self._name_key(id_or_name)
-        if self.backend.exists(key):
-            ds = self._by_id(json.loads(self.backend.read_bytes(key))["id"])
+        entry = read_json(self.backend, key) if self.backend.exists(key) else None
+        if entry is not None and "id" in entry:
+            ds = self._by_id(entry["id"])
             if ds is not None:
                 return ds
         have = ", ".join(f"{d.name} ({d.id})" for d in self.list()) or "none"
