@@ -182,3 +182,21 @@ def test_new_files_honour_the_umask(store, tmp_path):
     assert os.stat(local_path(rec.uri)).st_mode & 0o777 == 0o400
     assert os.stat(store.backend.uri("pointer")).st_mode & 0o777 == 0o600
     assert os.stat(out).st_mode & 0o777 == 0o600
+
+
+# ---- cluster misconfiguration -----------------------------------------------------------------------------------
+
+
+def test_a_pod_without_a_store_root_fails_naming_the_variable(tmp_path, monkeypatch):
+    from flytekitplugins.artifacts.recording import record_files
+
+    src = tmp_path / "data.csv"
+    src.write_bytes(b"a,b\n")
+    monkeypatch.delenv("FLYTE_ARTIFACTS_ROOT")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "f3a9c0ffee")
+    item = {"workflow": "wf", "node_id": "n0", "task": "t", "output_name": "o0", "artifact": "A", "type": "DATA",
+            "filename": "data.csv"}
+    with pytest.raises(ArtifactValueError, match="FLYTE_ARTIFACTS_ROOT is not set in this pod"):
+        record_files({"files": [item]}, [str(src)])
+    assert not os.path.exists(tmp_path / "home" / ".flyte")

@@ -11,7 +11,7 @@ import typing
 from .backends import is_local, local_path, read_uri_stream
 from .digest import copy_hashing
 from .identity import current_identity, utc_now
-from .store import ArtifactStore, Record
+from .store import ArtifactStore, Record, store_for_run
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
 MANIFEST_VERSION = 1
@@ -24,8 +24,8 @@ def record_files(
     items = manifest["files"]
     if len(items) != len(uris):
         raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
-    store = store or ArtifactStore()
     ident = current_identity()
+    store = store or store_for_run(ident.local)
     out = []
     for item, uri in zip(items, uris):
         if not is_local(uri):

@@ -37,6 +37,18 @@ def default_root() -> str:
     return os.environ.get(ROOT_ENV) or os.path.expanduser(DEFAULT_ROOT)
 
 
+def store_for_run(local: bool) -> "ArtifactStore":
+    """The store a run records into. In a pod (``local=False``) the root must be set: a default folder would be the
+    pod's own disk, which dies with the pod, so the run would report success and keep nothing."""
+    if not local and not os.environ.get(ROOT_ENV):
+        raise ArtifactValueError(
+            f"{ROOT_ENV} is not set in this pod, so its artifact files would be kept on the pod's own disk and lost "
+            f"with it: set {ROOT_ENV} to s3://BUCKET/PREFIX in the task environment (e.g. pyflyte run --remote --env "
+            f"{ROOT_ENV}=s3://...; see docs/cluster.md)"
+        )
+    return ArtifactStore()
+
+
 @dataclass(frozen=True)
 class Record:
     """One artifact file of one execution: what it is, where its bytes are, and where it came from."""

@@ -9,7 +9,7 @@ import uuid
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import ExecutionIdentity
-from ..store import ArtifactStore
+from ..store import ArtifactStore, store_for_run
 from .catalog import DatasetCatalog
 from .model import DatasetSnapshot, ExportItem
 
@@ -35,7 +35,7 @@ def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typi
                progress=None) -> typing.List[dict]:
     """Do what one export node does; returns one summary row per target dataset."""
     req = parse_request(request)
-    store = store or ArtifactStore()
+    store = store or store_for_run(ident.local)
     catalog = DatasetCatalog(store)
     # Every dataset is resolved before a byte moves, so a wrong id fails the node with nothing copied.
     datasets = [catalog.get(t["dataset"]) for t in req["targets"]]
