@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import typing
 
-from .backends import is_local, local_path, read_uri_stream
-from .digest import copy_hashing
+from .backends import hash_uri, is_local, local_path
 from .identity import current_identity, utc_now
 from .store import ArtifactStore, Record, store_for_run
 
@@ -30,8 +29,7 @@ def record_files(
     for item, uri in zip(items, uris):
         if not is_local(uri):
             # In a cluster the task already uploaded the file: the record points at that object.
-            with read_uri_stream(uri) as stream:
-                size, sha = copy_hashing(stream, None)
+            size, sha = hash_uri(uri)
             kept = uri
         else:
             # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.

@@ -23,7 +23,7 @@ import urllib.parse
 import warnings
 from dataclasses import asdict, dataclass, fields
 
-from .backends import Backend, open_backend, read_uri_stream
+from .backends import Backend, is_local, open_backend, read_uri_stream
 from .backends.local import write_local_file
 from .errors import ArtifactNotFoundError, ArtifactValueError
 
@@ -297,11 +297,24 @@ class ArtifactStore:
         )
 
     def download(self, record: Record, dest: str, progress=None) -> None:
-        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched."""
-        write_local_file(
-            read_uri_stream(record.uri),
-            dest,
-            progress,
-            expect=(record.size, record.sha256),
-            what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
-        )
+        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched.
+
+        A read from object storage that breaks off or comes back wrong is tried again before it is reported.
+        """
+        attempts = 1 if is_local(record.uri) else 3
+        for attempt in range(attempts):
+            try:
+                write_local_file(
+                    read_uri_stream(record.uri),
+                    dest,
+                    progress,
+                    expect=(record.size, record.sha256),
+                    what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
+                )
+                return
+            except ArtifactNotFoundError:
+                raise
+            except Exception:  # noqa: BLE001
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * 2**attempt)

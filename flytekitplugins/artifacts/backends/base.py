@@ -142,6 +142,15 @@ class Backend(abc.ABC):
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         """A readable binary stream over any object of this scheme, including ones no store wrote."""
 
+    @classmethod
+    def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
+        """(size, sha256) of any object of this scheme, read whole and checked; raises rather than return a short
+        read's hash."""
+        from ..digest import copy_hashing
+
+        with cls.open_uri(uri) as stream:
+            return copy_hashing(stream, None, progress)
+
     @abc.abstractmethod
     def uri(self, key: str) -> str:
         """The URI (or local path) of ``key``."""

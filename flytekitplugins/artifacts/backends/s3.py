@@ -33,6 +33,7 @@ from .s3client import (
     check_key,
     copy_server_side,
     error_code,
+    hash_s3_object,
     is_missing,
     open_s3_uri,
     parse_s3_uri,
@@ -67,6 +68,10 @@ class S3Backend(Backend):
     @classmethod
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         return open_s3_uri(uri)
+
+    @classmethod
+    def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
+        return hash_s3_object(uri, progress)
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
