@@ -10,10 +10,13 @@ import typing
 
 from .backends import hash_uri, is_local, local_path
 from .identity import current_identity, utc_now
-from .store import ArtifactStore, Record, store_for_run
+from .store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
 MANIFEST_VERSION = 1
+
+# Local runs that recorded files in this process and have not ended yet: execution id -> its store.
+_OPEN_LOCAL_RUNS: typing.Dict[str, ArtifactStore] = {}
 
 
 def record_files(
@@ -52,5 +55,18 @@ def record_files(
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
         )
-        out.append(store.add_record(rec))
+        out.append(store.add_record(rec, pending=True))
+    if ident.local:
+        # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
+        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
+    else:
+        # The recorder node runs after every other node of the workflow: reaching here, they all succeeded.
+        store.finish_run(ident.execution_id, SUCCEEDED)
     return out
+
+
+def end_local_run(execution_id: str, succeeded: bool) -> None:
+    """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
+    store = _OPEN_LOCAL_RUNS.pop(execution_id, None)
+    if store is not None:
+        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED)

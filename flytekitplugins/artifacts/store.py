@@ -2,13 +2,16 @@
 
 Key layout (chosen so the common queries are one listing on an object store, which lists keys in order):
 
-    executions/<exec>/execution.json                      the run: id, project, domain, workflow, created_at
+    executions/<exec>/execution.json                      the run: id, project, domain, workflow, created_at, status
+                                                          (running/succeeded/failed; absent: succeeded)
     executions/<exec>/records/<artifact>/<filename>.json  one record per artifact file   -> "all files of a run"
     index/executions/<inverted time>_<exec>               newest run first                -> "latest run"
     index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
 
 Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
+A run's records are indexed only once it has succeeded (``finish_run``), so listings and "newest" queries see the
+files of a run together, and never those of a failed or killed run unless asked for (``include_all``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from .backends import Backend, is_local, open_backend, read_uri_stream
 from .backends.local import write_local_file
 from .errors import ArtifactNotFoundError, ArtifactValueError
+from .jsonfiles import DamagedFileWarning, read_json
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
@@ -96,33 +100,6 @@ def component(name: str) -> str:
     return q
 
 
-class DamagedFileWarning(UserWarning):
-    """A JSON file of the store (record, run, index entry, manifest) could not be read and was skipped."""
-
-
-def read_json(backend: Backend, key: str) -> typing.Optional[dict]:
-    """The JSON object at ``key``; None (after a one-line :class:`DamagedFileWarning` naming it) when it is damaged.
-
-    A missing key raises ArtifactNotFoundError as ``read_bytes`` does: that is not damage.
-    """
-    data = backend.read_bytes(key)
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        value, why = None, str(e).split("\n")[0]
-    else:
-        why = "not a JSON object"
-    if not isinstance(value, dict):
-        warnings.warn(
-            DamagedFileWarning(
-                f"skipped the damaged file {backend.uri(key)} ({why}): `flyte-artifacts verify` lists all damage"
-            ),
-            stacklevel=2,
-        )
-        return None
-    return value
-
-
 def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
     d = read_json(backend, key)
     if d is None:
@@ -134,6 +111,15 @@ def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
             DamagedFileWarning(f"skipped the damaged record {backend.uri(key)} (fields missing)"), stacklevel=2
         )
         return None
+
+
+#: Run statuses (``executions/<exec>/execution.json``, key ``status``; absent means succeeded).
+RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+_RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
+
+
+def _run_of(record: Record) -> dict:
+    return {k: getattr(record, k) for k in _RUN_FIELDS}
 
 
 def _inverted(ms: int) -> str:
@@ -164,8 +150,13 @@ class ArtifactStore:
         key, size, sha = self.backend.put_file_blob(path, progress)
         return self.backend.uri(key), size, sha
 
-    def add_record(self, record: Record) -> Record:
-        """Write a record once. Writing the same record again (a retried task) is a no-op."""
+    def add_record(self, record: Record, pending: bool = False) -> Record:
+        """Write a record once. Writing the same record again (a retried task) is a no-op.
+
+        With ``pending`` the record belongs to a run still going: its execution is marked ``running`` and nothing is
+        indexed until :meth:`finish_run` says how the run ended, so the records of a run become visible together and
+        only if it succeeded. Without it the record is indexed at once (a run that is already over).
+        """
         key = self._record_key(record.execution_id, record.artifact, record.filename)
         data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
         if not self.backend.write_once(key, data):
@@ -181,21 +172,73 @@ class ArtifactStore:
                     "write-once; an artifact file may be produced once per execution"
                 )
             return existing
-        self._index(record)
+        if pending:
+            self.backend.write_once(self._run_key(record.execution_id), json.dumps(
+                {**_run_of(record), "status": RUNNING}).encode())
+        else:
+            self._index(record)
         return record
+
+    def _run_key(self, execution_id: str) -> str:
+        return f"{self._exec_prefix(execution_id)}/execution.json"
+
+    def run_status(self, execution_id: str) -> str:
+        """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
+        status are ``succeeded``."""
+        key = self._run_key(execution_id)
+        if not self.backend.exists(key):
+            raise ArtifactNotFoundError(
+                f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
+                "lists them"
+            )
+        run = read_json(self.backend, key) or {}
+        return run.get("status", SUCCEEDED)
+
+    def finish_run(self, execution_id: str, status: str) -> None:
+        """Say how a run whose records were added as ``pending`` ended. ``succeeded`` makes all of its records
+        visible at once (the index entries are written after the status); ``failed`` keeps them out of listings.
+        Idempotent, so a retried recorder or a repair can call it again."""
+        if status not in (SUCCEEDED, FAILED, RUNNING):
+            raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
+        key = self._run_key(execution_id)
+        run = read_json(self.backend, key) if self.backend.exists(key) else None
+        if run is None:
+            return  # nothing recorded by this run
+        if run.get("status", SUCCEEDED) != status:
+            self.backend.write(key, json.dumps({**run, "status": status}).encode())
+        if status == SUCCEEDED:
+            self._index_run(run, [r.artifact for r in self.records(execution_id)])
+
+    def _index_run(self, run: dict, artifacts: typing.Iterable[str]) -> None:
+        """Index entries of a finished run (the ones missing: a repeat after a crash completes the set)."""
+        ms = int(time.time() * 1000)
+        entry = json.dumps({k: run[k] for k in _RUN_FIELDS if k in run}).encode()
+        ekey = component(run["execution_id"])
+        if not any(n.endswith("_" + ekey) for n in self.backend.list_children("index/executions")):
+            self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", entry)
+        for artifact in sorted(set(artifacts)):
+            marker = f"index/artifacts/{component(artifact)}"
+            if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
+                self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", entry)
+
+    def _all_runs(self) -> typing.List[dict]:
+        """Every run with records, whatever its status, newest first (one read per run)."""
+        out = []
+        for name in self.backend.list_children("executions"):
+            key = f"executions/{name}/execution.json"
+            if not self.backend.exists(key):
+                continue
+            run = read_json(self.backend, key)
+            if run is not None and "execution_id" in run:
+                out.append({**run, "status": run.get("status", SUCCEEDED)})
+        return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
 
     def _index(self, record: Record) -> None:
         ms = int(time.time() * 1000)
-        run = {
-            "execution_id": record.execution_id,
-            "project": record.project,
-            "domain": record.domain,
-            "workflow": record.workflow,
-            "created_at": record.created_at,
-        }
+        run = _run_of(record)
         ekey = component(record.execution_id)
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
-        run_key = f"{self._exec_prefix(record.execution_id)}/execution.json"
+        run_key = self._run_key(record.execution_id)
         if self.backend.write_once(run_key, json.dumps(run).encode()):
             self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
         marker = f"index/artifacts/{component(record.artifact)}"
@@ -203,17 +246,21 @@ class ArtifactStore:
             self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
 
     # ---- reading ----------------------------------------------------------------------------------------
-    def executions(self) -> typing.List[dict]:
-        """Runs with artifacts, newest first."""
+    def executions(self, include_all: bool = False) -> typing.List[dict]:
+        """Runs with artifacts, newest first: the succeeded ones, or with ``include_all`` every run (running, killed
+        or failed too). Each has a ``status``."""
+        if include_all:
+            return self._all_runs()
         out = []
         for name in self.backend.list_children("index/executions"):
             run = read_json(self.backend, f"index/executions/{name}")
             if run is not None and "execution_id" in run:
-                out.append(run)
+                out.append({**run, "status": SUCCEEDED})
         return out
 
-    def latest_execution(self) -> str:
-        runs = self.executions()
+    def latest_execution(self, include_all: bool = False) -> str:
+        """The newest succeeded run (with ``include_all``: the newest run, whatever its status)."""
+        runs = self.executions(include_all)
         if not runs:
             raise ArtifactNotFoundError(
                 f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
@@ -228,8 +275,10 @@ class ArtifactStore:
         execution_id: typing.Optional[str] = None,
         artifact: typing.Optional[str] = None,
         type: typing.Optional[str] = None,
+        include_all: bool = False,
     ) -> typing.List[Record]:
-        """Records of one execution, or of every execution (newest first) when none is given."""
+        """Records of one execution, or of every succeeded execution (newest first) when none is given
+        (``include_all``: of every execution, whatever its status)."""
         if execution_id is not None:
             if not self.has_execution(execution_id):
                 raise ArtifactNotFoundError(
@@ -237,6 +286,8 @@ class ArtifactStore:
                     "`flyte-artifacts executions` lists them"
                 )
             executions = [execution_id]
+        elif include_all:
+            executions = [e["execution_id"] for e in self.executions(include_all=True)]
         elif artifact is not None:
             executions = self._artifact_executions(artifact)
         else:
@@ -283,9 +334,13 @@ class ArtifactStore:
                 out.append(entry["execution_id"])
         return out
 
-    def latest_record(self, artifact: str, filename: str) -> Record:
-        """The newest execution's record of ``artifact``/``filename``."""
-        for eid in self._artifact_executions(artifact):
+    def latest_record(self, artifact: str, filename: str, include_all: bool = False) -> Record:
+        """The newest succeeded execution's record of ``artifact``/``filename`` (``include_all``: any execution's)."""
+        if include_all:
+            eids = [e["execution_id"] for e in self.executions(include_all=True)]
+        else:
+            eids = self._artifact_executions(artifact)
+        for eid in eids:
             key = self._record_key(eid, artifact, filename)
             if self.backend.exists(key):
                 rec = _record_of(self.backend, key)

@@ -11,18 +11,27 @@ from .output import check_one_of, emit_json, human_size, json_option, say, store
 TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
 
 
+def all_option(f):
+    """``--all``: runs that are still running, were killed or failed too (with their status)."""
+    return click.option(
+        "--all", "include_all", is_flag=True,
+        help="Include runs that are running, were killed or failed (by default only succeeded runs are shown).",
+    )(f)
+
+
 @click.command()
+@all_option
 @json_option()
 @click.pass_context
-def executions(ctx: click.Context, as_json: bool) -> None:
-    """List runs that recorded artifacts, newest first."""
-    rows = store_of(ctx).executions()
+def executions(ctx: click.Context, include_all: bool, as_json: bool) -> None:
+    """List runs that recorded artifacts, newest first (succeeded runs; --all for every run with its status)."""
+    rows = store_of(ctx).executions(include_all=include_all)
     if as_json:
         return emit_json(rows)
     table(
         f"Executions in {ctx.obj['root']}",
-        ["execution_id", "workflow", "project", "domain", "created_at"],
-        [[r["execution_id"], r["workflow"], r["project"], r["domain"], r["created_at"]] for r in rows],
+        ["execution_id", "workflow", "project", "domain", "created_at", "status"],
+        [[r["execution_id"], r["workflow"], r["project"], r["domain"], r["created_at"], r["status"]] for r in rows],
     )
 
 
@@ -31,15 +40,16 @@ def executions(ctx: click.Context, as_json: bool) -> None:
 @click.option("--latest", is_flag=True, help="Only the newest execution.")
 @click.option("--artifact", "-a", metavar="NAME", help="Only files of this artifact.")
 @click.option("--type", "type_", type=TYPE_CHOICE, help="Only artifacts of this type.")
+@all_option
 @json_option("Print one JSON array of records instead of a table.")
 @click.pass_context
-def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
-    """List artifact file records (all executions, newest first, unless narrowed)."""
+def list_(ctx, execution, latest, artifact, type_, include_all, as_json) -> None:
+    """List artifact file records (all succeeded executions, newest first, unless narrowed)."""
     store = store_of(ctx)
     check_one_of(execution, latest)
     if latest:
-        execution = store.latest_execution()
-    records = store.records(execution, artifact=artifact, type=type_)
+        execution = store.latest_execution(include_all=include_all)
+    records = store.records(execution, artifact=artifact, type=type_, include_all=include_all)
     if as_json:
         return emit_json([r.as_dict() for r in records])
     table(
@@ -60,14 +70,18 @@ def list_(ctx, execution, latest, artifact, type_, as_json) -> None:
 @click.option("--latest", is_flag=True, help="Take the file from the newest execution that has it (the default).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the file.")
+@all_option
 @json_option("Print the record of the file written as JSON.")
 @click.pass_context
 def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, output: str,
-        as_json: bool) -> None:
+        include_all: bool, as_json: bool) -> None:
     """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
     store = store_of(ctx)
     check_one_of(execution, latest)
-    record = store.record(execution, artifact, filename) if execution else store.latest_record(artifact, filename)
+    if execution:
+        record = store.record(execution, artifact, filename)
+    else:
+        record = store.latest_record(artifact, filename, include_all=include_all)
     store.download(record, output)
     if as_json:
         return emit_json(record.as_dict())
