@@ -22,20 +22,10 @@ from .base import (
     Backend,
     Opener,
     Progress,
-    Transfer,
     absolute_local,
     blob_key,
-    is_local,
     local_path,
-    locked,
-    mismatch,
-    run_all,
 )
-
-#: Threads copying files into a local dataset at once.
-LOCAL_WORKERS = 8
-#: Piece size when copying a file that is hashed inline.
-COPY_CHUNK = 4 << 20
 
 
 def umask() -> int:
@@ -246,50 +236,11 @@ class LocalBackend(Backend):
     def sibling(self, *parts: str) -> str:
         return os.path.join(os.path.dirname(self.root.rstrip(os.sep)), *parts)
 
-    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
-        progress = locked(progress)
+    @_translating
+    def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
+        from .local_copy import place_files
 
-        def one(t: Transfer) -> None:
-            final = self._path(blob_key(t.sha256))
-            with contextlib.suppress(FileNotFoundError):
-                if os.path.getsize(final) == t.size:
-                    if progress is not None:
-                        progress(t.size)
-                    return
-            folder = os.path.dirname(final)
-            os.makedirs(folder, exist_ok=True)
-            local = local_path(t.source_uri) if is_local(t.source_uri) else None
-            if local is not None and _content_addressed(local, t) and _link_blob(local, final, t):
-                if progress is not None:
-                    progress(t.size)
-                return
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb", buffering=0) as dst:
-                    if local is None:
-                        with open_source(t.source_uri) as src:
-                            size, sha = copy_hashing(src, dst, progress)
-                    else:
-                        # Files are copied by a pool of threads already: hash inline, without a thread per file.
-                        with open(local, "rb", buffering=0) as src:
-                            size, sha = copy_hashing(src, dst, progress, chunk=COPY_CHUNK, overlap=False)
-                    # Blobs are never changed in place; read-only says so to anyone browsing the folder.
-                    os.fchmod(dst.fileno(), 0o444)
-                if size != t.size or sha != t.sha256:
-                    raise mismatch(t, size, sha)
-                # Linked into place only once verified, so a blob's name always matches its bytes. Not fsynced,
-                # like `cp`: the snapshot guarantees hold against the exporter dying at any point, not against
-                # the machine losing power before the OS writes its cache (`datasets get` would then report the
-                # damaged file by its sha256).
-                try:
-                    os.link(tmp, final)
-                except FileExistsError:
-                    pass  # a concurrent exporter landed the same bytes
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-
-        run_all(one, list(transfers), LOCAL_WORKERS)
+        place_files(placements, self._path, open_source, progress, file_mode(0o444), link=link)
 
 
 def _damaged(path: str, size: int, sha: str) -> bool:
@@ -300,27 +251,6 @@ def _damaged(path: str, size: int, sha: str) -> bool:
         return sha256_file(path) != (size, sha)
     except OSError:
         return True
-
-
-def _content_addressed(path: str, t: Transfer) -> bool:
-    """Whether ``path`` is a store blob: a file named by the sha256 it was verified to have when it was stored."""
-    parts = os.path.normpath(path).split(os.sep)
-    return parts[-4:] == ["blobs", "sha256", t.sha256[:2], t.sha256]
-
-
-def _link_blob(path: str, final: str, t: Transfer) -> bool:
-    """Hard-link a store blob into the dataset, as ``git clone --local`` links objects: both names are read-only,
-    content-addressed and never rewritten, so sharing the bytes is safe and nothing is copied. False when the
-    two are on different filesystems (or linking is not allowed there): then the bytes are copied."""
-    try:
-        if os.stat(path).st_size != t.size:
-            return False
-        os.link(path, final)
-    except FileExistsError:
-        pass
-    except OSError:
-        return False
-    return True
 
 
 class _Writeback:

@@ -25,7 +25,7 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ..digest import HashingReader
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
-from .base import Backend, Opener, Progress, Transfer, blob_key
+from .base import Backend, Opener, Progress, blob_key
 from .s3client import (
     DEFAULT_TRANSFER_CONFIG,
     S3_ERRORS,
@@ -292,7 +292,7 @@ class S3Backend(Backend):
         parent = posixpath.dirname(self.prefix)
         return f"s3://{self.bucket}/" + posixpath.join(parent, *parts).lstrip("/")
 
-    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
+    def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
         from .s3_import import land_in_s3
 
-        land_in_s3(self, transfers, open_source, progress)
+        land_in_s3(self, placements, open_source, progress)

@@ -71,10 +71,12 @@ def export_recorded(
     artifact: str,
     filenames: typing.Sequence[str] = (),
     progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
+    link: bool = False,
 ) -> DatasetSnapshot:
     """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
     recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
-    yielding a byte callback."""
+    yielding a byte callback. ``link=True`` hard-links local files instead of copying them (see
+    ``backends/local_copy.py``: an edit through either name then changes both)."""
     store = catalog.store
     ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
     if execution_id is None:
@@ -99,6 +101,6 @@ def export_recorded(
     items = [ExportItem(r.filename, r) for r in records]
     run_key = f"manual/{uuid.uuid4().hex}"
     if progress_factory is None:
-        return catalog.export(ds, items, run_key=run_key, source=source).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, link=link).snapshot
     with progress_factory(sum(r.size for r in records)) as progress:
-        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link).snapshot
