@@ -16,6 +16,7 @@ from ..store import ROOT_ENV, DamagedFileWarning, default_root
 from .datasets import datasets, export_
 from .output import fail, warn
 from .records import executions, get, list_
+from .verify import verify
 
 
 class Group(click.Group):
@@ -59,5 +60,5 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, datasets, export_):
+for _command in (executions, list_, get, datasets, export_, verify):
     main.add_command(_command)
