@@ -147,3 +147,14 @@ def test_an_s3_store_is_verified_and_repaired(s3_root, tmp_path):
     out = tmp_path / "out"
     store.download(rec, str(out))
     assert out.read_bytes() == b"bytes on s3"
+
+
+def test_a_record_whose_run_file_was_never_written_is_repaired(tmp_path):
+    store = ArtifactStore()
+    rec = make_record(store, tmp_path / "src", "e1", "a.csv", b"x", put=False)
+    store.backend.write_once(store._record_key("e1", "My Data", "a.csv"), json.dumps(rec.as_dict()).encode())
+    assert store.executions() == []
+    code, report = verify()
+    assert code == 1 and [p["kind"] for p in report["problems"]] == ["missing-index"]
+    assert verify("--repair")[0] == 0
+    assert [e["execution_id"] for e in store.executions()] == ["e1"]

@@ -159,6 +159,11 @@ class ArtifactStore:
         """
         key = self._record_key(record.execution_id, record.artifact, record.filename)
         data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
+        if pending:
+            # The run first, so a record never exists without the status that hides it until the run is over.
+            self.backend.write_once(
+                self._run_key(record.execution_id), json.dumps({**_run_of(record), "status": RUNNING}).encode()
+            )
         if not self.backend.write_once(key, data):
             existing = _record_of(self.backend, key)
             if existing is None:
@@ -172,10 +177,7 @@ class ArtifactStore:
                     "write-once; an artifact file may be produced once per execution"
                 )
             return existing
-        if pending:
-            self.backend.write_once(self._run_key(record.execution_id), json.dumps(
-                {**_run_of(record), "status": RUNNING}).encode())
-        else:
+        if not pending:
             self._index(record)
         return record
 

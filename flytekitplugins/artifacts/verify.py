@@ -67,6 +67,7 @@ class Plan:
     bad_index: typing.List[str] = field(default_factory=list)
     manifests: typing.List[typing.Tuple[str, str]] = field(default_factory=list)  # damaged catalog key, copy URI
     local_roots: typing.List[str] = field(default_factory=list)
+    run_files: typing.List[typing.Tuple[str, dict]] = field(default_factory=list)  # missing run files, rebuilt
 
     @property
     def total_bytes(self) -> int:
@@ -127,22 +128,26 @@ def collect(store: ArtifactStore) -> Plan:
         by_run.setdefault(k.split("/")[1], []).append(k)
     for name, keys in sorted(by_run.items()):
         key = f"executions/{name}/execution.json"
-        run = _load(plan, b, key, f"run {name}") if key in keys else None
-        if run is None or "execution_id" not in run:
+        run = _load(plan, b, key, f"run {name}") if key in keys else {}
+        if run is None:
             continue
         artifacts = []
         for rkey in [k for k in keys if k.startswith(f"executions/{name}/records/") and k.endswith(".json")]:
-            d = _load(plan, b, rkey, f"run {run['execution_id']}")
+            d = _load(plan, b, rkey, f"run {name}")
             try:
                 rec = Record.from_dict(d) if d is not None else None
             except TypeError:
-                plan.problems.append(Problem("damaged-json", b.uri(rkey), "fields missing", [run["execution_id"]]))
+                plan.problems.append(Problem("damaged-json", b.uri(rkey), "fields missing", [f"run {name}"]))
                 rec = None
             if rec is not None:
+                if not run:
+                    # Records whose run file was never written (a writer died in between): the run is rebuilt.
+                    run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
+                    plan.run_files.append((key, run))
                 artifacts.append(rec.artifact)
                 _expect(plan, rec.uri, rec.size, rec.sha256,
                         f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
-        if run.get("status", SUCCEEDED) == SUCCEEDED:
+        if run and run.get("status", SUCCEEDED) == SUCCEEDED:
             plan.runs.append((run, artifacts))
     for key in b.list("index"):
         if _load(plan, b, key, "listings") is None:
@@ -264,6 +269,8 @@ def _check_index(plan: Plan, repair: bool) -> None:
             for p in plan.problems:
                 if p.where == b.uri(key):
                     p.repaired, p.detail = True, p.detail + "; removed (rebuilt below if its run needs it)"
+        for key, run in plan.run_files:
+            b.write_once(key, json.dumps(run).encode())
     listed = {n.split("_", 1)[-1] for n in b.list_children("index/executions")}
     for run, artifacts in plan.runs:
         ekey = component(run["execution_id"])
