@@ -28,6 +28,7 @@ test: venv lint
 bench: venv
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/export_folders.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info
