@@ -126,3 +126,23 @@ def test_hash_checks_the_checksum_s3_keeps(s3_endpoint, s3_bucket, monkeypatch):
     data = b"checked bytes"
     client.put_object(Bucket=s3_bucket, Key="k", Body=data, ChecksumAlgorithm="SHA256")
     assert hash_uri(f"s3://{s3_bucket}/k") == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_get_and_datasets_get_retry_a_short_read(s3_endpoint, s3_root, s3_bucket, task_output, monkeypatch, tmp_path):
+    from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
+
+    uri, data = task_output
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "exec3")
+    (rec,) = record_files({"files": [ITEM]}, [uri])
+    catalog = DatasetCatalog(ArtifactStore())
+    ds = catalog.create("cut", f"s3://{s3_bucket}/datasets/cut")
+    catalog.export(ds, [ExportItem("data.csv", rec)], run_key="r", source={})
+    proxy = CuttingProxy(s3_endpoint, lambda path: "/raw/" in path or "/datasets/cut/snapshots/1/" in path, cuts=2)
+    try:
+        through(monkeypatch, proxy)
+        ArtifactStore().download(rec, str(tmp_path / "a.csv"))
+        catalog.download(ds, "data.csv", str(tmp_path / "b.csv"))
+    finally:
+        proxy.close()
+    assert proxy.cut == 2
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes() == data

@@ -26,8 +26,8 @@ import urllib.parse
 import warnings
 from dataclasses import asdict, dataclass, fields
 
-from .backends import Backend, is_local, open_backend, read_uri_stream
-from .backends.local import write_local_file
+from .backends import Backend, open_backend
+from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .jsonfiles import DamagedFileWarning, read_json
 
@@ -358,20 +358,5 @@ class ArtifactStore:
 
         A read from object storage that breaks off or comes back wrong is tried again before it is reported.
         """
-        attempts = 1 if is_local(record.uri) else 3
-        for attempt in range(attempts):
-            try:
-                write_local_file(
-                    read_uri_stream(record.uri),
-                    dest,
-                    progress,
-                    expect=(record.size, record.sha256),
-                    what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
-                )
-                return
-            except ArtifactNotFoundError:
-                raise
-            except Exception:  # noqa: BLE001
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.2 * 2**attempt)
+        fetch_verified(record.uri, dest, record.size, record.sha256,
+                       f"{record.artifact!r}/{record.filename!r} at {record.uri!r}", progress)

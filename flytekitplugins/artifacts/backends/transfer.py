@@ -14,10 +14,15 @@ nothing a user can edit in a dataset is shared with the store or with another sn
 
 from __future__ import annotations
 
+import time
 import typing
 
+from ..errors import ArtifactNotFoundError
 from . import open_backend, read_uri_stream
-from .base import Progress, Transfer
+from .base import Progress, Transfer, is_local
+
+#: Reads from object storage that break off or come back wrong are tried this many times before one is reported.
+FETCH_ATTEMPTS = 3
 
 
 def land(
@@ -26,3 +31,31 @@ def land(
 ) -> None:
     """Put every transfer's bytes at its key under the dataset's location, verified. Raises on the first failure."""
     open_backend(dataset_uri).import_files(list(placements), read_uri_stream, progress, link=link)
+
+
+def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progress: Progress = None) -> None:
+    """Write the bytes at ``uri`` to the local path ``dest`` atomically, only if they are ``size`` bytes with
+    ``sha256``; a mismatch leaves ``dest`` as it was. A remote read that fails or comes back wrong is tried again
+    (a damaged object then fails every attempt and is reported)."""
+    from .local import write_local_file
+
+    attempts = 1 if is_local(uri) else FETCH_ATTEMPTS
+    for attempt in range(attempts):
+        done = [0]
+
+        def counted(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(n)
+
+        try:
+            write_local_file(read_uri_stream(uri), dest, counted, expect=(size, sha256), what=what)
+            return
+        except ArtifactNotFoundError:
+            raise
+        except Exception:  # noqa: BLE001
+            if attempt == attempts - 1:
+                raise
+            if progress is not None and done[0]:
+                progress(-done[0])
+            time.sleep(0.2 * 2**attempt)

@@ -28,9 +28,8 @@ import json
 import secrets
 import typing
 
-from ..backends import Backend, Transfer, normalize_location, open_backend, read_uri_stream
-from ..backends.local import write_local_file
-from ..backends.transfer import land
+from ..backends import Backend, Transfer, normalize_location, open_backend
+from ..backends.transfer import fetch_verified, land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
 from ..store import ArtifactStore, component, read_json
@@ -247,13 +246,8 @@ class DatasetCatalog:
         """
         ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
-        write_local_file(
-            read_uri_stream(open_backend(ds.uri).uri(f.key)),
-            dest,
-            progress,
-            expect=(f.size, f.sha256),
-            what=f"{path!r} in dataset {ds.name!r}",
-        )
+        fetch_verified(open_backend(ds.uri).uri(f.key), dest, f.size, f.sha256, f"{path!r} in dataset {ds.name!r}",
+                       progress)
         return f
 
     # exporting
