@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing
 
 from .backends import hash_uri, is_local, local_path
-from .identity import current_identity, utc_now
+from .identity import current_identity, current_local_run, utc_now
 from .store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -56,11 +56,12 @@ def record_files(
             code_version=manifest.get("code_version"),
         )
         out.append(store.add_record(rec, pending=True))
-    if ident.local:
+    if ident.local and current_local_run() is not None:
         # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
         _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
     else:
-        # The recorder node runs after every other node of the workflow: reaching here, they all succeeded.
+        # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
+        # succeeded. (Called outside any local run, nothing else would end the run.)
         store.finish_run(ident.execution_id, SUCCEEDED)
     return out
 
