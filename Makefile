@@ -37,6 +37,7 @@ bench: venv
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/inspection.py
+	$(BIN)/python bench/export_folders.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

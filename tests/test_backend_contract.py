@@ -92,29 +92,29 @@ def test_download_writes_the_bytes_atomically(backend, tmp_path):
     assert sorted(os.listdir(tmp_path / "out")) == ["data.bin"]  # no temp file left behind
 
 
-def test_import_blobs_lands_verified_bytes_and_refuses_wrong_ones(backend, tmp_path):
+def test_import_files_lands_verified_bytes_and_refuses_wrong_ones(backend, tmp_path):
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_bytes(b"a,b\n1,2\n")
     bad.write_bytes(b"changed after it was recorded")
-    transfers = [Transfer(str(good), good.stat().st_size, sha(good.read_bytes()))]
+    placements = [(Transfer(str(good), good.stat().st_size, sha(good.read_bytes())), "snap/1/good.csv")]
     done = []
-    backend.import_blobs(transfers, read_uri_stream, done.append)
+    backend.import_files(placements, read_uri_stream, done.append)
     assert sum(done) == good.stat().st_size
-    assert backend.read_bytes(blob_key(sha(good.read_bytes()))) == b"a,b\n1,2\n"
+    assert backend.read_bytes("snap/1/good.csv") == b"a,b\n1,2\n"
     lie = Transfer(str(bad), bad.stat().st_size, sha(b"what the record says"))
     with pytest.raises(IntegrityError, match="no longer matches its record"):
-        backend.import_blobs([lie], read_uri_stream, None)
-    assert not backend.exists(blob_key(lie.sha256))
+        backend.import_files([(lie, "snap/1/bad.csv")], read_uri_stream, None)
+    assert not backend.exists("snap/1/bad.csv")
 
 
-def test_import_blobs_from_another_backend_of_the_same_kind(backend, tmp_path):
+def test_import_files_from_another_backend_of_the_same_kind(backend, tmp_path):
     # The fast path (a link of a store blob, a server-side copy) must keep the same guarantees.
     src = open_backend(backend.sibling("source-store"))
     f = tmp_path / "m.pt"
     f.write_bytes(os.urandom(50_000))
     key, size, digest = src.put_file_blob(str(f))
-    backend.import_blobs([Transfer(src.uri(key), size, digest)], read_uri_stream, None)
-    assert backend.read_bytes(blob_key(digest)) == f.read_bytes()
+    backend.import_files([(Transfer(src.uri(key), size, digest), "snap/1/m.pt")], read_uri_stream, None)
+    assert backend.read_bytes("snap/1/m.pt") == f.read_bytes()
 
 
 def test_locations_normalize_and_siblings_stay_beside_the_root(backend):

@@ -32,7 +32,8 @@ def two_runs():
 def test_executions_json_newest_first(two_runs):
     rows = json.loads(run("executions", "--json").stdout)
     assert [r["workflow"] for r in rows] == ["flows.core.reports", "flows.core.training"]
-    assert set(rows[0]) == {"execution_id", "project", "domain", "workflow", "created_at"}
+    assert set(rows[0]) == {"execution_id", "project", "domain", "workflow", "created_at", "status"}
+    assert {r["status"] for r in rows} == {"succeeded"}
 
 
 def test_list_json_has_exactly_the_record_fields(two_runs):

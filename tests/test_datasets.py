@@ -148,7 +148,8 @@ def test_retry_after_dying_between_commit_and_marker_reuses_the_snapshot(store, 
     r = make_record(store, tmp_path / "src", "exec-1", "data.csv", b"committed")
     first = catalog.export(ds, [ExportItem("data.csv", r)], run_key="exec-1/node", source={})
     # The first attempt died right after its manifest was created: the run marker was never written.
-    marker = [k for k in store.backend.list(f"datasets/{ds.id}/runs") if not k.endswith(".started.json")]
+    marker = [k for k in store.backend.list(f"datasets/{ds.id}/runs")
+              if not k.endswith((".started.json", ".reserved.json"))]
     assert len(marker) == 1
     store.backend.delete(marker[0])
     other = make_record(store, tmp_path / "src", "exec-2", "data.csv", b"someone else")
@@ -166,7 +167,8 @@ def test_changed_source_bytes_commit_nothing(store, catalog, ds, tmp_path):
     with pytest.raises(IntegrityError, match="no longer matches its record"):
         catalog.export(ds, [ExportItem("good.csv", good), ExportItem("bad.csv", bad)], run_key="r", source={})
     assert catalog.snapshots(ds) == []
-    assert not os.path.exists(os.path.join(ds.uri, "blobs", "sha256", bad.sha256[:2], bad.sha256))
+    assert not os.path.exists(os.path.join(ds.uri, "snapshots", "1", "bad.csv"))
+    assert not os.path.exists(os.path.join(ds.uri, "snapshots", "1.json"))
 
 
 def test_two_files_at_one_path_are_refused(store, catalog, ds, tmp_path):
@@ -187,28 +189,32 @@ def test_bad_paths_are_refused(store, catalog, ds, tmp_path, path):
         catalog.download(ds, path, str(tmp_path / "out"))
 
 
-def test_store_blobs_are_linked_and_other_files_copied(store, catalog, ds, tmp_path):
+def test_dataset_files_never_share_storage_with_the_store(store, catalog, ds, tmp_path):
     kept = make_record(store, tmp_path / "src", "e", "kept.csv", b"kept by the store")
     loose = make_record(store, tmp_path / "src", "e", "loose.csv", b"a file elsewhere", put=False)
     snap = catalog.export(
         ds, [ExportItem("kept.csv", kept), ExportItem("loose.csv", loose)], run_key="r", source={}
     ).snapshot
-    linked = os.stat(os.path.join(ds.uri, snap.file("kept.csv").key))
-    # Same filesystem, content-addressed source: the store's bytes are shared, not copied.
-    assert (linked.st_ino, linked.st_dev) == (os.stat(kept.uri).st_ino, os.stat(kept.uri).st_dev)
-    copied = os.stat(os.path.join(ds.uri, snap.file("loose.csv").key))
-    assert copied.st_ino != os.stat(loose.uri).st_ino
-    assert copied.st_mode & 0o777 == 0o444
+    for f, rec in ((snap.file("kept.csv"), kept), (snap.file("loose.csv"), loose)):
+        assert f.key == f"snapshots/1/{f.path}"
+        placed = os.stat(os.path.join(ds.uri, f.key))
+        assert placed.st_ino != os.stat(rec.uri).st_ino
+        assert placed.st_mode & 0o777 == 0o444
+    # A file edited in place in the dataset (as root ignores the read-only bit) leaves the store's bytes alone.
+    path = os.path.join(ds.uri, snap.file("kept.csv").key)
+    with open(path, "r+b") as f:
+        f.write(b"EDITED")
+    with open(kept.uri, "rb") as f:
+        assert f.read() == b"kept by the store"
     assert blob_bytes(ds, snap.file("loose.csv")) == b"a file elsewhere"
 
 
-def test_identical_bytes_are_stored_once(store, catalog, ds, tmp_path):
+def test_identical_bytes_are_two_files(store, catalog, ds, tmp_path):
     a = make_record(store, tmp_path / "src", "e1", "a.csv", b"same")
     b = make_record(store, tmp_path / "src", "e2", "b.csv", b"same", artifact="Other")
     snap = catalog.export(ds, [ExportItem("a.csv", a), ExportItem("b.csv", b)], run_key="r", source={}).snapshot
-    assert snap.file("a.csv").key == snap.file("b.csv").key
-    blobs = [n for _, _, files in os.walk(os.path.join(ds.uri, "blobs")) for n in files]
-    assert len(blobs) == 1
+    assert (snap.file("a.csv").key, snap.file("b.csv").key) == ("snapshots/1/a.csv", "snapshots/1/b.csv")
+    assert blob_bytes(ds, snap.file("a.csv")) == blob_bytes(ds, snap.file("b.csv")) == b"same"
 
 
 def test_download_checks_bytes(store, catalog, ds, tmp_path):
@@ -289,22 +295,24 @@ def test_kill_in_the_middle_leaves_no_snapshot_and_next_export_works(store, cata
     catalog.export(ds, [ExportItem("data.csv", r0)], run_key="before", source={})
     before = {
         k: open(os.path.join(ds.uri, k), "rb").read()
-        for k in ["snapshots/0000000001.json", catalog.snapshot(ds, 1).file("data.csv").key]
+        for k in ["snapshots/1.json", catalog.snapshot(ds, 1).file("data.csv").key]
     }
     records = _kill_mid_export(store, ds, tmp_path, "killed", put)
     # Nothing of the killed export is visible, and the committed snapshot is untouched.
     assert [s.number for s in catalog.snapshots(ds)] == [1]
     assert {k: open(os.path.join(ds.uri, k), "rb").read() for k in before} == before
-    # The next export takes the next number: no hole where the killed one was.
+    assert not os.path.exists(os.path.join(ds.uri, "snapshots", "2.json"))
+    # The next export takes the next number: the killed one keeps the number it took for its folder.
     r1 = make_record(store, tmp_path / "src", "exec-1", "data.csv", b"after")
-    assert run_exporter(store.root, ds.name, [("data.csv", r1)], "after") == {"number": 2, "reused": False}
-    # And a retry of the killed run completes it, once.
+    assert run_exporter(store.root, ds.name, [("data.csv", r1)], "after") == {"number": 3, "reused": False}
+    # And a retry of the killed run completes it under its own number, once.
     out = run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed")
-    assert out == {"number": 3, "reused": False}
+    assert out == {"number": 2, "reused": False}
     assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {
-        "number": 3,
+        "number": 2,
         "reused": True,
     }
-    snap = catalog.snapshot(ds, 3)
+    assert open(os.path.join(ds.uri, "latest")).read().strip() == "3"
+    snap = catalog.snapshot(ds, 2)
     for r in records:
         assert sha(blob_bytes(ds, snap.file(r.filename))) == r.sha256

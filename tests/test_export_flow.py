@@ -74,7 +74,7 @@ def test_export_runs_after_the_workflow_return_artifact(catalog):
     with open(os.path.join(ds.uri, f.key)) as fh:
         assert fh.read() == model_text
     # The dataset folder carries a copy of the manifest, so it describes itself.
-    with open(os.path.join(ds.uri, "snapshots", "0000000001.json")) as fh:
+    with open(os.path.join(ds.uri, "snapshots", "1.json")) as fh:
         assert json.load(fh)["files"][0]["sha256"] == f.sha256
 
 
@@ -134,7 +134,7 @@ def test_missing_dataset_fails_before_anything_is_copied(catalog):
         exports.to_missing_dataset(text="x")
     # "models" was resolvable and listed first, yet nothing went into it.
     assert catalog.snapshots("models") == []
-    assert not os.path.exists(os.path.join(catalog.get("models").uri, "blobs"))
+    assert not os.path.exists(os.path.join(catalog.get("models").uri, "snapshots"))
 
 
 def test_summary_output_and_deck(catalog):

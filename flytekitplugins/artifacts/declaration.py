@@ -9,11 +9,37 @@ from __future__ import annotations
 import enum
 import os
 import typing
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import ArtifactTypeError, ArtifactValueError
 
 MAX_NAME_LENGTH = 255
+#: Names the store keeps for its own unfinished writes; no user name may start with one.
+RESERVED_PREFIXES = (".tmp-",)
+# Characters that change how a terminal shows text (bidirectional overrides and isolates, line separators).
+_INVISIBLE = {"\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+
+
+def check_name_text(name: str, what: str) -> str:
+    """``name`` in Unicode NFC (so ``Cafe\u0301`` and ``Caf\u00e9`` are one name), refusing control characters,
+    characters that reorder text on a terminal, and the store's reserved prefixes. ``what`` says which kind of name
+    it is, for the message."""
+    name = unicodedata.normalize("NFC", name)
+    bad = sorted({c for c in name if unicodedata.category(c) == "Cc" or c in _INVISIBLE})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise ArtifactValueError(
+            f"{what} {name!r} contains the non-printable (control or formatting) character(s) {shown}: "
+            "use printable characters only"
+        )
+    for prefix in RESERVED_PREFIXES:
+        if name.startswith(prefix):
+            raise ArtifactValueError(
+                f"{what} {name!r} starts with {prefix!r}, which the store reserves for unfinished writes: "
+                "rename it so it does not start with that"
+            )
+    return name
 
 
 class ArtifactType(str, enum.Enum):
@@ -48,6 +74,8 @@ def validate_artifact_name(name: typing.Any) -> str:
     """``name`` if it is a valid artifact name, else an error naming the rule it breaks."""
     if not isinstance(name, str):
         raise ArtifactTypeError(f"artifact name must be a string, got {name!r} of type {type(name).__name__}")
+    if "\0" not in name:
+        name = check_name_text(name, "artifact name")
     if not name.strip():
         raise ArtifactValueError(
             f"artifact name must not be empty or blank, got {name!r}: give it a name such as 'My Data'"
@@ -67,6 +95,8 @@ def validate_filename(name: typing.Any) -> str:
     """``name`` if it is a valid artifact filename (one path component), else an error naming the rule."""
     if not isinstance(name, str):
         raise ArtifactTypeError(f"artifact filename must be a string, got {name!r} of type {type(name).__name__}")
+    if "\0" not in name:
+        name = check_name_text(name, "artifact filename")
     if name in ("", ".", ".."):
         raise ArtifactValueError(f"artifact filename {name!r} is not a file name: use a name such as 'data.csv'")
     bad = [c for c in ("/", "\\", "\0") if c in name]

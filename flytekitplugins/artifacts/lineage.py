@@ -20,6 +20,7 @@ import json
 import os
 import typing
 
+from . import keys
 from .identity import code_version, utc_now
 from .store import ArtifactStore, Record, component
 
@@ -106,10 +107,10 @@ def note_query(
     store.backend.write_once(
         store.execution_key(execution_id, "queries", component(node_id) + ".json"), json.dumps(doc).encode()
     )
-    use_prefix = store.uses_prefix(record.artifact, record.filename, record.execution_id)
+    use_prefix = keys.uses_prefix(record.artifact, record.filename, record.execution_id)
     if not any(n.endswith("_" + component(execution_id)) for n in store.backend.list_children(use_prefix)):
         store.backend.write_once(
-            f"{use_prefix}/{store.inverted_now()}_{component(execution_id)}", json.dumps(doc).encode()
+            f"{use_prefix}/{keys.inverted_now()}_{component(execution_id)}", json.dumps(doc).encode()
         )
     return doc
 
@@ -191,7 +192,7 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
 
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
     """The later runs whose queries resolved this version of the file, newest first."""
-    prefix = store.uses_prefix(rec.artifact, rec.filename, rec.execution_id)
+    prefix = keys.uses_prefix(rec.artifact, rec.filename, rec.execution_id)
     out = []
     for name in store.backend.list_children(prefix):
         q = store.read_json(f"{prefix}/{name}")

@@ -16,11 +16,10 @@ import typing
 from flytekit import task
 from flytekit.types.file import FlyteFile
 
-from .backends import IntegrityError, read_uri_stream
-from .digest import copy_hashing
+from .backends import IntegrityError, hash_uri
 from .identity import current_identity
 from .lineage import note_query
-from .store import ArtifactStore, Record
+from .store import ArtifactStore, Record, store_for_run
 from .versions import Selector, resolve
 
 __all__ = ["QUERY_VERSION", "check_bytes", "resolve_artifact", "resolve_query"]
@@ -31,8 +30,7 @@ QUERY_VERSION = 1
 
 def check_bytes(record: Record) -> None:
     """Read the recorded file once and compare it with its record (IntegrityError on any difference)."""
-    with read_uri_stream(record.uri) as stream:
-        size, sha = copy_hashing(stream, None)
+    size, sha = hash_uri(record.uri)
     if (size, sha) != (record.size, record.sha256):
         raise IntegrityError(
             f"{record.artifact!r}/{record.filename!r} of run {record.execution_id!r} at {record.uri!r} no longer "
@@ -43,7 +41,7 @@ def check_bytes(record: Record) -> None:
 
 def resolve_query(query: dict, store: typing.Optional[ArtifactStore] = None) -> Record:
     """Resolve a query node's ``query`` for the current execution, check the bytes and note the use for lineage."""
-    store = store or ArtifactStore()
+    store = store or store_for_run(current_identity().local)
     selector = Selector(**query.get("selector", {}))
     record = resolve(store, query["artifact"], query["filename"], selector)
     check_bytes(record)

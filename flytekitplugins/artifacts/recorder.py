@@ -15,10 +15,11 @@ import typing
 from flytekit import Deck, task
 from flytekit.types.file import FlyteFile
 
+from .identity import current_identity
 from .inspection import stored_summary
 from .recording import MANIFEST_VERSION, describe_input, record_files
 from .run_page import run_page_html
-from .store import ArtifactStore
+from .store import ArtifactStore, store_for_run
 
 __all__ = ["MANIFEST_VERSION", "INPUT_KINDS", "file_uri", "record_artifacts"]
 
@@ -69,7 +70,7 @@ def record_artifacts(
             continue
         for name, value in zip(names, given.get(kind) or []):
             inputs[name] = describe_input(kind, file_uri(value) if kind == "file" else value)
-    store = ArtifactStore()
+    store = store_for_run(current_identity().local)
     records = record_files(m, [file_uri(f) for f in files], store, inputs=inputs)
     _artifacts_deck(store, records)
     return json.dumps([r.as_dict() for r in records])

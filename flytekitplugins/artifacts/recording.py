@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import typing
 
-from .backends import is_local, local_path, read_uri_stream
-from .digest import copy_hashing
-from .identity import current_identity, utc_now
+from .backends import hash_uri, is_local, local_path
+from .identity import current_identity, current_local_run, utc_now
 from .inspection import summarize_recorded
 from .lineage import write_lineage
-from .store import ArtifactStore, Record
+from .store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
 MANIFEST_VERSION = 1
+
+# Local runs that recorded files in this process and have not ended yet: execution id -> its store.
+_OPEN_LOCAL_RUNS: typing.Dict[str, ArtifactStore] = {}
 
 
 def describe_input(kind: str, value: typing.Any) -> dict:
     """A run input as lineage keeps it: a primitive's value, or a file's location, size and sha256."""
     if kind != "file":
         return {"type": kind, "value": value}
-    with read_uri_stream(value) as stream:
-        size, sha = copy_hashing(stream, None)
+    size, sha = hash_uri(value)
     return {"type": "file", "uri": value, "size": size, "sha256": sha}
 
 
@@ -42,15 +43,14 @@ def record_files(
     items = manifest["files"]
     if len(items) != len(uris):
         raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
-    store = store or ArtifactStore()
     ident = current_identity()
+    store = store or store_for_run(ident.local)
     out = []
     pending = []
     for item, uri in zip(items, uris):
         if not is_local(uri):
             # In a cluster the task already uploaded the file: the record points at that object.
-            with read_uri_stream(uri) as stream:
-                size, sha = copy_hashing(stream, None)
+            size, sha = hash_uri(uri)
             kept = uri
         else:
             # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.
@@ -77,8 +77,22 @@ def record_files(
     if pending and "code" in manifest:
         write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
     for rec, uri in pending:
-        written = store.add_record(rec)
+        written = store.add_record(rec, pending=True)
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off).
         summarize_recorded(store, written, uri)
         out.append(written)
+    if ident.local and current_local_run() is not None:
+        # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
+        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
+    else:
+        # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
+        # succeeded. (Called outside any local run, nothing else would end the run.)
+        store.finish_run(ident.execution_id, SUCCEEDED)
     return out
+
+
+def end_local_run(execution_id: str, succeeded: bool) -> None:
+    """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
+    store = _OPEN_LOCAL_RUNS.pop(execution_id, None)
+    if store is not None:
+        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED)

@@ -1,44 +1,50 @@
-"""The artifact store: write-once records of artifact files, and the bytes they point at.
+"""The artifact store: write-once records of artifact files, and the bytes they point at (key layout: ``keys.py``).
 
-Key layout (chosen so the common queries are one listing on an object store, which lists keys in order):
-
-    executions/<exec>/execution.json                      the run: id, project, domain, workflow, created_at
-    executions/<exec>/records/<artifact>/<filename>.json  one record per artifact file   -> "all files of a run"
-    index/executions/<inverted time>_<exec>               newest run first                -> "latest run"
-    index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
-    index/files/<artifact>/<filename>/<inverted time>_<exec>  newest run of one file first -> "latest of X/file"
-    index/uses/<artifact>/<filename>/<exec>/<inverted time>_<consumer>  later runs whose queries resolved it
-    tags/<artifact>/<tag>/current.json                    the version a tag names now (a mutable pointer)
-    tags/<artifact>/<tag>/history/<time>_<n>.json         every move of the tag, write-once
-    executions/<exec>/lineage/<workflow>.json             inputs, code and what each file was derived from
-    executions/<exec>/queries/<node>.json                 what each query node of the run resolved
-    blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
-
-Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
+A run's records are indexed only once it has succeeded (``finish_run``), so listings and "newest" queries see the
+files of a run together, and never those of a failed or killed run unless asked for (``include_all``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 import typing
-import urllib.parse
+import warnings
 from dataclasses import asdict, dataclass, fields
 
-from .backends import Backend, open_backend, read_uri_stream
-from .backends.local import write_local_file
+from .backends import Backend, open_backend
+from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
+from .jsonfiles import DamagedFileWarning, read_json
+from .keys import (
+    component,
+    execution_prefix,
+    file_index_prefix,
+    inverted,
+    record_key,
+    summary_key,
+)
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
-_TIME_BASE = 10**14  # ms; inverted times stay 14 digits wide until the year 5138
 
 
 def default_root() -> str:
     """The store root: ``$FLYTE_ARTIFACTS_ROOT``, else ``~/.flyte/artifacts``."""
     return os.environ.get(ROOT_ENV) or os.path.expanduser(DEFAULT_ROOT)
+
+
+def store_for_run(local: bool) -> "ArtifactStore":
+    """The store a run records into. In a pod (``local=False``) the root must be set: a default folder would be the
+    pod's own disk, which dies with the pod, so the run would report success and keep nothing."""
+    if not local and not os.environ.get(ROOT_ENV):
+        raise ArtifactValueError(
+            f"{ROOT_ENV} is not set in this pod, so its artifact files would be kept on the pod's own disk and lost "
+            f"with it: set {ROOT_ENV} to s3://BUCKET/PREFIX in the task environment (e.g. pyflyte run --remote --env "
+            f"{ROOT_ENV}=s3://...; see docs/cluster.md)"
+        )
+    return ArtifactStore()
 
 
 @dataclass(frozen=True)
@@ -71,18 +77,26 @@ class Record:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def component(name: str) -> str:
-    """A name as one safe path component (the records keep the real name)."""
-    q = urllib.parse.quote(name, safe="-_.")
-    if q in (".", ".."):
-        q = q.replace(".", "%2E")
-    if len(q) > 180:
-        q = "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
-    return q
+def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
+    d = read_json(backend, key)
+    if d is None:
+        return None
+    try:
+        return Record.from_dict(d)
+    except TypeError:
+        warnings.warn(
+            DamagedFileWarning(f"skipped the damaged record {backend.uri(key)} (fields missing)"), stacklevel=2
+        )
+        return None
 
 
-def _inverted(ms: int) -> str:
-    return f"{_TIME_BASE - ms:014d}"
+#: Run statuses (``executions/<exec>/execution.json``, key ``status``; absent means succeeded).
+RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+_RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
+
+
+def _run_of(record: Record) -> dict:
+    return {k: getattr(record, k) for k in _RUN_FIELDS}
 
 
 class ArtifactStore:
@@ -95,26 +109,32 @@ class ArtifactStore:
     def root(self) -> str:
         return self.backend.root
 
-    # ---- keys -------------------------------------------------------------------------------------------
-    @staticmethod
-    def _exec_prefix(execution_id: str) -> str:
-        return f"executions/{component(execution_id)}"
-
-    def _record_key(self, execution_id: str, artifact: str, filename: str) -> str:
-        return f"{self._exec_prefix(execution_id)}/records/{component(artifact)}/{component(filename)}.json"
-
     # ---- writing ----------------------------------------------------------------------------------------
     def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
         """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
         key, size, sha = self.backend.put_file_blob(path, progress)
         return self.backend.uri(key), size, sha
 
-    def add_record(self, record: Record) -> Record:
-        """Write a record once. Writing the same record again (a retried task) is a no-op."""
-        key = self._record_key(record.execution_id, record.artifact, record.filename)
+    def add_record(self, record: Record, pending: bool = False) -> Record:
+        """Write a record once. Writing the same record again (a retried task) is a no-op.
+
+        With ``pending`` the record belongs to a run still going: its execution is marked ``running`` and nothing is
+        indexed until :meth:`finish_run` says how the run ended, so the records of a run become visible together and
+        only if it succeeded. Without it the record is indexed at once (a run that is already over).
+        """
+        key = record_key(record.execution_id, record.artifact, record.filename)
         data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
+        if pending:
+            # The run first, so a record never exists without the status that hides it until the run is over.
+            self.backend.write_once(
+                self._run_key(record.execution_id), json.dumps({**_run_of(record), "status": RUNNING}).encode()
+            )
         if not self.backend.write_once(key, data):
-            existing = Record.from_dict(json.loads(self.backend.read_bytes(key)))
+            existing = _record_of(self.backend, key)
+            if existing is None:
+                # A damaged record of this very file: the new one is the same fact, written whole.
+                self.backend.write(key, data)
+                existing = record
             if existing.sha256 != record.sha256:
                 raise ArtifactValueError(
                     f"execution {record.execution_id!r} already recorded {record.artifact!r}/{record.filename!r} "
@@ -122,55 +142,122 @@ class ArtifactStore:
                     "write-once; an artifact file may be produced once per execution"
                 )
             return existing
-        self._index(record)
+        if not pending:
+            self._index(record)
         return record
+
+    def _run_key(self, execution_id: str) -> str:
+        return f"{execution_prefix(execution_id)}/execution.json"
+
+    def run_status(self, execution_id: str) -> str:
+        """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
+        status are ``succeeded``."""
+        key = self._run_key(execution_id)
+        if not self.backend.exists(key):
+            raise ArtifactNotFoundError(
+                f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
+                "lists them"
+            )
+        run = read_json(self.backend, key) or {}
+        return run.get("status", SUCCEEDED)
+
+    def finish_run(self, execution_id: str, status: str) -> None:
+        """Say how a run whose records were added as ``pending`` ended. ``succeeded`` makes all of its records
+        visible at once (the index entries are written after the status); ``failed`` keeps them out of listings.
+        Idempotent, so a retried recorder or a repair can call it again."""
+        if status not in (SUCCEEDED, FAILED, RUNNING):
+            raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
+        key = self._run_key(execution_id)
+        run = read_json(self.backend, key) if self.backend.exists(key) else None
+        if run is None:
+            return  # nothing recorded by this run
+        if run.get("status", SUCCEEDED) != status:
+            self.backend.write(key, json.dumps({**run, "status": status}).encode())
+        if status == SUCCEEDED:
+            self._index_run(run, self.records(execution_id, include_all=True))
+
+    def reindex_run(self, run: dict) -> None:
+        """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""
+        self._index_run(run, self.records(run["execution_id"], include_all=True))
+
+    def _index_run(self, run: dict, records: typing.Sequence[Record]) -> None:
+        """Index entries of a finished run (the ones missing: a repeat after a crash completes the set)."""
+        ms = int(time.time() * 1000)
+        fields = {k: run[k] for k in _RUN_FIELDS if k in run}
+        entry = json.dumps(fields).encode()
+        ekey = component(run["execution_id"])
+        if not any(n.endswith("_" + ekey) for n in self.backend.list_children("index/executions")):
+            self.backend.write_once(f"index/executions/{inverted(ms)}_{ekey}", entry)
+        for artifact in sorted({r.artifact for r in records}):
+            marker = f"index/artifacts/{component(artifact)}"
+            if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
+                self.backend.write_once(f"{marker}/{inverted(ms)}_{ekey}", entry)
+        for record in records:
+            prefix = file_index_prefix(record.artifact, record.filename)
+            if not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix)):
+                self._index_file(record, fields, ms)
+
+    def _all_runs(self) -> typing.List[dict]:
+        """Every run with records, whatever its status, newest first (one read per run)."""
+        out = []
+        for name in self.backend.list_children("executions"):
+            key = f"executions/{name}/execution.json"
+            if not self.backend.exists(key):
+                continue
+            run = read_json(self.backend, key)
+            if run is not None and "execution_id" in run:
+                out.append({**run, "status": run.get("status", SUCCEEDED)})
+        return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
 
     def _index(self, record: Record) -> None:
         ms = int(time.time() * 1000)
-        run = {
-            "execution_id": record.execution_id,
-            "project": record.project,
-            "domain": record.domain,
-            "workflow": record.workflow,
-            "created_at": record.created_at,
-        }
+        run = _run_of(record)
         ekey = component(record.execution_id)
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
-        run_key = f"{self._exec_prefix(record.execution_id)}/execution.json"
+        run_key = self._run_key(record.execution_id)
         if self.backend.write_once(run_key, json.dumps(run).encode()):
-            self.backend.write_once(f"index/executions/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+            self.backend.write_once(f"index/executions/{inverted(ms)}_{ekey}", json.dumps(run).encode())
         marker = f"index/artifacts/{component(record.artifact)}"
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-            self.backend.write_once(f"{marker}/{_inverted(ms)}_{ekey}", json.dumps(run).encode())
+            self.backend.write_once(f"{marker}/{inverted(ms)}_{ekey}", json.dumps(run).encode())
         self._index_file(record, run, ms)
 
     # ---- reading ----------------------------------------------------------------------------------------
-    def executions(self, offset: int = 0, limit: typing.Optional[int] = None) -> typing.List[dict]:
-        """Runs with artifacts, newest first; ``offset``/``limit`` read only the index entries of one page."""
-        names = self.backend.list_children("index/executions")
+    def executions(self, include_all: bool = False, offset: int = 0,
+                   limit: typing.Optional[int] = None) -> typing.List[dict]:
+        """Runs with artifacts, newest first: the succeeded ones, or with ``include_all`` every run (running, killed
+        or failed too). Each has a ``status``. ``offset``/``limit`` read only the index entries of one page."""
+        if include_all:
+            return self._all_runs()[offset: None if limit is None else offset + limit]
         out = []
-        for name in names[offset : None if limit is None else offset + limit]:
-            out.append(json.loads(self.backend.read_bytes(f"index/executions/{name}")))
+        names = self.backend.list_children("index/executions")
+        for name in names[offset: None if limit is None else offset + limit]:
+            run = read_json(self.backend, f"index/executions/{name}")
+            if run is not None and "execution_id" in run:
+                out.append({**run, "status": SUCCEEDED})
         return out
 
-    def latest_execution(self) -> str:
-        names = self.backend.list_children("index/executions")
-        if not names:
+    def latest_execution(self, include_all: bool = False) -> str:
+        """The newest succeeded run (with ``include_all``: the newest run, whatever its status)."""
+        runs = self.executions(include_all)
+        if not runs:
             raise ArtifactNotFoundError(
                 f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
             )
-        return json.loads(self.backend.read_bytes(f"index/executions/{names[0]}"))["execution_id"]
+        return runs[0]["execution_id"]
 
     def has_execution(self, execution_id: str) -> bool:
-        return self.backend.exists(f"{self._exec_prefix(execution_id)}/execution.json")
+        return self.backend.exists(f"{execution_prefix(execution_id)}/execution.json")
 
     def records(
         self,
         execution_id: typing.Optional[str] = None,
         artifact: typing.Optional[str] = None,
         type: typing.Optional[str] = None,
+        include_all: bool = False,
     ) -> typing.List[Record]:
-        """Records of one execution, or of every execution (newest first) when none is given."""
+        """Records of one execution, or of every succeeded execution (newest first) when none is given
+        (``include_all``: of every execution, whatever its status)."""
         if execution_id is not None:
             if not self.has_execution(execution_id):
                 raise ArtifactNotFoundError(
@@ -178,19 +265,18 @@ class ArtifactStore:
                     "`flyte-artifacts executions` lists them"
                 )
             executions = [execution_id]
+        elif include_all:
+            executions = [e["execution_id"] for e in self.executions(include_all=True)]
         elif artifact is not None:
-            executions = [
-                json.loads(self.backend.read_bytes(f"index/artifacts/{component(artifact)}/{n}"))["execution_id"]
-                for n in self.backend.list_children(f"index/artifacts/{component(artifact)}")
-            ]
+            executions = self._artifact_executions(artifact)
         else:
             executions = [e["execution_id"] for e in self.executions()]
         out: typing.List[Record] = []
         for eid in executions:
-            prefix = f"{self._exec_prefix(eid)}/records"
+            prefix = f"{execution_prefix(eid)}/records"
             if artifact is not None:
                 prefix += f"/{component(artifact)}"
-            recs = [Record.from_dict(json.loads(self.backend.read_bytes(k))) for k in self.backend.list(prefix)]
+            recs = [r for r in (_record_of(self.backend, k) for k in self.backend.list(prefix)) if r is not None]
             recs.sort(key=lambda r: (r.artifact, r.filename))
             out.extend(recs)
         if type is not None:
@@ -198,7 +284,7 @@ class ArtifactStore:
         return out
 
     def record(self, execution_id: str, artifact: str, filename: str) -> Record:
-        key = self._record_key(execution_id, artifact, filename)
+        key = record_key(execution_id, artifact, filename)
         if not self.backend.exists(key):
             if not self.has_execution(execution_id):
                 raise ArtifactNotFoundError(
@@ -209,76 +295,67 @@ class ArtifactStore:
             raise ArtifactNotFoundError(
                 f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
             )
-        return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+        rec = _record_of(self.backend, key)
+        if rec is None:
+            raise ArtifactNotFoundError(
+                f"the record of {artifact!r}/{filename!r} in execution {execution_id!r} is damaged: "
+                "`flyte-artifacts verify` says more"
+            )
+        return rec
 
-    def latest_record(self, artifact: str, filename: str) -> Record:
-        """The newest execution's record of ``artifact``/``filename``."""
+    def _artifact_executions(self, artifact: str) -> typing.List[str]:
+        """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped)."""
         prefix = f"index/artifacts/{component(artifact)}"
-        for name in self.backend.list_children(prefix):
-            eid = json.loads(self.backend.read_bytes(f"{prefix}/{name}"))["execution_id"]
-            key = self._record_key(eid, artifact, filename)
+        out = []
+        for n in self.backend.list_children(prefix):
+            entry = read_json(self.backend, f"{prefix}/{n}")
+            if entry is not None and "execution_id" in entry:
+                out.append(entry["execution_id"])
+        return out
+
+    def latest_record(self, artifact: str, filename: str, include_all: bool = False) -> Record:
+        """The newest succeeded execution's record of ``artifact``/``filename`` (``include_all``: any execution's)."""
+        if include_all:
+            eids = [e["execution_id"] for e in self.executions(include_all=True)]
+        else:
+            eids = self._artifact_executions(artifact)
+        for eid in eids:
+            key = record_key(eid, artifact, filename)
             if self.backend.exists(key):
-                return Record.from_dict(json.loads(self.backend.read_bytes(key)))
+                rec = _record_of(self.backend, key)
+                if rec is not None:
+                    return rec
         raise ArtifactNotFoundError(
             f"no execution in the store at {self.root!r} recorded file {filename!r} of artifact {artifact!r}: "
             "`flyte-artifacts list` shows what was recorded"
         )
 
     def download(self, record: Record, dest: str, progress=None) -> None:
-        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched."""
-        write_local_file(
-            read_uri_stream(record.uri),
-            dest,
-            progress,
-            expect=(record.size, record.sha256),
-            what=f"{record.artifact!r}/{record.filename!r} at {record.uri!r}",
-        )
+        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched.
 
-    # ---- summaries
-    # A file's summary lives beside its record, not inside it, so listings read only the small records:
-    # executions/<exec>/summaries/<artifact>/<filename>.json (see ``inspection.py`` for what it holds).
-    def _summary_key(self, execution_id: str, artifact: str, filename: str) -> str:
-        return f"{self._exec_prefix(execution_id)}/summaries/{component(artifact)}/{component(filename)}.json"
+        A read from object storage that breaks off or comes back wrong is tried again before it is reported.
+        """
+        fetch_verified(record.uri, dest, record.size, record.sha256,
+                       f"{record.artifact!r}/{record.filename!r} at {record.uri!r}", progress)
 
+    # ---- summaries (what they hold: ``inspection.py``) --------------------------------------------------
     def put_summary(self, record: Record, summary: dict) -> None:
         """Store the summary of ``record``'s file (replacing one stored before)."""
-        key = self._summary_key(record.execution_id, record.artifact, record.filename)
+        key = summary_key(record.execution_id, record.artifact, record.filename)
         self.backend.write(key, json.dumps(summary, sort_keys=True, allow_nan=False).encode())
 
     def summary(self, record: Record) -> typing.Optional[dict]:
         """The summary stored for ``record``'s file, or None when there is none."""
-        key = self._summary_key(record.execution_id, record.artifact, record.filename)
         try:
-            return json.loads(self.backend.read_bytes(key))
+            return json.loads(self.backend.read_bytes(summary_key(record.execution_id, record.artifact,
+                                                                  record.filename)))
         except ArtifactNotFoundError:
             return None
 
-    # ---- versions and tags ------------------------------------------------------------------------------
-    # Keys only; what a version, the newest one and a tag mean lives in ``versions.py``.
-    @staticmethod
-    def file_index_prefix(artifact: str, filename: str) -> str:
-        """Where the runs that recorded ``artifact``/``filename`` are listed, newest first."""
-        return f"index/files/{component(artifact)}/{component(filename)}"
-
-    @staticmethod
-    def artifact_index_prefix(artifact: str) -> str:
-        """Where the runs that recorded a file of ``artifact`` are listed, newest first."""
-        return f"index/artifacts/{component(artifact)}"
-
-    @staticmethod
-    def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
-        """Where the tags of ``artifact`` (or one of them) live."""
-        base = f"tags/{component(artifact)}"
-        return base if tag is None else f"{base}/{component(tag)}"
-
-    @staticmethod
-    def uses_prefix(artifact: str, filename: str, execution_id: str) -> str:
-        """Where the later runs that consumed one version of a file are listed."""
-        return f"index/uses/{component(artifact)}/{component(filename)}/{component(execution_id)}"
-
+    # ---- versions and tags (what they mean: ``versions.py``) ---------------------------------------------
     def execution_key(self, execution_id: str, *parts: str) -> str:
         """A key inside an execution's folder (``parts`` are path components, already safe)."""
-        return "/".join((self._exec_prefix(execution_id), *parts))
+        return "/".join((execution_prefix(execution_id), *parts))
 
     def read_json(self, key: str) -> typing.Any:
         """The JSON document at ``key``."""
@@ -286,12 +363,12 @@ class ArtifactStore:
 
     def execution_info(self, execution_id: str) -> dict:
         """The run's ``execution.json`` (id, project, domain, workflow, created_at, and status when known)."""
-        return self.read_json(f"{self._exec_prefix(execution_id)}/execution.json")
+        return self.read_json(f"{execution_prefix(execution_id)}/execution.json")
 
     def _index_file(self, record: Record, run: dict, ms: int) -> None:
         entry = {**run, "artifact": record.artifact, "filename": record.filename, "sha256": record.sha256}
-        name = f"{_inverted(ms)}_{component(record.execution_id)}"
-        prefix = self.file_index_prefix(record.artifact, record.filename)
+        name = f"{inverted(ms)}_{component(record.execution_id)}"
+        prefix = file_index_prefix(record.artifact, record.filename)
         self.backend.write_once(f"{prefix}/{name}", json.dumps(entry).encode())
 
     def newest_names(self, prefix: str, limit: int) -> typing.List[str]:
@@ -302,7 +379,3 @@ class ArtifactStore:
             return first(prefix, limit)
         return self.backend.list_children(prefix)[:limit]
 
-    @staticmethod
-    def inverted_now() -> str:
-        """The current time as an index name prefix that sorts newest first."""
-        return _inverted(int(time.time() * 1000))

@@ -17,6 +17,7 @@ import typing
 import uuid
 from dataclasses import dataclass
 
+from . import keys
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .identity import utc_now
 from .store import ArtifactStore, Record
@@ -32,10 +33,9 @@ def run_status(store: ArtifactStore, execution_id: str) -> str:
     The one place that decides which runs count as versions.
     """
     try:
-        info = store.execution_info(execution_id)
+        return store.run_status(execution_id)
     except ArtifactNotFoundError:
         return "unknown"
-    return info.get("status") or SUCCEEDED
 
 
 def succeeded(store: ArtifactStore, execution_id: str) -> bool:
@@ -90,7 +90,7 @@ def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
 
 def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workflow: typing.Optional[str] = None):
     """The index entry of the newest succeeded run that recorded ``artifact``/``filename`` (or None)."""
-    prefix = store.file_index_prefix(artifact, filename)
+    prefix = keys.file_index_prefix(artifact, filename)
     for entry in _index_entries(store, prefix):
         if workflow is not None and entry.get("workflow") != workflow:
             continue
@@ -98,18 +98,18 @@ def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workfl
             return entry
     if not store.backend.list_children(prefix):
         # Records written before the file index existed: walk the artifact's index instead.
-        for entry in _index_entries(store, store.artifact_index_prefix(artifact)):
+        for entry in _index_entries(store, keys.artifact_index_prefix(artifact)):
             if workflow is not None and entry.get("workflow") != workflow:
                 continue
             eid = entry["execution_id"]
-            if store.backend.exists(store._record_key(eid, artifact, filename)) and succeeded(store, eid):
+            if store.backend.exists(keys.record_key(eid, artifact, filename)) and succeeded(store, eid):
                 return entry
     return None
 
 
 def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optional[str] = None) -> str:
     """The newest succeeded run that recorded a file of ``artifact``."""
-    for entry in _index_entries(store, store.artifact_index_prefix(artifact)):
+    for entry in _index_entries(store, keys.artifact_index_prefix(artifact)):
         if workflow is not None and entry.get("workflow") != workflow:
             continue
         if succeeded(store, entry["execution_id"]):
@@ -159,7 +159,7 @@ def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Select
     if execution is not None:
         if selector.tag is None:
             store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
-        elif not store.backend.exists(store._record_key(execution, artifact, filename)):
+        elif not store.backend.exists(keys.record_key(execution, artifact, filename)):
             raise not_found(store, artifact, filename, selector)
         status = run_status(store, execution)
         if status != SUCCEEDED:
@@ -204,7 +204,7 @@ def versions(store: ArtifactStore, artifact: str, limit: typing.Optional[int] = 
     """The versions of ``artifact``, newest first: execution, workflow, created, files, tags."""
     by_exec = tags_by_execution(store, artifact)
     out = []
-    for entry in _index_entries(store, store.artifact_index_prefix(artifact)):
+    for entry in _index_entries(store, keys.artifact_index_prefix(artifact)):
         eid = entry["execution_id"]
         if not succeeded(store, eid):
             continue
@@ -269,7 +269,7 @@ def validate_tag(tag: str) -> str:
 def tags(store: ArtifactStore, artifact: str) -> typing.Dict[str, str]:
     """The tags of ``artifact`` now: tag -> execution id."""
     out = {}
-    base = store.tag_prefix(artifact)
+    base = keys.tag_prefix(artifact)
     for comp in store.backend.list_children(base):
         key = f"{base}/{comp}/current.json"
         if store.backend.exists(key):
@@ -288,7 +288,7 @@ def tags_by_execution(store: ArtifactStore, artifact: str) -> typing.Dict[str, t
 
 def tag_target(store: ArtifactStore, artifact: str, tag: str) -> str:
     """The run ``tag`` names for ``artifact``."""
-    key = f"{store.tag_prefix(artifact, validate_tag(tag))}/current.json"
+    key = f"{keys.tag_prefix(artifact, validate_tag(tag))}/current.json"
     if not store.backend.exists(key):
         have = ", ".join(sorted(tags(store, artifact))) or "none"
         raise ArtifactNotFoundError(
@@ -299,7 +299,7 @@ def tag_target(store: ArtifactStore, artifact: str, tag: str) -> str:
 
 
 def _history_event(store: ArtifactStore, artifact: str, tag: str, event: dict) -> None:
-    key = f"{store.tag_prefix(artifact, tag)}/history/{store.inverted_now()}_{uuid.uuid4().hex[:8]}.json"
+    key = f"{keys.tag_prefix(artifact, tag)}/history/{keys.inverted_now()}_{uuid.uuid4().hex[:8]}.json"
     store.backend.write_once(key, json.dumps(event, sort_keys=True).encode())
 
 
@@ -321,7 +321,7 @@ def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.
     status = run_status(store, execution_id)
     if status != SUCCEEDED:
         raise ArtifactValueError(f"run {execution_id!r} is {status}: only a succeeded run's files can be tagged")
-    key = f"{store.tag_prefix(artifact, tag)}/current.json"
+    key = f"{keys.tag_prefix(artifact, tag)}/current.json"
     previous = store.read_json(key)["execution_id"] if store.backend.exists(key) else None
     doc = {"artifact": artifact, "tag": tag, "execution_id": execution_id, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**doc, "action": "tag", "previous": previous})
@@ -334,11 +334,11 @@ def remove_tag(store: ArtifactStore, artifact: str, tag: str) -> dict:
     previous = tag_target(store, artifact, tag)
     event = {"artifact": artifact, "tag": tag, "execution_id": None, "previous": previous, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**event, "action": "untag"})
-    store.backend.delete(f"{store.tag_prefix(artifact, tag)}/current.json")
+    store.backend.delete(f"{keys.tag_prefix(artifact, tag)}/current.json")
     return event
 
 
 def tag_history(store: ArtifactStore, artifact: str, tag: str) -> typing.List[dict]:
     """Every move of ``tag``, newest first."""
-    prefix = f"{store.tag_prefix(artifact, validate_tag(tag))}/history"
+    prefix = f"{keys.tag_prefix(artifact, validate_tag(tag))}/history"
     return [store.read_json(f"{prefix}/{n}") for n in store.backend.list_children(prefix)]

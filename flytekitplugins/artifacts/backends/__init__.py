@@ -28,6 +28,7 @@ __all__ = [
     "is_local",
     "local_path",
     "normalize_location",
+    "hash_uri",
     "open_backend",
     "read_uri_stream",
     "scheme_of",
@@ -62,3 +63,9 @@ def open_backend(root: str) -> Backend:
 def read_uri_stream(uri: str) -> typing.BinaryIO:
     """Open a file the store did not write (a task output): a local path or an object of a registered scheme."""
     return backend_class(uri).open_uri(uri)
+
+
+def hash_uri(uri: str, progress=None) -> typing.Tuple[int, str]:
+    """(size, sha256) of a file the store did not write, read whole and checked (an S3 read that comes back short
+    is tried again, never hashed as if it were the file)."""
+    return backend_class(uri).hash_uri(uri, progress)

@@ -142,6 +142,15 @@ class Backend(abc.ABC):
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         """A readable binary stream over any object of this scheme, including ones no store wrote."""
 
+    @classmethod
+    def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
+        """(size, sha256) of any object of this scheme, read whole and checked; raises rather than return a short
+        read's hash."""
+        from ..digest import copy_hashing
+
+        with cls.open_uri(uri) as stream:
+            return copy_hashing(stream, None, progress)
+
     @abc.abstractmethod
     def uri(self, key: str) -> str:
         """The URI (or local path) of ``key``."""
@@ -191,11 +200,19 @@ class Backend(abc.ABC):
         """The URI of a location next to this backend's root (``<parent of root>/<parts...>``)."""
 
     @abc.abstractmethod
-    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
-        """Make each transfer's bytes present at its content address here, verified against its sha256.
+    def import_files(
+        self,
+        placements: typing.Sequence[typing.Tuple[Transfer, str]],
+        open_source: Opener,
+        progress: Progress,
+        link: bool = False,
+    ) -> None:
+        """Put each transfer's bytes at its key here (``(transfer, key)`` pairs), verified against its sha256.
 
-        Sources of this backend's own kind take a fast path (a hard link of a content-addressed file, a server-side
-        copy); any other source is read through ``open_source(uri)``. Raises on the first failure.
+        Each key gets bytes of its own: a reflink or a real copy locally, a server-side copy on S3, never storage
+        shared with the source that could be changed in place (a hard link only with ``link=True``, local to local).
+        An existing key is kept only if it holds the right bytes. Sources of any other kind are read through
+        ``open_source(uri)``. Raises on the first failure.
         """
 
 

@@ -7,33 +7,77 @@ and a file is complete and fsynced before its name appears.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
 import tempfile
 import threading
 import typing
 import uuid
 
-from ..digest import copy_hashing
+from ..digest import copy_hashing, sha256_file
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from .base import (
     BLOB_PREFIX,
     Backend,
     Opener,
     Progress,
-    Transfer,
     absolute_local,
     blob_key,
-    is_local,
     local_path,
-    locked,
-    mismatch,
-    run_all,
 )
 
-#: Threads copying files into a local dataset at once.
-LOCAL_WORKERS = 8
-#: Piece size when copying a file that is hashed inline.
-COPY_CHUNK = 4 << 20
+
+def umask() -> int:
+    """The process's umask, read without changing it where the system allows (``os.umask`` sets it to read it)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def file_mode(bits: int) -> int:
+    """Permission bits for a new file: ``bits`` (0o444 read-only, 0o666 writable) less the umask, as open() does."""
+    return bits & ~umask()
+
+
+_SPACE = {errno.ENOSPC, errno.EDQUOT}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def explain_os_error(e: OSError, root: str) -> Exception:
+    """A full disk or a refused write as one line naming the folder and the fix; other errors unchanged."""
+    if e.errno in _SPACE:
+        return ArtifactValueError(
+            f"no space left on the disk holding {root!r} (writing {e.filename or root!r}): free space there, or "
+            "point FLYTE_ARTIFACTS_ROOT (or the dataset URI) at a folder on a disk with room"
+        )
+    if e.errno in _DENIED:
+        return ArtifactValueError(
+            f"not allowed to write in {root!r} ({e.strerror} on {e.filename or root!r}): make the folder writable "
+            "by this user (chown/chmod), or point FLYTE_ARTIFACTS_ROOT (or the dataset URI) at a folder you can write"
+        )
+    return e
+
+
+def _translating(method):
+    """Turn ENOSPC/EACCES-like failures of a writing method into :func:`explain_os_error`'s messages."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as e:
+            explained = explain_os_error(e, self.root)
+            if explained is e:
+                raise
+            raise explained from e
+
+    return wrapper
 
 
 class LocalBackend(Backend):
@@ -89,13 +133,14 @@ class LocalBackend(Backend):
         finally:
             os.close(fd)
 
+    @_translating
     def write_once(self, key: str, data: bytes) -> bool:
         path = self._path(key)
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(f.name, 0o444)
+        os.chmod(f.name, file_mode(0o444))
         try:
             # link() fails if the target exists, which makes creation atomic and exclusive.
             os.link(f.name, path)
@@ -108,13 +153,14 @@ class LocalBackend(Backend):
             self._sync_dir(path)
         return created
 
+    @_translating
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(f.name, 0o644)
+        os.chmod(f.name, file_mode(0o666))
         os.replace(f.name, path)
         self._sync_dir(path)
 
@@ -141,6 +187,7 @@ class LocalBackend(Backend):
         except FileNotFoundError:
             return []
 
+    @_translating
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
@@ -151,15 +198,20 @@ class LocalBackend(Backend):
             with open(tmp_path, "rb") as done:
                 os.fsync(done.fileno())
             # Stored bytes are immutable: make accidental writes through the recorded path fail.
-            os.chmod(tmp_path, 0o444)
+            os.chmod(tmp_path, file_mode(0o444))
             key = blob_key(sha)
             final = self._path(key)
             os.makedirs(os.path.dirname(final), exist_ok=True)
             try:
                 os.link(tmp_path, final)
-                self._sync_dir(final)
             except FileExistsError:
-                pass  # identical bytes are stored once
+                # Identical bytes are stored once, but a stored copy is only trusted if it still is those bytes:
+                # a damaged one is replaced by the copy just verified.
+                if _damaged(final, size, sha):
+                    os.replace(tmp_path, final)
+                else:
+                    return key, size, sha
+            self._sync_dir(final)
             return key, size, sha
         finally:
             try:
@@ -184,71 +236,21 @@ class LocalBackend(Backend):
     def sibling(self, *parts: str) -> str:
         return os.path.join(os.path.dirname(self.root.rstrip(os.sep)), *parts)
 
-    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
-        progress = locked(progress)
+    @_translating
+    def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
+        from .local_copy import place_files
 
-        def one(t: Transfer) -> None:
-            final = self._path(blob_key(t.sha256))
-            with contextlib.suppress(FileNotFoundError):
-                if os.path.getsize(final) == t.size:
-                    if progress is not None:
-                        progress(t.size)
-                    return
-            folder = os.path.dirname(final)
-            os.makedirs(folder, exist_ok=True)
-            local = local_path(t.source_uri) if is_local(t.source_uri) else None
-            if local is not None and _content_addressed(local, t) and _link_blob(local, final, t):
-                if progress is not None:
-                    progress(t.size)
-                return
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb", buffering=0) as dst:
-                    if local is None:
-                        with open_source(t.source_uri) as src:
-                            size, sha = copy_hashing(src, dst, progress)
-                    else:
-                        # Files are copied by a pool of threads already: hash inline, without a thread per file.
-                        with open(local, "rb", buffering=0) as src:
-                            size, sha = copy_hashing(src, dst, progress, chunk=COPY_CHUNK, overlap=False)
-                    # Blobs are never changed in place; read-only says so to anyone browsing the folder.
-                    os.fchmod(dst.fileno(), 0o444)
-                if size != t.size or sha != t.sha256:
-                    raise mismatch(t, size, sha)
-                # Linked into place only once verified, so a blob's name always matches its bytes. Not fsynced,
-                # like `cp`: the snapshot guarantees hold against the exporter dying at any point, not against
-                # the machine losing power before the OS writes its cache (`datasets get` would then report the
-                # damaged file by its sha256).
-                try:
-                    os.link(tmp, final)
-                except FileExistsError:
-                    pass  # a concurrent exporter landed the same bytes
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-
-        run_all(one, list(transfers), LOCAL_WORKERS)
+        place_files(placements, self._path, open_source, progress, file_mode(0o444), link=link)
 
 
-def _content_addressed(path: str, t: Transfer) -> bool:
-    """Whether ``path`` is a store blob: a file named by the sha256 it was verified to have when it was stored."""
-    parts = os.path.normpath(path).split(os.sep)
-    return parts[-4:] == ["blobs", "sha256", t.sha256[:2], t.sha256]
-
-
-def _link_blob(path: str, final: str, t: Transfer) -> bool:
-    """Hard-link a store blob into the dataset, as ``git clone --local`` links objects: both names are read-only,
-    content-addressed and never rewritten, so sharing the bytes is safe and nothing is copied. False when the
-    two are on different filesystems (or linking is not allowed there): then the bytes are copied."""
+def _damaged(path: str, size: int, sha: str) -> bool:
+    """Whether the file at ``path`` is not (or no longer) ``size`` bytes with sha256 ``sha``."""
     try:
-        if os.stat(path).st_size != t.size:
-            return False
-        os.link(path, final)
-    except FileExistsError:
-        pass
+        if os.path.getsize(path) != size:
+            return True
+        return sha256_file(path) != (size, sha)
     except OSError:
-        return False
-    return True
+        return True
 
 
 class _Writeback:
@@ -325,7 +327,7 @@ def write_local_file(
                 f"expected {expect[1][:12]}... size {expect[0]}): the stored copy was changed or damaged; "
                 "nothing was written"
             )
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, file_mode(0o666))
         os.replace(tmp, dest)
         return size, sha
     except BaseException:

@@ -25,7 +25,7 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ..digest import HashingReader
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
-from .base import Backend, Opener, Progress, Transfer, blob_key
+from .base import Backend, Opener, Progress, blob_key
 from .s3client import (
     DEFAULT_TRANSFER_CONFIG,
     S3_ERRORS,
@@ -33,6 +33,7 @@ from .s3client import (
     check_key,
     copy_server_side,
     error_code,
+    hash_s3_object,
     is_missing,
     open_s3_uri,
     parse_s3_uri,
@@ -67,6 +68,10 @@ class S3Backend(Backend):
     @classmethod
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         return open_s3_uri(uri)
+
+    @classmethod
+    def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
+        return hash_s3_object(uri, progress)
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
@@ -301,7 +306,7 @@ class S3Backend(Backend):
         parent = posixpath.dirname(self.prefix)
         return f"s3://{self.bucket}/" + posixpath.join(parent, *parts).lstrip("/")
 
-    def import_blobs(self, transfers: typing.Sequence[Transfer], open_source: Opener, progress: Progress) -> None:
+    def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
         from .s3_import import land_in_s3
 
-        land_in_s3(self, transfers, open_source, progress)
+        land_in_s3(self, placements, open_source, progress)

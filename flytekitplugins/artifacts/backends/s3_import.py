@@ -1,4 +1,4 @@
-"""Landing many files in an S3 dataset at once, each verified against its record's sha256.
+"""Landing many files in an S3 dataset at once, each under its own key, verified against its record's sha256.
 
 * from S3 (a pod's task output, an S3 store): a server-side ``CopyObject`` with ``ChecksumAlgorithm=SHA256``; S3
   hashes the copy itself, which is compared with the record's sha256, so the bytes never pass through here and
@@ -27,13 +27,14 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ..digest import HashingReader
 from . import s3client
-from .base import IntegrityError, Opener, Transfer, blob_key, locked, mismatch, run_all, scheme_of
+from .base import IntegrityError, Opener, Transfer, locked, mismatch, run_all, scheme_of
 from .s3client import TransferProgress, copy_server_side, parse_s3_uri, s3_client, sha256_b64, translate_error
 
 if typing.TYPE_CHECKING:
     from .s3 import S3Backend
 
 S3_COPY_WORKERS = 16
+Placement = typing.Tuple[Transfer, str]
 MULTIPART_THRESHOLD = 16 << 20
 
 
@@ -74,64 +75,72 @@ def _split(uri: str) -> typing.Tuple[str, str]:
     return bucket, key.strip("/")
 
 
-def land_in_s3(backend: "S3Backend", transfers: typing.Sequence[Transfer], open_source: Opener, progress) -> None:
-    """Make each transfer's bytes present at its content address under ``backend``'s prefix, verified."""
+def land_in_s3(
+    backend: "S3Backend", placements: typing.Sequence[Placement], open_source: Opener, progress
+) -> None:
+    """Put each transfer's bytes at its key under ``backend``'s prefix (``(transfer, key)`` pairs), verified."""
     progress = locked(progress)
     client = s3_client()
     bucket, prefix = backend.bucket, backend.prefix
 
-    def dest_key(t: Transfer) -> str:
-        return f"{prefix}/{blob_key(t.sha256)}" if prefix else blob_key(t.sha256)
+    def dest_key(p: Placement) -> str:
+        return f"{prefix}/{p[1]}" if prefix else p[1]
 
     def fail(e: BaseException, where: str, action: str) -> BaseException:
         if isinstance(e, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
             return translate_error(e, where, action, client.meta.endpoint_url)
         return e
 
-    def present(t: Transfer) -> bool:
+    def present(p: Placement) -> bool:
+        t = p[0]
         try:
-            head = client.head_object(Bucket=bucket, Key=dest_key(t))
+            head = client.head_object(Bucket=bucket, Key=dest_key(p), ChecksumMode="ENABLED")
         except botocore.exceptions.ClientError as e:
             if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise
-        return head.get("ContentLength") == t.size
+        have = head.get("ChecksumSHA256")
+        # An object of an earlier attempt is kept only if S3's own SHA256 of it is the record's (part-by-part
+        # copies carry only a hash of part hashes: their size is the check).
+        right = have is None or "-" in have or have == sha256_b64(t.sha256)
+        return head.get("ContentLength") == t.size and right
 
-    todo: typing.List[Transfer] = []
+    todo: typing.List[Placement] = []
     lock = threading.Lock()
 
-    def check(t: Transfer) -> None:
+    def check(p: Placement) -> None:
         try:
-            if present(t):
+            if present(p):
                 if progress is not None:
-                    progress(t.size)
+                    progress(p[0].size)
                 return
         except Exception as e:  # noqa: BLE001
-            raise fail(e, f"s3://{bucket}/{dest_key(t)}", "checking") from e
+            raise fail(e, f"s3://{bucket}/{dest_key(p)}", "checking") from e
         with lock:
-            todo.append(t)
+            todo.append(p)
 
-    run_all(check, list(transfers), S3_COPY_WORKERS)
-    copies = [t for t in todo if scheme_of(t.source_uri) == "s3"]
-    uploads = [t for t in todo if scheme_of(t.source_uri) != "s3"]
+    run_all(check, list(placements), S3_COPY_WORKERS)
+    copies = [p for p in todo if scheme_of(p[0].source_uri) == "s3"]
+    uploads = [p for p in todo if scheme_of(p[0].source_uri) != "s3"]
 
-    def copy(t: Transfer) -> None:
+    def copy(p: Placement) -> None:
+        t = p[0]
         src_bucket, src_key = _split(t.source_uri)
-        where = f"s3://{bucket}/{dest_key(t)}"
+        where = f"s3://{bucket}/{dest_key(p)}"
         try:
             head = client.head_object(Bucket=src_bucket, Key=src_key)
             if head.get("ContentLength") != t.size:
                 raise mismatch(t, head.get("ContentLength", -1), "(not read)")
             source = {"Bucket": src_bucket, "Key": src_key}
-            got = copy_server_side(client, source, bucket, dest_key(t), t.size, S3_COPY_WORKERS,
+            got = copy_server_side(client, source, bucket, dest_key(p), t.size, S3_COPY_WORKERS,
                                    {"CopySourceIfMatch": head["ETag"]})
             if t.size <= s3client.MAX_SINGLE_COPY:
                 if got != sha256_b64(t.sha256):
                     # The key is this sha256's address: it must not keep other bytes.
-                    client.delete_object(Bucket=bucket, Key=dest_key(t))
+                    client.delete_object(Bucket=bucket, Key=dest_key(p))
                     got_hex = base64.b64decode(got).hex() if got else "(no checksum reported)"
                     raise mismatch(t, t.size, got_hex)
-            elif not present(t):
+            elif not present(p):
                 # Part copies carry no full-object checksum: the size, and the ETag pinned above, are the check.
                 raise mismatch(t, -1, "(size differs after copy)")
         except IntegrityError:
@@ -158,7 +167,8 @@ def land_in_s3(backend: "S3Backend", transfers: typing.Sequence[Transfer], open_
         with create_transfer_manager(client, config) as tm:
             futures = []
             try:
-                for t in uploads:
+                for p in uploads:
+                    t = p[0]
                     reader = _VerifyingReader(t, open_source)
                     readers.append(reader)
                     if t.size < MULTIPART_THRESHOLD:
@@ -168,17 +178,18 @@ def land_in_s3(backend: "S3Backend", transfers: typing.Sequence[Transfer], open_
                         # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
                         extra = {"ChecksumAlgorithm": "SHA256"}
                     futures.append(
-                        (t, tm.upload(reader, bucket, dest_key(t),
+                        (p, tm.upload(reader, bucket, dest_key(p),
                                       extra_args=extra,
                                       subscribers=[TransferProgress(progress, t.size)]))
                     )
-                for t, fut in futures:
+                for p, fut in futures:
+                    t = p[0]
                     try:
                         fut.result()
                     except IntegrityError:
                         raise
                     except Exception as e:  # noqa: BLE001
-                        raise fail(e, f"s3://{bucket}/{dest_key(t)}", f"uploading {t.source_uri!r} into") from e
+                        raise fail(e, f"s3://{bucket}/{dest_key(p)}", f"uploading {t.source_uri!r} into") from e
             except BaseException:
                 for _, fut in futures:
                     fut.cancel()

@@ -12,7 +12,9 @@ import base64
 import functools
 import ipaddress
 import os
+import random
 import re
+import time
 import typing
 
 import boto3
@@ -22,6 +24,7 @@ from botocore.config import Config
 from s3transfer.exceptions import RetriesExceededError
 from s3transfer.subscribers import BaseSubscriber
 
+from ..digest import copy_hashing
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 
 #: CopyObject copies at most 5 GiB in one request; larger blobs are copied part by part, still server-side.
@@ -275,3 +278,63 @@ def open_s3_uri(uri: str) -> typing.BinaryIO:
         raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
     except botocore.exceptions.BotoCoreError as e:
         raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
+
+
+#: Whole reads of an object that came back short, damaged or broken off are tried this many times.
+READ_ATTEMPTS = 6
+
+
+class IncompleteRead(ArtifactError):
+    """An object could not be read whole: every attempt came back short, damaged or broken off."""
+
+
+def _read_once(client, bucket: str, key: str, progress) -> typing.Tuple[int, str]:
+    resp = client.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    expected = resp.get("ContentLength")
+    with resp["Body"] as body:
+        size, sha = copy_hashing(body, None, progress)
+    if expected is not None and size != expected:
+        raise IncompleteRead(f"read {size} bytes of {expected}")
+    have = resp.get("ChecksumSHA256")
+    full_object = have and "-" not in have and resp.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
+    if full_object and have != sha256_b64(sha):
+        raise IncompleteRead(f"the bytes read hash to {sha[:12]}..., not to the SHA256 S3 keeps for the object")
+    return size, sha
+
+
+def hash_s3_object(uri: str, progress=None) -> typing.Tuple[int, str]:
+    """(size, sha256) of an S3 object, read whole: the byte count must equal its Content-Length and the hash the
+    SHA256 checksum S3 keeps for it (when it keeps one). A short, damaged or broken-off read is tried again with
+    backoff; when every attempt fails this raises, so a wrong size or hash is never returned (nor recorded)."""
+    bucket, key = parse_s3_uri(uri)
+    if not key or key.endswith("/"):
+        raise ArtifactValueError(f"{uri!r} names no object: use s3://BUCKET/KEY")
+    client = s3_client()
+    problem = ""
+    for attempt in range(READ_ATTEMPTS):
+        done = [0]
+
+        def counted(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(n)
+
+        try:
+            return _read_once(client, bucket, key, counted)
+        except botocore.exceptions.ClientError as e:
+            if is_missing(e):
+                raise ArtifactNotFoundError(
+                    f"{uri!r} does not exist: was the object deleted, or the URI mistyped?"
+                ) from None
+            if error_code(e) in _DENIED or error_code(e) == "NoSuchBucket":
+                raise translate_error(e, uri, "reading", client.meta.endpoint_url) from e
+            problem = f"{error_code(e)}: {e}"
+        except (botocore.exceptions.BotoCoreError, IncompleteRead, OSError) as e:
+            problem = str(e)
+        if progress is not None and done[0]:
+            progress(-done[0])  # the bytes of a failed attempt are read again
+        time.sleep(min(4.0, 0.1 * 2**attempt) * (0.5 + random.random()))
+    raise IncompleteRead(
+        f"could not read {uri!r} whole in {READ_ATTEMPTS} attempts (last: {problem}): nothing was recorded from it; "
+        "check the network or the S3 endpoint and retry"
+    )

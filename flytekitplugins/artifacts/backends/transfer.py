@@ -1,52 +1,61 @@
 """Copying recorded files between backends: into a dataset's storage, many at once, each verified against its
-record's sha256. Each backend does the work for its own kind (``LocalBackend.import_blobs``, ``s3_import``), with a
-fast path when the source is of the same kind.
+record's sha256. Each backend does the work for its own kind (``local_copy.place_files``, ``s3_import``):
 
-Bytes go to the dataset's content-addressed area (``blobs/sha256/<aa>/<sha256>``, see ``datasets.py``), so a key
-that exists already holds the right bytes and is skipped, and a key is only ever created with bytes whose hash
-was checked on the way in:
-
-* into a local folder from a local store on the same filesystem: the store's blob is hard-linked (it is itself
-  content-addressed, read-only and verified when stored), so no byte is copied.
-* into a local folder otherwise: each file is streamed through a hash into a temp file next to its final name
-  and linked into place only if the hash matches; files are copied by a pool of threads.
+* into a local folder: a reflink of a local source where the filesystem can, else a real copy, read once, hashed
+  and written in the same pass, by a pool of threads; a hard link only on explicit request (see ``local_copy``);
 * into S3 from a local file: s3transfer uploads (multipart and concurrent above 16 MiB, many files at once)
-  from a non-seekable reader that hashes the bytes as s3transfer reads them, strictly once and in order. At end
-  of file the reader compares the hash with the record's and raises if they differ, which aborts the upload
-  before S3 makes the object visible. S3 checks too: a single-request upload carries the record's sha256 as
-  its full-object checksum, and each part of a multipart upload carries the SHA256 of that part.
-* into S3 from S3 (a pod's task output, an S3 store): a server-side ``CopyObject`` with
-  ``ChecksumAlgorithm=SHA256``; S3 hashes the copy itself, which is compared with the record's sha256, so the
-  bytes never pass through the exporter and are never read twice. Objects over 5 GiB (the CopyObject limit) are
-  copied part by part, still server-side; S3 can only report a hash of part hashes for those, so their check is
-  the size and the source's ETag, pinned for the copy.
+  from a reader that hashes the bytes as they are sent and aborts the upload if they are not the recorded ones;
+* into S3 from S3 (a pod's task output, an S3 store): a server-side ``CopyObject`` with ``ChecksumAlgorithm=SHA256``;
+  S3 hashes the copy itself, which is compared with the record's sha256.
 
-Throttling (503 SlowDown), 5xx answers and dropped connections are retried with backoff by the shared client
-(``s3client.s3_client``: botocore's standard retry mode).
+Every file lands under its own key (its path in the snapshot), so two files with the same bytes are two copies:
+nothing a user can edit in a dataset is shared with the store or with another snapshot.
 """
 
 from __future__ import annotations
 
+import time
 import typing
 
+from ..errors import ArtifactNotFoundError
 from . import open_backend, read_uri_stream
-from .base import Progress, Transfer
+from .base import Progress, Transfer, is_local
+
+#: Reads from object storage that break off or come back wrong are tried this many times before one is reported.
+FETCH_ATTEMPTS = 3
 
 
-def _unique(transfers: typing.Sequence[Transfer]) -> typing.List[Transfer]:
-    """One transfer per content: two files with the same bytes share one blob."""
-    out: typing.Dict[str, Transfer] = {}
-    for t in transfers:
-        out.setdefault(t.sha256, t)
-    return list(out.values())
+def land(
+    dataset_uri: str, placements: typing.Sequence[typing.Tuple[Transfer, str]], progress: Progress = None,
+    link: bool = False,
+) -> None:
+    """Put every transfer's bytes at its key under the dataset's location, verified. Raises on the first failure."""
+    open_backend(dataset_uri).import_files(list(placements), read_uri_stream, progress, link=link)
 
 
-def land(dataset_uri: str, transfers: typing.Sequence[Transfer], progress: Progress = None) -> None:
-    """Make every transfer's bytes present at the dataset's content address, verified. Raises on the first failure."""
-    unique = _unique(transfers)
-    if progress is not None:
-        # Files sharing a blob count once; report the duplicates as done so the bar ends at the total.
-        skipped = sum(t.size for t in transfers) - sum(t.size for t in unique)
-        if skipped:
-            progress(skipped)
-    open_backend(dataset_uri).import_blobs(unique, read_uri_stream, progress)
+def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progress: Progress = None) -> None:
+    """Write the bytes at ``uri`` to the local path ``dest`` atomically, only if they are ``size`` bytes with
+    ``sha256``; a mismatch leaves ``dest`` as it was. A remote read that fails or comes back wrong is tried again
+    (a damaged object then fails every attempt and is reported)."""
+    from .local import write_local_file
+
+    attempts = 1 if is_local(uri) else FETCH_ATTEMPTS
+    for attempt in range(attempts):
+        done = [0]
+
+        def counted(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(n)
+
+        try:
+            write_local_file(read_uri_stream(uri), dest, counted, expect=(size, sha256), what=what)
+            return
+        except ArtifactNotFoundError:
+            raise
+        except Exception:  # noqa: BLE001
+            if attempt == attempts - 1:
+                raise
+            if progress is not None and done[0]:
+                progress(-done[0])
+            time.sleep(0.2 * 2**attempt)

@@ -7,17 +7,19 @@ the library API. Nothing heavy is imported until a command needs it: a local sto
 from __future__ import annotations
 
 import typing
+import warnings
 
 import click
 
 from ..errors import ArtifactError
-from ..store import ROOT_ENV, default_root
+from ..store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
 from .lineage import lineage
-from .output import fail
+from .output import fail, warn
 from .records import executions, get, list_
+from .verify import verify
 from .versions import artifacts, tag, untag, versions
 
 
@@ -25,13 +27,27 @@ class Group(click.Group):
     """Turns the plugin's own errors (and unreadable stores) into one clear line and exit code 1."""
 
     def invoke(self, ctx):
-        """Run the command; a plugin error or an OSError becomes ``error: ...`` and exit code 1."""
+        """Run the command; a plugin error or an OSError becomes ``error: ...`` and exit code 1; a damaged file that
+        was skipped becomes one ``warning: ...`` line."""
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", DamagedFileWarning)
+                warnings.showwarning = _one_line(warnings.showwarning)
+                return super().invoke(ctx)
         except ArtifactError as e:
             fail(str(e))
         except OSError as e:
             fail(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
+
+
+def _one_line(previous: typing.Callable) -> typing.Callable:
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, DamagedFileWarning):
+            warn(str(message))
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +64,8 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_, ui):
+for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_,
+                 verify, ui):
     main.add_command(_command)
 for _command in (show, diff):
     main.add_command(_command)

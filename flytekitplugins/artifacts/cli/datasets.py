@@ -136,9 +136,12 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
     help="Only these files of the artifact (repeatable).",
 )
 @click.option("--dataset", "-d", required=True, metavar="DATASET", help="The dataset (id or name) to export into.")
+@click.option("--hard-link", "link", is_flag=True,
+              help="Hard-link local files instead of copying them: instant, but the dataset file and the store's "
+                   "copy become one file, so editing either changes both (verify would then report both).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
-def export_(ctx, execution, latest, tag, artifact, filenames, dataset, as_json) -> None:
+def export_(ctx, execution, latest, tag, artifact, filenames, dataset, link, as_json) -> None:
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
     from ..versions import pick_execution
 
@@ -153,6 +156,7 @@ def export_(ctx, execution, latest, tag, artifact, filenames, dataset, as_json) 
         artifact,
         filenames,
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),
+        link=link,
     )
     if as_json:
         return emit_json(snap.as_dict())

@@ -36,9 +36,26 @@ def err_console() -> "Console":
     return _console(True)
 
 
+def literal(value: typing.Any) -> str:
+    """``value`` as text safe for a terminal: control characters (escape sequences, carriage returns...) are shown
+    as ``\\xNN`` escapes instead of reaching the terminal. Markup is never read anywhere: printing goes through
+    rich ``Text``."""
+    text = "" if value is None else str(value)
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def say(message: str) -> None:
-    """Print one line of plain text (no markup, no highlighting)."""
-    console().print(message, highlight=False, markup=False, soft_wrap=True)
+    """Print one line of plain text (no markup, no highlighting, no control characters)."""
+    from rich.text import Text
+
+    console().print(Text(literal(message)), highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on stderr."""
+    from rich.text import Text
+
+    err_console().print(Text("warning: ", style="yellow") + Text(literal(message)), highlight=False, soft_wrap=True)
 
 
 def emit_json(value: typing.Any) -> None:
@@ -50,7 +67,7 @@ def fail(message: str) -> typing.NoReturn:
     """Print ``error: message`` on stderr and exit 1."""
     from rich.text import Text
 
-    err_console().print(Text("error: ", style="red") + Text(message), highlight=False, soft_wrap=True)
+    err_console().print(Text("error: ", style="red") + Text(literal(message)), highlight=False, soft_wrap=True)
     sys.exit(1)
 
 
@@ -61,11 +78,11 @@ def table(title: str, columns: typing.Sequence[str], rows: typing.Iterable[typin
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=Text(title), title_justify="left")
+    t = Table(title=Text(literal(title)), title_justify="left")
     for c in columns:
         t.add_column(c, overflow="fold")
     for r in rows:
-        t.add_row(*[Text("" if v is None else str(v)) for v in r])
+        t.add_row(*[Text(literal(v)) for v in r])
     console().print(t)
 
 
@@ -84,7 +101,7 @@ def byte_progress(description: str, total: int) -> typing.Iterator[typing.Callab
         transient=True,
     )
     with bar:
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(literal(description), total=total)
         yield lambda n: bar.advance(task, n)
 
 

@@ -12,18 +12,27 @@ from .output import check_one_of, emit_json, json_option, say, store_of, table
 TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
 
 
+def all_option(f):
+    """``--all``: runs that are still running, were killed or failed too (with their status)."""
+    return click.option(
+        "--all", "include_all", is_flag=True,
+        help="Include runs that are running, were killed or failed (by default only succeeded runs are shown).",
+    )(f)
+
+
 @click.command()
+@all_option
 @json_option()
 @click.pass_context
-def executions(ctx: click.Context, as_json: bool) -> None:
-    """List runs that recorded artifacts, newest first."""
-    rows = store_of(ctx).executions()
+def executions(ctx: click.Context, include_all: bool, as_json: bool) -> None:
+    """List runs that recorded artifacts, newest first (succeeded runs; --all for every run with its status)."""
+    rows = store_of(ctx).executions(include_all=include_all)
     if as_json:
         return emit_json(rows)
     table(
         f"Executions in {ctx.obj['root']}",
-        ["execution_id", "workflow", "project", "domain", "created_at"],
-        [[r["execution_id"], r["workflow"], r["project"], r["domain"], r["created_at"]] for r in rows],
+        ["execution_id", "workflow", "project", "domain", "created_at", "status"],
+        [[r["execution_id"], r["workflow"], r["project"], r["domain"], r["created_at"], r["status"]] for r in rows],
     )
 
 
@@ -33,17 +42,21 @@ def executions(ctx: click.Context, as_json: bool) -> None:
 @click.option("--artifact", "-a", metavar="NAME", help="Only files of this artifact.")
 @click.option("--tag", "-t", metavar="TAG", help="Only the version of --artifact this tag names.")
 @click.option("--type", "type_", type=TYPE_CHOICE, help="Only artifacts of this type.")
+@all_option
 @json_option("Print one JSON array of records instead of a table.")
 @click.pass_context
-def list_(ctx, execution, latest, artifact, tag, type_, as_json) -> None:
-    """List artifact file records (all executions, newest first, unless narrowed). --latest is the newest
-    succeeded run (with --artifact: the newest that recorded that artifact)."""
+def list_(ctx, execution, latest, artifact, tag, type_, include_all, as_json) -> None:
+    """List artifact file records (all succeeded executions, newest first, unless narrowed). --latest is the newest
+    succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status)."""
     from ..versions import pick_execution, tags_by_execution
 
     store = store_of(ctx)
     check_one_of(execution, latest)
-    execution = pick_execution(store, artifact, execution, latest, tag)
-    records = store.records(execution, artifact=artifact, type=type_)
+    if latest and include_all and not artifact:
+        execution = store.latest_execution(include_all=True)
+    else:
+        execution = pick_execution(store, artifact, execution, latest, tag)
+    records = store.records(execution, artifact=artifact, type=type_, include_all=include_all)
     if as_json:
         return emit_json([r.as_dict() for r in records])
     tags = {a: tags_by_execution(store, a) for a in {r.artifact for r in records}}
@@ -66,16 +79,20 @@ def list_(ctx, execution, latest, artifact, tag, type_, as_json) -> None:
 @click.option("--tag", "-t", metavar="TAG", help="Take the file from the version this tag names.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the file.")
+@all_option
 @json_option("Print the record of the file written as JSON.")
 @click.pass_context
 def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, tag: typing.Optional[str],
-        output: str, as_json: bool) -> None:
+        output: str, include_all: bool, as_json: bool) -> None:
     """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
     from ..versions import Selector, resolve
 
     store = store_of(ctx)
     check_one_of(execution, latest)
-    record = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
+    if include_all and not execution and not tag:
+        record = store.latest_record(artifact, filename, include_all=True)
+    else:
+        record = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
     store.download(record, output)
     if as_json:
         return emit_json(record.as_dict())

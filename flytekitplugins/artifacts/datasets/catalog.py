@@ -1,25 +1,25 @@
 """Datasets: named collections of files at a storage URI (a local folder or ``s3://bucket/prefix``), each export
-adding one numbered, immutable snapshot.
+adding one numbered, immutable snapshot that is a plain folder of the files under their names.
 
-The catalog lives in the artifact store:
+In the artifact store (the catalog):
 
-    dataset-names/<name>.json                   name -> id; created exclusively, so names are unique and a
-                                                dataset becomes visible only once its name points at it
+    dataset-names/<name>.json                   name -> id; created exclusively, so names are unique
     datasets/<id>/dataset.json                  id, name, uri, created_at
-    datasets/<id>/snapshots/<0000000001>.json   one manifest per snapshot; creating it (exclusively) is the commit
-    datasets/<id>/runs/<run>.json               which snapshot an export run committed, so a retry reuses it
-    datasets/<id>/runs/<run>.started.json       the newest snapshot number when that run first started
+    datasets/<id>/snapshots/<0000000001>.json   the manifest of each snapshot; creating it is the commit
+    datasets/<id>/reserved/<N>.json             snapshot numbers taken by export runs (exclusive creates)
+    datasets/<id>/runs/<run>.reserved.json      the number an export run took, so a retry reuses it
+    datasets/<id>/runs/<run>.json               the snapshot an export run committed
 
-The files live at the dataset's URI:
+At the dataset's location:
 
-    blobs/sha256/<aa>/<sha256>                  the bytes, content-addressed: a key is written once and never
-                                                changes, identical files are stored once across snapshots
-    snapshots/<0000000001>.json                 a copy of each committed manifest, so the dataset describes itself
+    snapshots/<N>/<path>                        the files, under their names (reflinks or real copies)
+    snapshots/<N>.json                          the manifest, written after every file is in place
+    latest                                      the number of the newest committed snapshot
 
-Why numbers are taken at commit and not before: the bytes of an export go to keys nobody else can change, then
-the manifest is created under the next free number (an exclusive create; on a clash the next number is tried).
-An export that dies before that point leaves unreferenced blobs and no snapshot, and numbering stays 1, 2, 3...
-without holes; concurrent exporters each win a distinct number.
+An export takes its number first, puts every file under ``snapshots/<N>/`` (each verified against its sha256),
+then writes the manifest beside the folder and in the catalog. A reader sees a snapshot only once its manifest
+exists, so never a half-written one. Datasets written before snapshots were folders keep their files under
+``blobs/sha256/...``: their manifests' keys point there and are read as they are.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ import json
 import secrets
 import typing
 
-from ..backends import Backend, Transfer, blob_key, normalize_location, open_backend, read_uri_stream
-from ..backends.local import write_local_file
-from ..backends.transfer import land
+from ..backends import Backend, Transfer, normalize_location, open_backend
+from ..backends.transfer import fetch_verified, land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
-from ..store import ArtifactStore, component
+from ..store import ArtifactStore, component, read_json
+from .layout import point_latest, publish_manifest, resolved_location, snapshot_folder
 from .model import (
     ID_RE,
     Dataset,
@@ -98,17 +98,23 @@ class DatasetCatalog:
                 )
             if self._by_id(dataset_id) is not None:
                 raise ArtifactValueError(f"a dataset with id {dataset_id} already exists: `datasets list` shows it")
-        root = self.store.root.rstrip("/")
-        if uri == root:
+        root = resolved_location(self.store.root.rstrip("/"))
+        where = resolved_location(uri)
+        if where == root:
             raise ArtifactValueError(
                 f"dataset URI {uri!r} is the artifact store root itself: give a folder or prefix of its own"
             )
         for other in self.list():
-            if overlaps(uri, other.uri):
+            if overlaps(where, resolved_location(other.uri)):
                 raise ArtifactValueError(
                     f"dataset URI {uri!r} overlaps dataset {other.name!r} at {other.uri!r}: two datasets cannot share "
                     "files; give a folder or prefix of its own"
                 )
+        if overlaps(where, root):
+            raise ArtifactValueError(
+                f"dataset URI {uri!r} is inside the artifact store at {self.store.root!r}, or holds it (symbolic "
+                "links followed): give a folder or prefix outside the store"
+            )
         # A missing bucket or an unwritable folder fails here, not in the first export.
         open_backend(uri).check_usable()
         ds = Dataset(id=dataset_id or secrets.token_hex(12), name=name, uri=uri, created_at=utc_now())
@@ -139,7 +145,8 @@ class DatasetCatalog:
         for n in self.backend.list_children("dataset-names"):
             if not n.endswith(".json"):
                 continue
-            ds = self._by_id(json.loads(self.backend.read_bytes(f"dataset-names/{n}"))["id"])
+            entry = read_json(self.backend, f"dataset-names/{n}")
+            ds = self._by_id(entry["id"]) if entry is not None and "id" in entry else None
             if ds is not None:
                 out.append(ds)
         return sorted(out, key=lambda d: d.name)
@@ -148,7 +155,11 @@ class DatasetCatalog:
         key = self._dataset_key(dataset_id)
         if not self.backend.exists(key):
             return None
-        return Dataset.from_dict(json.loads(self.backend.read_bytes(key)))
+        d = read_json(self.backend, key)
+        try:
+            return Dataset.from_dict(d) if d is not None else None
+        except KeyError:
+            return None
 
     def _resolve(self, dataset: typing.Union[str, Dataset]) -> Dataset:
         return dataset if isinstance(dataset, Dataset) else self.get(dataset)
@@ -161,8 +172,9 @@ class DatasetCatalog:
             if ds is not None:
                 return ds
         key = self._name_key(id_or_name)
-        if self.backend.exists(key):
-            ds = self._by_id(json.loads(self.backend.read_bytes(key))["id"])
+        entry = read_json(self.backend, key) if self.backend.exists(key) else None
+        if entry is not None and "id" in entry:
+            ds = self._by_id(entry["id"])
             if ds is not None:
                 return ds
         have = ", ".join(f"{d.name} ({d.id})" for d in self.list()) or "none"
@@ -182,11 +194,16 @@ class DatasetCatalog:
 
     def _read_snapshot(self, dataset_id: str, number: int) -> DatasetSnapshot:
         key = f"{self._snapshots_prefix(dataset_id)}/{_number_name(number)}"
-        return DatasetSnapshot.from_dict(json.loads(self.backend.read_bytes(key)))
+        d = read_json(self.backend, key)
+        try:
+            return DatasetSnapshot.from_dict(d) if d is not None else None  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return None  # type: ignore[return-value]
 
     def snapshots(self, dataset: typing.Union[str, Dataset]) -> typing.List[DatasetSnapshot]:
+        """The committed snapshots of ``dataset``, oldest first (a damaged manifest is skipped with a warning)."""
         ds = self._resolve(dataset)
-        return [self._read_snapshot(ds.id, n) for n in self._numbers(ds.id)]
+        return [s for s in (self._read_snapshot(ds.id, n) for n in self._numbers(ds.id)) if s is not None]
 
     def snapshot(
         self, dataset: typing.Union[str, Dataset], number: typing.Union[int, str, None] = "latest"
@@ -196,7 +213,7 @@ class DatasetCatalog:
         if number is None or (isinstance(number, str) and number.strip().lower() == "latest"):
             if not numbers:
                 raise ArtifactNotFoundError(f"dataset {ds.name!r} ({ds.id}) has no snapshots yet: export into it first")
-            return self._read_snapshot(ds.id, numbers[-1])
+            return self._checked(ds, numbers[-1])
         try:
             n = int(number)
         except (TypeError, ValueError):
@@ -204,7 +221,16 @@ class DatasetCatalog:
         if n not in numbers:
             have = f"1..{numbers[-1]}" if numbers else "none yet"
             raise ArtifactNotFoundError(f"dataset {ds.name!r} ({ds.id}) has no snapshot {n} (snapshots: {have})")
-        return self._read_snapshot(ds.id, n)
+        return self._checked(ds, n)
+
+    def _checked(self, ds: Dataset, number: int) -> DatasetSnapshot:
+        snap = self._read_snapshot(ds.id, number)
+        if snap is None:
+            raise ArtifactNotFoundError(
+                f"the manifest of snapshot {number} of dataset {ds.name!r} is damaged: `flyte-artifacts verify` "
+                "says more, `verify --repair` restores it from the copy beside the files"
+            )
+        return snap
 
     def download(
         self,
@@ -220,13 +246,7 @@ class DatasetCatalog:
         """
         ds = self._resolve(dataset)
         f = self.snapshot(ds, number).file(validate_snapshot_path(path))
-        write_local_file(
-            read_uri_stream(self.file_uri(ds, f)),
-            dest,
-            progress,
-            expect=(f.size, f.sha256),
-            what=f"{path!r} in dataset {ds.name!r}",
-        )
+        fetch_verified(self.file_uri(ds, f), dest, f.size, f.sha256, f"{path!r} in dataset {ds.name!r}", progress)
         return f
 
     def file_uri(self, dataset: typing.Union[str, Dataset], f: SnapshotFile) -> str:
@@ -241,12 +261,14 @@ class DatasetCatalog:
         run_key: str,
         source: typing.Dict[str, str],
         progress: typing.Optional[typing.Callable[[int], None]] = None,
+        link: bool = False,
     ) -> ExportOutcome:
         """Copy ``items`` into the dataset and commit them as its next snapshot.
 
         ``run_key`` names this export run (an execution's export node, or a one-off manual export): a second call
         with the same key returns the snapshot the first committed instead of making another, and a call after one
-        that died half way redoes the copy (blobs already landed are not copied again) and commits once.
+        that died half way reuses its number, keeps the files already in place that are right, and commits once.
+        ``link=True`` hard-links local sources instead of copying them (see ``backends/local_copy.py`` for the risk).
         """
         ds = self._resolve(dataset)
         items = list(items)
@@ -264,15 +286,19 @@ class DatasetCatalog:
         reused = self._reuse(ds, run_key)
         if reused is not None:
             return reused
-
-        land(ds.uri, [Transfer(it.record.uri, it.record.size, it.record.sha256) for it in items], progress)
+        number = self._reserve(ds.id, run_key)
+        folder = snapshot_folder(number)
+        placements = [
+            (Transfer(it.record.uri, it.record.size, it.record.sha256), f"{folder}/{it.path}") for it in items
+        ]
+        land(ds.uri, placements, progress, link=link)
 
         files = tuple(
             SnapshotFile(
                 path=it.path,
                 size=it.record.size,
                 sha256=it.record.sha256,
-                key=blob_key(it.record.sha256),
+                key=f"{folder}/{it.path}",
                 artifact=it.record.artifact,
                 filename=it.record.filename,
                 type=it.record.type,
@@ -284,13 +310,9 @@ class DatasetCatalog:
             )
             for it in sorted(items, key=lambda i: i.path)
         )
-        # A retry whose earlier attempt committed just before dying must not commit again: look once more.
-        reused = self._reuse(ds, run_key)
-        if reused is not None:
-            return reused
-        snap = self._commit(ds, files, run_key, source)
+        snap = self._commit(ds, number, files, run_key, source)
         self.backend.write_once(self._run_key(ds.id, run_key), json.dumps({"number": snap.number}).encode())
-        self._publish(ds, snap)
+        self._point_latest(ds)
         return ExportOutcome(snap, False)
 
     def _reuse(self, ds: Dataset, run_key: str) -> typing.Optional[ExportOutcome]:
@@ -298,59 +320,71 @@ class DatasetCatalog:
         if done is None:
             return None
         self._publish(ds, done)
+        self._point_latest(ds)
         return ExportOutcome(done, True)
 
     def _committed_by(self, dataset_id: str, run_key: str) -> typing.Optional[DatasetSnapshot]:
-        """The snapshot ``run_key`` committed, if any.
-
-        The run marker is written right after the commit; if the exporter died between the two, the snapshot is
-        found by reading the manifests committed since the run first started (noted in ``<run>.started.json``),
-        which bounds the search to the snapshots made while it ran.
-        """
+        """The snapshot ``run_key`` committed, if any: the one its marker names, or the one under the number it
+        reserved (the exporter may have died between the commit and the marker)."""
         marker = self._run_key(dataset_id, run_key)
         if self.backend.exists(marker):
-            return self._read_snapshot(dataset_id, json.loads(self.backend.read_bytes(marker))["number"])
-        numbers = self._numbers(dataset_id)
-        started = self._run_key(dataset_id, run_key, ".started")
-        base = numbers[-1] if numbers else 0
-        if self.backend.write_once(started, json.dumps({"after": base, "at": utc_now()}).encode()):
-            return None
-        base = json.loads(self.backend.read_bytes(started))["after"]
-        for n in reversed(numbers):
-            if n <= base:
-                break
-            snap = self._read_snapshot(dataset_id, n)
-            if snap.run_key == run_key:
-                self.backend.write_once(marker, json.dumps({"number": n}).encode())
-                return snap
+            entry = read_json(self.backend, marker)
+            if entry is not None and "number" in entry:
+                return self._read_snapshot(dataset_id, entry["number"])
+        reserved = self._run_key(dataset_id, run_key, ".reserved")
+        if self.backend.exists(reserved):
+            entry = read_json(self.backend, reserved) or {}
+            n = entry.get("number")
+            if n in self._numbers(dataset_id):
+                return self._read_snapshot(dataset_id, n)
         return None
 
+    def _reserve(self, dataset_id: str, run_key: str) -> int:
+        """The snapshot number this export run writes its files under: taken once per run (an exclusive create of
+        ``reserved/<N>.json``), so concurrent exporters never share a folder and a retry finds its own again. A run
+        that dies and is never retried leaves its number unused."""
+        mine = self._run_key(dataset_id, run_key, ".reserved")
+        if self.backend.exists(mine):
+            entry = read_json(self.backend, mine)
+            if entry is not None and isinstance(entry.get("number"), int):
+                return entry["number"]
+        prefix = f"datasets/{component(dataset_id)}/reserved"
+        taken = [int(n[:-5]) for n in self.backend.list_children(prefix) if n.endswith(".json") and n[:-5].isdigit()]
+        n = max(taken + self._numbers(dataset_id) + [0]) + 1
+        while not self.backend.write_once(f"{prefix}/{n}.json", json.dumps({"run_key": run_key}).encode()):
+            n += 1
+        if not self.backend.write_once(mine, json.dumps({"number": n}).encode()):
+            # The same run reserved concurrently (two attempts at once): use the number it recorded first.
+            entry = read_json(self.backend, mine) or {}
+            n = entry.get("number", n)
+        return n
+
     def _commit(
-        self, ds: Dataset, files: typing.Tuple[SnapshotFile, ...], run_key: str, source: dict
+        self, ds: Dataset, number: int, files: typing.Tuple[SnapshotFile, ...], run_key: str, source: dict
     ) -> DatasetSnapshot:
-        numbers = self._numbers(ds.id)
-        n = (numbers[-1] if numbers else 0) + 1
-        while True:
-            snap = DatasetSnapshot(
-                dataset_id=ds.id,
-                dataset_name=ds.name,
-                number=n,
-                created_at=utc_now(),
-                execution_id=source.get("execution_id", ""),
-                project=source.get("project", ""),
-                domain=source.get("domain", ""),
-                workflow=source.get("workflow", ""),
-                node_id=source.get("node_id", ""),
-                run_key=run_key,
-                files=files,
-            )
-            data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
-            if self.backend.write_once(f"{self._snapshots_prefix(ds.id)}/{_number_name(n)}", data):
-                return snap
-            # Someone committed n first: jump past everything committed meanwhile.
-            numbers = self._numbers(ds.id)
-            n = max(n, numbers[-1] if numbers else 0) + 1
+        """Write the manifest, last: beside the files in the dataset (``snapshots/<N>.json``, which makes the folder
+        a snapshot for anyone reading the dataset directly), then in the catalog (which makes it one for the CLI)."""
+        snap = DatasetSnapshot(
+            dataset_id=ds.id,
+            dataset_name=ds.name,
+            number=number,
+            created_at=utc_now(),
+            execution_id=source.get("execution_id", ""),
+            project=source.get("project", ""),
+            domain=source.get("domain", ""),
+            workflow=source.get("workflow", ""),
+            node_id=source.get("node_id", ""),
+            run_key=run_key,
+            files=files,
+        )
+        self._publish(ds, snap)
+        data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
+        if not self.backend.write_once(f"{self._snapshots_prefix(ds.id)}/{_number_name(number)}", data):
+            return self._read_snapshot(ds.id, number)  # an attempt of this run committed it first
+        return snap
 
     def _publish(self, ds: Dataset, snap: DatasetSnapshot) -> None:
-        data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
-        open_backend(ds.uri).write_once(f"snapshots/{_number_name(snap.number)}", data)
+        publish_manifest(ds.uri, snap)
+
+    def _point_latest(self, ds: Dataset) -> None:
+        point_latest(ds.uri, self._numbers(ds.id))

@@ -9,7 +9,7 @@ import uuid
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import ExecutionIdentity
-from ..store import ArtifactStore
+from ..store import ArtifactStore, store_for_run
 from .catalog import DatasetCatalog
 from .model import DatasetSnapshot, ExportItem
 
@@ -35,7 +35,7 @@ def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typi
                progress=None) -> typing.List[dict]:
     """Do what one export node does; returns one summary row per target dataset."""
     req = parse_request(request)
-    store = store or ArtifactStore()
+    store = store or store_for_run(ident.local)
     catalog = DatasetCatalog(store)
     # Every dataset is resolved before a byte moves, so a wrong id fails the node with nothing copied.
     datasets = [catalog.get(t["dataset"]) for t in req["targets"]]
@@ -71,10 +71,12 @@ def export_recorded(
     artifact: str,
     filenames: typing.Sequence[str] = (),
     progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
+    link: bool = False,
 ) -> DatasetSnapshot:
     """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
     recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
-    yielding a byte callback."""
+    yielding a byte callback. ``link=True`` hard-links local files instead of copying them (see
+    ``backends/local_copy.py``: an edit through either name then changes both)."""
     store = catalog.store
     ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
     if execution_id is None:
@@ -99,6 +101,6 @@ def export_recorded(
     items = [ExportItem(r.filename, r) for r in records]
     run_key = f"manual/{uuid.uuid4().hex}"
     if progress_factory is None:
-        return catalog.export(ds, items, run_key=run_key, source=source).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, link=link).snapshot
     with progress_factory(sum(r.size for r in records)) as progress:
-        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link).snapshot

@@ -6,7 +6,7 @@ import re
 import typing
 from dataclasses import asdict, dataclass, field, fields
 
-from ..declaration import MAX_NAME_LENGTH
+from ..declaration import MAX_NAME_LENGTH, check_name_text
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..store import Record
 
@@ -132,6 +132,7 @@ def validate_dataset_name(name: typing.Any) -> str:
         raise ArtifactValueError(
             f"dataset name must be a non-empty string, got {name!r}: e.g. `datasets create clean-data --uri ...`"
         )
+    name = check_name_text(name, "dataset name")
     if len(name) > MAX_NAME_LENGTH:
         raise ArtifactValueError(
             f"dataset name is {len(name)} characters long, the limit is {MAX_NAME_LENGTH}: shorten {name[:40]!r}..."
@@ -152,7 +153,12 @@ def validate_snapshot_path(path: typing.Any) -> str:
     """A path inside a snapshot: relative, '/'-separated, no '.' or '..' parts."""
     if not isinstance(path, str) or not path:
         raise ArtifactValueError(f"a path inside a dataset must be a non-empty string, got {path!r}")
+    path = check_name_text(path, "path") if "\0" not in path else path
     parts = path.split("/")
+    if any(p.startswith(".tmp-") for p in parts):
+        raise ArtifactValueError(
+            f"path {path!r} has a part starting with '.tmp-', which datasets reserve for unfinished writes: rename it"
+        )
     if path.startswith("/") or "\\" in path or "\0" in path or any(p in ("", ".", "..") for p in parts):
         raise ArtifactValueError(
             f"path {path!r} is not a plain relative path inside a dataset (no leading '/', no '.', '..', '\\\\' or "

@@ -23,6 +23,7 @@ from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..identity import current_local_run, new_local_identity, reset_local_run, set_local_run
+from ..recording import end_local_run
 from .frame import Frame, current_frame, enter, leave
 from .query import apply_query_defaults, rewrite_query_defaults
 from .single import record_task_run
@@ -103,6 +104,7 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
         token = None
         if current_local_run() is None and not os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
             token = set_local_run(new_local_identity())
+        succeeded = False
         try:
             frame = current_frame()
             inner = enter(None) if is_task else None
@@ -115,12 +117,26 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
                 frame.calls.append((self.name, result))
             elif token is not None and is_task:
                 record_task_run(self, result)
+            succeeded = True
             return result
         finally:
             if token is not None:
+                run = current_local_run()
                 reset_local_run(token)
+                if run is not None:
+                    _end_run(run.execution_id, succeeded)
 
     cls.local_execute = local_execute
+
+
+def _end_run(execution_id: str, succeeded: bool) -> None:
+    if succeeded:
+        end_local_run(execution_id, True)
+        return
+    try:
+        end_local_run(execution_id, False)
+    except Exception:  # noqa: BLE001 - the run's own error is the one to report
+        pass
 
 
 def install() -> None:

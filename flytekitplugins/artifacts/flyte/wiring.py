@@ -3,8 +3,8 @@
 Called by ``patches.py`` right after a workflow's function has run, in both of flytekit's modes:
 
 * compiling: the plan is derived and checked (duplicate filenames fail here, before anything runs), then the
-  recorder node is bound to every output carrying an artifact file and export nodes are bound after it, so
-  they run after every producer, including the ones the workflow returns;
+  recorder node is bound to every output carrying an artifact file, made to run after every node of the workflow,
+  and export nodes are bound after it;
 * local execution: the same nodes run with the values the function's calls produced.
 """
 
@@ -73,6 +73,7 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
     workflow._artifact_plan = plan
     check_exports(plan, frame)
     by_id = {n.id: n for n in nodes}
+    workflow_nodes = list(nodes)
     recorded = None
     if plan.recorded:
         values = []
@@ -84,6 +85,12 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
         recorded = record_artifacts(
             files=values, manifest=manifest_for(plan, plan.recorded), **recorder_inputs(plan.inputs, frame.inputs)
         ).with_overrides(node_name=RECORDER_NODE)
+        # The recorder runs after every node of the workflow, not only the producers of its files: it marks the run
+        # succeeded, so a sibling node that fails must fail the run before anything becomes visible.
+        recorder_node = recorded.ref.node
+        for n in workflow_nodes:
+            if n is not recorder_node:
+                n.runs_before(recorder_node)
     if frame.exports:
         add_export_nodes(plan, frame.exports, recorded, by_id)
 
