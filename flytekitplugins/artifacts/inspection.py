@@ -148,10 +148,14 @@ def summary_of(store: ArtifactStore, record: Record, compute: bool = True) -> ty
 
 
 def find_record(
-    store: ArtifactStore, artifact: str, filename: str, execution: typing.Optional[str] = None
+    store: ArtifactStore, artifact: str, filename: str, execution: typing.Optional[str] = None,
+    tag: typing.Optional[str] = None,
 ) -> Record:
-    """The record of ``artifact``/``filename`` in ``execution``, or in the newest execution that has it."""
-    return store.record(execution, artifact, filename) if execution else store.latest_record(artifact, filename)
+    """The record of ``artifact``/``filename`` in ``execution``, in the version ``tag`` names, or in the newest
+    succeeded run that has it (the same "newest" as every other command)."""
+    from .versions import Selector, resolve
+
+    return resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
 
 
 def diff_records(store: ArtifactStore, old: Record, new: Record) -> dict:

@@ -92,3 +92,8 @@ def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
 def uses_prefix(artifact: str, filename: str, execution_id: str) -> str:
     """Where the later runs that consumed one version of a file are listed."""
     return f"index/uses/{component(artifact)}/{component(filename)}/{component(execution_id)}"
+
+
+def newest_pointer(prefix: str) -> str:
+    """Where the name of the newest entry under an index ``prefix`` is kept (so "newest" needs no listing)."""
+    return f"index/newest/{prefix}.json"

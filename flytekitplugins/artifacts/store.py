@@ -13,18 +13,12 @@ import typing
 import warnings
 from dataclasses import asdict, dataclass, fields
 
+from . import index
 from .backends import Backend, open_backend
 from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .jsonfiles import DamagedFileWarning, read_json
-from .keys import (
-    component,
-    execution_prefix,
-    file_index_prefix,
-    inverted,
-    record_key,
-    summary_key,
-)
+from .keys import component, execution_prefix, file_index_prefix, inverted, record_key, summary_key
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
@@ -187,11 +181,11 @@ class ArtifactStore:
         entry = json.dumps(fields).encode()
         ekey = component(run["execution_id"])
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children("index/executions")):
-            self.backend.write_once(f"index/executions/{inverted(ms)}_{ekey}", entry)
+            self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", entry)
         for artifact in sorted({r.artifact for r in records}):
             marker = f"index/artifacts/{component(artifact)}"
             if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-                self.backend.write_once(f"{marker}/{inverted(ms)}_{ekey}", entry)
+                self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", entry)
         for record in records:
             prefix = file_index_prefix(record.artifact, record.filename)
             if not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix)):
@@ -216,10 +210,10 @@ class ArtifactStore:
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
         run_key = self._run_key(record.execution_id)
         if self.backend.write_once(run_key, json.dumps(run).encode()):
-            self.backend.write_once(f"index/executions/{inverted(ms)}_{ekey}", json.dumps(run).encode())
+            self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
         marker = f"index/artifacts/{component(record.artifact)}"
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-            self.backend.write_once(f"{marker}/{inverted(ms)}_{ekey}", json.dumps(run).encode())
+            self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
         self._index_file(record, run, ms)
 
     # ---- reading ----------------------------------------------------------------------------------------
@@ -239,7 +233,13 @@ class ArtifactStore:
 
     def latest_execution(self, include_all: bool = False) -> str:
         """The newest succeeded run (with ``include_all``: the newest run, whatever its status)."""
-        runs = self.executions(include_all)
+        if not include_all:
+            pointed = self.pointed_newest("index/executions")
+            if pointed is not None:
+                run = read_json(self.backend, f"index/executions/{pointed}")
+                if run is not None and "execution_id" in run:
+                    return run["execution_id"]
+        runs = self.executions(include_all, limit=None if include_all else 1)
         if not runs:
             raise ArtifactNotFoundError(
                 f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
@@ -268,7 +268,7 @@ class ArtifactStore:
         elif include_all:
             executions = [e["execution_id"] for e in self.executions(include_all=True)]
         elif artifact is not None:
-            executions = self._artifact_executions(artifact)
+            executions = list(self._artifact_executions(artifact))
         else:
             executions = [e["execution_id"] for e in self.executions()]
         out: typing.List[Record] = []
@@ -303,15 +303,14 @@ class ArtifactStore:
             )
         return rec
 
-    def _artifact_executions(self, artifact: str) -> typing.List[str]:
-        """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped)."""
+    def _artifact_executions(self, artifact: str) -> typing.Iterator[str]:
+        """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped); read one
+        entry at a time, so a caller that stops at the first reads one."""
         prefix = f"index/artifacts/{component(artifact)}"
-        out = []
         for n in self.backend.list_children(prefix):
             entry = read_json(self.backend, f"{prefix}/{n}")
             if entry is not None and "execution_id" in entry:
-                out.append(entry["execution_id"])
-        return out
+                yield entry["execution_id"]
 
     def latest_record(self, artifact: str, filename: str, include_all: bool = False) -> Record:
         """The newest succeeded execution's record of ``artifact``/``filename`` (``include_all``: any execution's)."""
@@ -367,15 +366,17 @@ class ArtifactStore:
 
     def _index_file(self, record: Record, run: dict, ms: int) -> None:
         entry = {**run, "artifact": record.artifact, "filename": record.filename, "sha256": record.sha256}
-        name = f"{inverted(ms)}_{component(record.execution_id)}"
         prefix = file_index_prefix(record.artifact, record.filename)
-        self.backend.write_once(f"{prefix}/{name}", json.dumps(entry).encode())
+        self._add_index_entry(prefix, f"{inverted(ms)}_{component(record.execution_id)}", json.dumps(entry).encode())
+
+    def _add_index_entry(self, prefix: str, name: str, data: bytes) -> None:
+        index.add_entry(self.backend, prefix, name, data)
+
+    def pointed_newest(self, prefix: str) -> typing.Optional[str]:
+        """The newest entry's name under an index ``prefix`` from its pointer (None: list instead)."""
+        return index.pointed_newest(self.backend, prefix)
 
     def newest_names(self, prefix: str, limit: int) -> typing.List[str]:
-        """The first ``limit`` names under an index prefix (newest first), without listing the rest when the
-        backend can stop early."""
-        first = getattr(self.backend, "list_children_first", None)
-        if first is not None:
-            return first(prefix, limit)
-        return self.backend.list_children(prefix)[:limit]
+        """The first ``limit`` names under an index prefix, newest first."""
+        return index.first_names(self.backend, prefix, limit)
 

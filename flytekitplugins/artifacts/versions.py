@@ -76,13 +76,18 @@ class Selector:
 
 
 def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
-    """Index entries under ``prefix``, newest first: a few at a time, the whole listing only if needed."""
+    """Index entries under ``prefix``, newest first: the one its pointer names, then a few at a time, the whole
+    listing only if needed."""
+    pointed = store.pointed_newest(prefix)
+    if pointed is not None:
+        yield store.read_json(f"{prefix}/{pointed}")
     first = store.newest_names(prefix, _BATCH)
     for name in first:
-        yield store.read_json(f"{prefix}/{name}")
+        if name != pointed:
+            yield store.read_json(f"{prefix}/{name}")
     if len(first) < _BATCH:
         return
-    seen = set(first)
+    seen = set(first) | {pointed}
     for name in store.backend.list_children(prefix):
         if name not in seen:
             yield store.read_json(f"{prefix}/{name}")

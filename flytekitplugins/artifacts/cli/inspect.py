@@ -39,17 +39,18 @@ def _line(console: "Console", text: str, style: str = "") -> None:
 @click.argument("filename")
 @click.option("--execution", "-e", metavar="ID", help="The file of this execution.")
 @click.option("--latest", is_flag=True, help="The file of the newest execution that has it (the default).")
+@click.option("--tag", "-t", metavar="TAG", help="The file of the version this tag names.")
 @click.option("--rows", "-n", default=10, show_default=True, type=click.IntRange(min=0),
               help="Preview rows (tables) or first lines (text) to show.")
 @json_option("Print the record, its summary and where the summary came from as JSON.")
 @click.pass_context
-def show(ctx, artifact, filename, execution, latest, rows, as_json) -> None:
+def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None:
     """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines."""
     from ..inspection import find_record, summary_of
 
     store = store_of(ctx)
     check_one_of(execution, latest)
-    record = find_record(store, artifact, filename, execution)
+    record = find_record(store, artifact, filename, execution, tag)
     summary, source = summary_of(store, record)
     if as_json:
         return emit_json({"record": record.as_dict(), "summary": summary, "summary_source": source})
