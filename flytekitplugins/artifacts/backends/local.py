@@ -202,15 +202,19 @@ class LocalBackend(Backend):
             key = blob_key(sha)
             final = self._path(key)
             os.makedirs(os.path.dirname(final), exist_ok=True)
-            try:
-                os.link(tmp_path, final)
-            except FileExistsError:
-                # Identical bytes are stored once, but a stored copy is only trusted if it still is those bytes:
-                # a damaged one is replaced by the copy just verified.
-                if _damaged(final, size, sha):
-                    os.replace(tmp_path, final)
-                else:
-                    return key, size, sha
+            while True:
+                try:
+                    os.link(tmp_path, final)
+                    break
+                except FileExistsError:
+                    # Identical bytes are stored once, but a stored copy is only trusted if it still is those bytes:
+                    # a damaged one is replaced by the copy just verified.
+                    if _damaged(final, size, sha):
+                        os.replace(tmp_path, final)
+                        break
+                    if refresh(final):
+                        return key, size, sha
+                    # `gc` took it away at this very moment: store this copy instead.
             self._sync_dir(final)
             return key, size, sha
         finally:
@@ -251,6 +255,16 @@ def _damaged(path: str, size: int, sha: str) -> bool:
         return sha256_file(path) != (size, sha)
     except OSError:
         return True
+
+
+def refresh(path: str) -> bool:
+    """Mark kept bytes as just used (their modification time), so ``gc`` leaves them to the record about to name them;
+    False when they are gone (``gc`` removed them a moment ago)."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
 
 
 class _Writeback:
