@@ -11,7 +11,6 @@ import errno
 import functools
 import os
 import tempfile
-import threading
 import typing
 import uuid
 
@@ -26,6 +25,7 @@ from .base import (
     blob_key,
     local_path,
 )
+from .durable import SyncBatch, Writeback, fsync_path
 
 
 def umask() -> int:
@@ -87,6 +87,8 @@ class LocalBackend(Backend):
 
     def __init__(self, root: str):
         self.root = self.normalize(root)
+        #: While a group commit is open (:meth:`group_commit`), files and folders waiting for one sync together.
+        self.pending: typing.Optional["SyncBatch"] = None
 
     @classmethod
     def normalize(cls, uri: str) -> str:
@@ -125,13 +127,25 @@ class LocalBackend(Backend):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return tempfile.NamedTemporaryFile(dir=os.path.dirname(path), prefix=".tmp-", delete=False)
 
-    @staticmethod
-    def _sync_dir(path: str) -> None:
-        fd = os.open(os.path.dirname(path), os.O_RDONLY)
+    def _sync_dir(self, path: str) -> None:
+        if self.pending is not None:
+            self.pending.add(os.path.dirname(path))
+            return
+        fsync_path(os.path.dirname(path))
+
+    @contextlib.contextmanager
+    def group_commit(self) -> typing.Iterator["SyncBatch"]:
+        """Defer the syncs of every write inside the block to one batch (:meth:`SyncBatch.commit`), made when the
+        block ends or earlier when the caller commits (bytes before the records naming them)."""
+        if self.pending is not None:
+            yield self.pending
+            return
+        self.pending = SyncBatch()
         try:
-            os.fsync(fd)
+            yield self.pending
+            self.pending.commit()
         finally:
-            os.close(fd)
+            self.pending = None
 
     @_translating
     def write_once(self, key: str, data: bytes) -> bool:
@@ -139,7 +153,8 @@ class LocalBackend(Backend):
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if self.pending is None:
+                os.fsync(f.fileno())
         os.chmod(f.name, file_mode(0o444))
         try:
             # link() fails if the target exists, which makes creation atomic and exclusive.
@@ -150,6 +165,8 @@ class LocalBackend(Backend):
         finally:
             os.unlink(f.name)
         if created:
+            if self.pending is not None:
+                self.pending.add(path)
             self._sync_dir(path)
         return created
 
@@ -159,9 +176,12 @@ class LocalBackend(Backend):
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if self.pending is None:
+                os.fsync(f.fileno())
         os.chmod(f.name, file_mode(0o666))
         os.replace(f.name, path)
+        if self.pending is not None:
+            self.pending.add(path)
         self._sync_dir(path)
 
     def delete(self, key: str) -> None:
@@ -189,18 +209,32 @@ class LocalBackend(Backend):
 
     @_translating
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+        """Keep a local file's bytes at their content address, reading them once.
+
+        The copy is hashed as it is written, with its write-back to disk overlapped for large files. When the
+        bytes turn out to be kept already (same sha256, intact), the copy is dropped before anything waits for the
+        disk, and the kept copy's age is refreshed (``gc`` leaves it to the record about to name it). Inside a
+        :meth:`group_commit` the final sync is the batch's.
+        """
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
-            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst, _Writeback(dst.fileno()) as wb:
-                size, sha = copy_hashing(src, dst, wb.chain(progress))
-            # _Writeback has flushed all but the tail; this makes the whole file durable.
-            with open(tmp_path, "rb") as done:
-                os.fsync(done.fileno())
-            # Stored bytes are immutable: make accidental writes through the recorded path fail.
-            os.chmod(tmp_path, file_mode(0o444))
+            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst:
+                if os.fstat(src.fileno()).st_size > Writeback.STEP:
+                    with Writeback(dst.fileno()) as wb:
+                        size, sha = copy_hashing(src, dst, wb.chain(progress))
+                else:
+                    size, sha = copy_hashing(src, dst, progress, overlap=False)
             key = blob_key(sha)
             final = self._path(key)
+            if not _damaged(final, size, sha) and refresh(final):
+                return key, size, sha  # kept already: the copy never reaches the disk
+            # Stored bytes are immutable: make accidental writes through the recorded path fail.
+            os.chmod(tmp_path, file_mode(0o444))
+            if self.pending is None:
+                fsync_path(tmp_path)  # Writeback has flushed all but the tail
+            else:
+                self.pending.add(final)
             os.makedirs(os.path.dirname(final), exist_ok=True)
             while True:
                 try:
@@ -247,12 +281,17 @@ class LocalBackend(Backend):
         place_files(placements, self._path, open_source, progress, file_mode(0o444), link=link)
 
 
+#: Kept copies up to this size are re-hashed before they are trusted; larger ones are checked by size (reading
+#: them would double the cost of recording bytes already kept), and ``verify`` re-hashes everything.
+REHASH_KEPT_BYTES = 16 << 20
+
+
 def _damaged(path: str, size: int, sha: str) -> bool:
-    """Whether the file at ``path`` is not (or no longer) ``size`` bytes with sha256 ``sha``."""
+    """Whether the file at ``path`` is missing, or not (or no longer) ``size`` bytes with sha256 ``sha``."""
     try:
         if os.path.getsize(path) != size:
             return True
-        return sha256_file(path) != (size, sha)
+        return size <= REHASH_KEPT_BYTES and sha256_file(path) != (size, sha)
     except OSError:
         return True
 
@@ -265,53 +304,6 @@ def refresh(path: str) -> bool:
         return True
     except FileNotFoundError:
         return False
-
-
-class _Writeback:
-    """Flushes a file being written to disk in the background, every few MiB.
-
-    Durable writes need an fsync; done once at the end it waits for the whole file to reach the disk. Issued
-    while copying, the disk writes overlap the reading and hashing, and the final fsync only waits for the tail.
-    """
-
-    STEP = 16 << 20
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self.written = 0
-        self.synced = 0
-        self.wake = threading.Event()
-        self.done = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "_Writeback":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.done = True
-        self.wake.set()
-        self.thread.join()
-
-    def chain(self, progress):
-        def on_bytes(n: int) -> None:
-            self.written += n
-            if self.written - self.synced >= self.STEP:
-                self.wake.set()
-            if progress is not None:
-                progress(n)
-
-        return on_bytes
-
-    def _run(self) -> None:
-        while not self.done:
-            self.wake.wait()
-            self.wake.clear()
-            if self.done:
-                return
-            target = self.written
-            os.fdatasync(self.fd)
-            self.synced = target
 
 
 def write_local_file(
