@@ -216,6 +216,9 @@ class LocalBackend(Backend):
         disk, and the kept copy's age is refreshed (``gc`` leaves it to the record about to name it). Inside a
         :meth:`group_commit` the final sync is the batch's.
         """
+        kept = self._kept_already(path, progress)
+        if kept is not None:
+            return kept
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
@@ -227,6 +230,7 @@ class LocalBackend(Backend):
                     size, sha = copy_hashing(src, dst, progress, overlap=False)
             key = blob_key(sha)
             final = self._path(key)
+            self._note_size(size)
             if not _damaged(final, size, sha) and refresh(final):
                 return key, size, sha  # kept already: the copy never reaches the disk
             # Stored bytes are immutable: make accidental writes through the recorded path fail.
@@ -256,6 +260,30 @@ class LocalBackend(Backend):
                 os.unlink(tmp_path)
             except FileNotFoundError:
                 pass
+
+    def _size_hint(self, size: int) -> str:
+        return self._path(f"{SIZE_HINTS}/{size}")
+
+    def _note_size(self, size: int) -> None:
+        """Remember that large bytes of this size are kept (a hint only: never synced, never trusted alone)."""
+        if size > Writeback.STEP and not os.path.exists(self._size_hint(size)):
+            with contextlib.suppress(OSError):
+                os.makedirs(os.path.dirname(self._size_hint(size)), exist_ok=True)
+                open(self._size_hint(size), "ab").close()
+
+    def _kept_already(self, path: str, progress=None) -> typing.Optional[typing.Tuple[str, int, str]]:
+        """For a large file whose size matches kept bytes: hash it (one read, nothing written) and, if those bytes
+        are kept and intact, return them. None when the file must be copied."""
+        size = os.path.getsize(path)
+        if size <= Writeback.STEP or not os.path.exists(self._size_hint(size)):
+            return None
+        got, sha = sha256_file(path)
+        final = self._path(blob_key(sha))
+        if got == size and not _damaged(final, got, sha) and refresh(final):
+            if progress is not None:
+                progress(got)
+            return blob_key(sha), got, sha
+        return None
 
     def download(self, key: str, dest: str, progress=None) -> None:
         src = self._path(key)
@@ -294,6 +322,11 @@ def _damaged(path: str, size: int, sha: str) -> bool:
         return size <= REHASH_KEPT_BYTES and sha256_file(path) != (size, sha)
     except OSError:
         return True
+
+
+#: Empty files named by the sizes of large kept bytes: recording a file of such a size hashes it first, so bytes
+#: kept already are recognised without writing them again.
+SIZE_HINTS = "blobs/sizes"
 
 
 def refresh(path: str) -> bool:
