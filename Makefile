@@ -39,6 +39,7 @@ bench: venv
 	$(BIN)/python bench/inspection.py
 	$(BIN)/python bench/export_folders.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/lifecycle.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

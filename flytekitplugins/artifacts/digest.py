@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
@@ -70,7 +71,8 @@ def _copy_inline(src, dst, progress, chunk: int) -> typing.Tuple[int, str]:
 def sha256_file(path: str) -> typing.Tuple[int, str]:
     """(size, sha256 hex) of a local file."""
     with open(path, "rb") as f:
-        return copy_hashing(f, None)
+        # A worker thread only pays off on large files; small ones are hashed inline.
+        return copy_hashing(f, None, overlap=os.fstat(f.fileno()).st_size > 8 * CHUNK)
 
 
 class HashingReader:

@@ -14,6 +14,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     executions/<exec>/lineage/<workflow>.json             inputs, code and what each file was derived from
     executions/<exec>/queries/<node>.json                 what each query node of the run resolved
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
+    blobs/sizes/<size>                                    hints: sizes of large kept bytes (backends/local.py)
+    config.json                                           optional retention rules (lifecycle/policy.py)
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``inspection.py``)
 

@@ -47,7 +47,8 @@ def _artifacts_deck(store: ArtifactStore, records: typing.Sequence[typing.Any]) 
     Deck("Artifacts", page)
 
 
-@task(enable_deck=True)
+# Only the Artifacts page: flytekit's default pages add a `pip list` subprocess (about a second) to every run.
+@task(enable_deck=True, deck_fields=())
 def record_artifacts(
     files: typing.List[FlyteFile],
     manifest: str,

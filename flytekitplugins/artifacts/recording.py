@@ -9,6 +9,7 @@ from __future__ import annotations
 import typing
 
 from .backends import hash_uri, is_local, local_path
+from .durability import group_commit
 from .identity import current_identity, current_local_run, utc_now
 from .inspection import summarize_recorded
 from .lineage import write_lineage
@@ -45,6 +46,21 @@ def record_files(
         raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
     ident = current_identity()
     store = store or store_for_run(ident.local)
+    with group_commit(store) as batch:
+        out = _record_all(store, ident, manifest, items, uris, inputs, batch)
+    if ident.local and current_local_run() is not None:
+        # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
+        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
+    else:
+        # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
+        # succeeded. (Called outside any local run, nothing else would end the run.)
+        with group_commit(store):
+            store.finish_run(ident.execution_id, SUCCEEDED)
+    return out
+
+
+def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typing.List[Record]:
+    """Store every file's bytes, make them durable together, then write the lineage, records and summaries."""
     out = []
     pending = []
     for item, uri in zip(items, uris):
@@ -74,6 +90,7 @@ def record_files(
             code_version=manifest.get("code_version"),
         )
         pending.append((rec, uri))
+    batch.commit()  # every file's bytes are durable before the first record names one
     if pending and "code" in manifest:
         write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
     for rec, uri in pending:
@@ -81,13 +98,6 @@ def record_files(
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off).
         summarize_recorded(store, written, uri)
         out.append(written)
-    if ident.local and current_local_run() is not None:
-        # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
-        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
-    else:
-        # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
-        # succeeded. (Called outside any local run, nothing else would end the run.)
-        store.finish_run(ident.execution_id, SUCCEEDED)
     return out
 
 
@@ -95,4 +105,5 @@ def end_local_run(execution_id: str, succeeded: bool) -> None:
     """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
     store = _OPEN_LOCAL_RUNS.pop(execution_id, None)
     if store is not None:
-        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED)
+        with group_commit(store):  # the status and every index entry synced together
+            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED)

@@ -11,7 +11,6 @@ import errno
 import functools
 import os
 import tempfile
-import threading
 import typing
 import uuid
 
@@ -26,6 +25,7 @@ from .base import (
     blob_key,
     local_path,
 )
+from .durable import SyncBatch, Writeback, fsync_path
 
 
 def umask() -> int:
@@ -87,6 +87,8 @@ class LocalBackend(Backend):
 
     def __init__(self, root: str):
         self.root = self.normalize(root)
+        #: While a group commit is open (:meth:`group_commit`), files and folders waiting for one sync together.
+        self.pending: typing.Optional["SyncBatch"] = None
 
     @classmethod
     def normalize(cls, uri: str) -> str:
@@ -125,13 +127,25 @@ class LocalBackend(Backend):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return tempfile.NamedTemporaryFile(dir=os.path.dirname(path), prefix=".tmp-", delete=False)
 
-    @staticmethod
-    def _sync_dir(path: str) -> None:
-        fd = os.open(os.path.dirname(path), os.O_RDONLY)
+    def _sync_dir(self, path: str) -> None:
+        if self.pending is not None:
+            self.pending.add(os.path.dirname(path))
+            return
+        fsync_path(os.path.dirname(path))
+
+    @contextlib.contextmanager
+    def group_commit(self) -> typing.Iterator["SyncBatch"]:
+        """Defer the syncs of every write inside the block to one batch (:meth:`SyncBatch.commit`), made when the
+        block ends or earlier when the caller commits (bytes before the records naming them)."""
+        if self.pending is not None:
+            yield self.pending
+            return
+        self.pending = SyncBatch()
         try:
-            os.fsync(fd)
+            yield self.pending
+            self.pending.commit()
         finally:
-            os.close(fd)
+            self.pending = None
 
     @_translating
     def write_once(self, key: str, data: bytes) -> bool:
@@ -139,7 +153,8 @@ class LocalBackend(Backend):
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if self.pending is None:
+                os.fsync(f.fileno())
         os.chmod(f.name, file_mode(0o444))
         try:
             # link() fails if the target exists, which makes creation atomic and exclusive.
@@ -150,6 +165,8 @@ class LocalBackend(Backend):
         finally:
             os.unlink(f.name)
         if created:
+            if self.pending is not None:
+                self.pending.add(path)
             self._sync_dir(path)
         return created
 
@@ -159,9 +176,12 @@ class LocalBackend(Backend):
         with self._tmp(path) as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if self.pending is None:
+                os.fsync(f.fileno())
         os.chmod(f.name, file_mode(0o666))
         os.replace(f.name, path)
+        if self.pending is not None:
+            self.pending.add(path)
         self._sync_dir(path)
 
     def delete(self, key: str) -> None:
@@ -189,28 +209,50 @@ class LocalBackend(Backend):
 
     @_translating
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+        """Keep a local file's bytes at their content address, reading them once.
+
+        The copy is hashed as it is written, with its write-back to disk overlapped for large files. When the
+        bytes turn out to be kept already (same sha256, intact), the copy is dropped before anything waits for the
+        disk, and the kept copy's age is refreshed (``gc`` leaves it to the record about to name it). Inside a
+        :meth:`group_commit` the final sync is the batch's.
+        """
+        kept = self._kept_already(path, progress)
+        if kept is not None:
+            return kept
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
-            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst, _Writeback(dst.fileno()) as wb:
-                size, sha = copy_hashing(src, dst, wb.chain(progress))
-            # _Writeback has flushed all but the tail; this makes the whole file durable.
-            with open(tmp_path, "rb") as done:
-                os.fsync(done.fileno())
-            # Stored bytes are immutable: make accidental writes through the recorded path fail.
-            os.chmod(tmp_path, file_mode(0o444))
+            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst:
+                if os.fstat(src.fileno()).st_size > Writeback.STEP:
+                    with Writeback(dst.fileno()) as wb:
+                        size, sha = copy_hashing(src, dst, wb.chain(progress))
+                else:
+                    size, sha = copy_hashing(src, dst, progress, overlap=False)
             key = blob_key(sha)
             final = self._path(key)
+            self._note_size(size)
+            if not _damaged(final, size, sha) and refresh(final):
+                return key, size, sha  # kept already: the copy never reaches the disk
+            # Stored bytes are immutable: make accidental writes through the recorded path fail.
+            os.chmod(tmp_path, file_mode(0o444))
+            if self.pending is None:
+                fsync_path(tmp_path)  # Writeback has flushed all but the tail
+            else:
+                self.pending.add(final)
             os.makedirs(os.path.dirname(final), exist_ok=True)
-            try:
-                os.link(tmp_path, final)
-            except FileExistsError:
-                # Identical bytes are stored once, but a stored copy is only trusted if it still is those bytes:
-                # a damaged one is replaced by the copy just verified.
-                if _damaged(final, size, sha):
-                    os.replace(tmp_path, final)
-                else:
-                    return key, size, sha
+            while True:
+                try:
+                    os.link(tmp_path, final)
+                    break
+                except FileExistsError:
+                    # Identical bytes are stored once, but a stored copy is only trusted if it still is those bytes:
+                    # a damaged one is replaced by the copy just verified.
+                    if _damaged(final, size, sha):
+                        os.replace(tmp_path, final)
+                        break
+                    if refresh(final):
+                        return key, size, sha
+                    # `gc` took it away at this very moment: store this copy instead.
             self._sync_dir(final)
             return key, size, sha
         finally:
@@ -218,6 +260,30 @@ class LocalBackend(Backend):
                 os.unlink(tmp_path)
             except FileNotFoundError:
                 pass
+
+    def _size_hint(self, size: int) -> str:
+        return self._path(f"{SIZE_HINTS}/{size}")
+
+    def _note_size(self, size: int) -> None:
+        """Remember that large bytes of this size are kept (a hint only: never synced, never trusted alone)."""
+        if size > Writeback.STEP and not os.path.exists(self._size_hint(size)):
+            with contextlib.suppress(OSError):
+                os.makedirs(os.path.dirname(self._size_hint(size)), exist_ok=True)
+                open(self._size_hint(size), "ab").close()
+
+    def _kept_already(self, path: str, progress=None) -> typing.Optional[typing.Tuple[str, int, str]]:
+        """For a large file whose size matches kept bytes: hash it (one read, nothing written) and, if those bytes
+        are kept and intact, return them. None when the file must be copied."""
+        size = os.path.getsize(path)
+        if size <= Writeback.STEP or not os.path.exists(self._size_hint(size)):
+            return None
+        got, sha = sha256_file(path)
+        final = self._path(blob_key(sha))
+        if got == size and not _damaged(final, got, sha) and refresh(final):
+            if progress is not None:
+                progress(got)
+            return blob_key(sha), got, sha
+        return None
 
     def download(self, key: str, dest: str, progress=None) -> None:
         src = self._path(key)
@@ -243,61 +309,34 @@ class LocalBackend(Backend):
         place_files(placements, self._path, open_source, progress, file_mode(0o444), link=link)
 
 
+#: Kept copies up to this size are re-hashed before they are trusted; larger ones are checked by size (reading
+#: them would double the cost of recording bytes already kept), and ``verify`` re-hashes everything.
+REHASH_KEPT_BYTES = 16 << 20
+
+
 def _damaged(path: str, size: int, sha: str) -> bool:
-    """Whether the file at ``path`` is not (or no longer) ``size`` bytes with sha256 ``sha``."""
+    """Whether the file at ``path`` is missing, or not (or no longer) ``size`` bytes with sha256 ``sha``."""
     try:
         if os.path.getsize(path) != size:
             return True
-        return sha256_file(path) != (size, sha)
+        return size <= REHASH_KEPT_BYTES and sha256_file(path) != (size, sha)
     except OSError:
         return True
 
 
-class _Writeback:
-    """Flushes a file being written to disk in the background, every few MiB.
+#: Empty files named by the sizes of large kept bytes: recording a file of such a size hashes it first, so bytes
+#: kept already are recognised without writing them again.
+SIZE_HINTS = "blobs/sizes"
 
-    Durable writes need an fsync; done once at the end it waits for the whole file to reach the disk. Issued
-    while copying, the disk writes overlap the reading and hashing, and the final fsync only waits for the tail.
-    """
 
-    STEP = 16 << 20
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self.written = 0
-        self.synced = 0
-        self.wake = threading.Event()
-        self.done = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "_Writeback":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.done = True
-        self.wake.set()
-        self.thread.join()
-
-    def chain(self, progress):
-        def on_bytes(n: int) -> None:
-            self.written += n
-            if self.written - self.synced >= self.STEP:
-                self.wake.set()
-            if progress is not None:
-                progress(n)
-
-        return on_bytes
-
-    def _run(self) -> None:
-        while not self.done:
-            self.wake.wait()
-            self.wake.clear()
-            if self.done:
-                return
-            target = self.written
-            os.fdatasync(self.fd)
-            self.synced = target
+def refresh(path: str) -> bool:
+    """Mark kept bytes as just used (their modification time), so ``gc`` leaves them to the record about to name them;
+    False when they are gone (``gc`` removed them a moment ago)."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
 
 
 def write_local_file(

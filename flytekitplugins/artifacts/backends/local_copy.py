@@ -113,6 +113,7 @@ def place_files(
         final = path_of(key)
         if os.path.lexists(final):
             if _matches(final, t):
+                os.utime(final)  # a retried export reuses it: fresh, so `gc` leaves it to the manifest to come
                 return done(t)
             os.unlink(final)  # a damaged or partial file of an earlier attempt
         folder = os.path.dirname(final)

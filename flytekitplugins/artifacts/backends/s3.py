@@ -46,6 +46,8 @@ from .s3client import (
 TMP_PREFIX = "tmp"
 _TMP_NAME = ".tmp-"
 _WRITE_ID = "artifacts-write-id"
+#: Kept bytes reused by a new record are refreshed when older than this (well inside gc's grace period).
+REFRESH_AFTER_SECONDS = 600
 
 
 class S3Backend(Backend):
@@ -256,7 +258,11 @@ class S3Backend(Backend):
             # Blobs without a full-object checksum (copied part by part) are trusted, like local ones.
             composite = existing.get("ChecksumType") == "COMPOSITE" or "-" in (have or "")
             if existing.get("ContentLength") == size and (have is None or have == want or composite):
-                return
+                age = time.time() - existing["LastModified"].timestamp() if "LastModified" in existing else 0
+                if age < REFRESH_AFTER_SECONDS:
+                    return
+                # Old bytes about to be named by a new record: copied onto themselves (server-side) so their age
+                # is fresh and `gc` (which only takes bytes older than its grace period) leaves them alone.
         # No If-None-Match here: a racing writer of the same address copies identical bytes, so losing the race is
         # harmless, and conditional copies are not honoured everywhere (moto ignores them).
         source = {"Bucket": self.bucket, "Key": tmp_full}

@@ -16,6 +16,7 @@ from ..store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
+from .lifecycle import datasets_prune, gc, prune
 from .lineage import lineage
 from .output import fail, warn
 from .records import executions, get, list_
@@ -65,8 +66,9 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 
 
 for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_,
-                 verify, ui):
+                 verify, prune, gc, ui):
     main.add_command(_command)
 for _command in (show, diff):
     main.add_command(_command)
 datasets.add_command(datasets_diff)
+datasets.add_command(datasets_prune)
