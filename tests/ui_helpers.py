@@ -33,7 +33,7 @@ def build_study_store(tmp: str) -> Study:
     store = ArtifactStore()
     DatasetCatalog(store).create("study", os.path.join(tmp, "datasets", "study"))
     ui.study(text="first", title="Safety summary")
-    ui.study(text="first", title="Safety summary v2")
+    ui.study(text="second", title="Safety summary v2")
     ui.hostile_names()
     ui.consume()
     runs = [r["execution_id"] for r in store.executions()]

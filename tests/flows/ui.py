@@ -74,7 +74,8 @@ def pdf(text: str) -> bytes:
 
 @task
 def prep(text: str) -> StudyData.File(name="data.csv"):
-    return write_bytes("data.csv", f"subject,note\n1,{text}\n2,<b>bold</b>\n".encode())
+    extra = "" if text == "first" else "3,extra\n"  # a later version with one more row, for the diff
+    return write_bytes("data.csv", f"subject,note\n1,{text}\n2,<b>bold</b>\n{extra}".encode())
 
 
 @task
