@@ -192,28 +192,28 @@ class RunPage:
         """Number of files on this page."""
         return sum(len(g.files) for _, groups in self.groups for g in groups)
 
+    def __post_init__(self):
+        self._anchors: typing.Dict[str, typing.Tuple[int, int]] = {}
+        seen = 0
+        for i, a in enumerate(self.files.artifacts, 1):
+            self._anchors[a.name] = (i, seen // FILES_PER_PAGE + 1)
+            seen += len(a.keys)
+
     def anchor(self, artifact: str) -> int:
         """The number of ``artifact`` among the run's artifacts (its anchor on the page, ``#a-N``)."""
-        names = [a.name for a in self.files.artifacts]
-        return names.index(artifact) + 1 if artifact in names else 0
+        return self._anchors.get(artifact, (0, 1))[0]
 
     def page_of(self, artifact: str) -> int:
         """The page on which ``artifact``'s files start."""
-        seen = 0
-        for a in self.files.artifacts:
-            if a.name == artifact:
-                return seen // FILES_PER_PAGE + 1
-            seen += len(a.keys)
-        return 1
+        return self._anchors.get(artifact, (0, 1))[1]
 
 
 def run_page(reads: "Reads", execution_id: str, page: int = 1) -> RunPage:
     """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files."""
-    store = reads.store
-    if not execution_id or not store.has_execution(execution_id):
+    info = reads.run_info(execution_id) if execution_id else None
+    if info is None:
         raise NotFound(f"run {execution_id!r} is not in this store")
-    status = reads.status(execution_id)
-    info = store.execution_info(execution_id)
+    status = info["status"]
     files = reads.run_files(execution_id, status)
     keys = files.keys()
     pages = max(1, -(-len(keys) // FILES_PER_PAGE))

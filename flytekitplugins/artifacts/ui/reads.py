@@ -7,8 +7,10 @@ import typing
 from markupsafe import Markup
 
 from .. import run_index
+from ..errors import ArtifactNotFoundError
 from ..inspection import stored_summary
 from ..jsonfiles import read_json
+from ..keys import execution_prefix
 from ..run_index import RunFiles
 from ..store import SUCCEEDED, ArtifactStore, Record
 from ..summaries import render_html
@@ -55,6 +57,15 @@ class Reads:
                 entry = self._entries.put(name, {**entry, "status": SUCCEEDED})
             out.append(entry)
         return out
+
+    def run_info(self, execution_id: str) -> typing.Optional[dict]:
+        """The run's ``execution.json`` with its status (read every time: a run that is going changes), or None
+        when the store has no such run."""
+        try:
+            info = read_json(self.store.backend, f"{execution_prefix(execution_id)}/execution.json")
+        except ArtifactNotFoundError:
+            return None
+        return None if info is None else {**info, "status": info.get("status", SUCCEEDED)}
 
     def status(self, execution_id: str) -> str:
         """How the run ended (read every time: a run that is going changes)."""
