@@ -22,7 +22,7 @@ from starlette.routing import Route
 from ..backends import read_uri_stream
 from ..datasets import DatasetCatalog
 from ..errors import ArtifactError, ArtifactNotFoundError
-from ..store import ArtifactStore
+from ..store import SUCCEEDED, ArtifactStore
 from ..summaries.textfit import format_count
 from ..units import human_size
 from . import file_pages, lineage_graph, pages
@@ -113,9 +113,16 @@ class UI:
             self.css = f.read()
 
     # ---- responses ----------------------------------------------------------------------------------------
+    def render(self, template: str, **context: typing.Any) -> str:
+        """A page's HTML."""
+        return self.env.get_template(template).render(root=self.store.root, **context)
+
     def page(self, template: str, status: int = 200, **context: typing.Any) -> HTMLResponse:
         """A rendered page with the headers every page gets."""
-        html = self.env.get_template(template).render(root=self.store.root, **context)
+        return self.respond(self.render(template, **context), status)
+
+    def respond(self, html: str, status: int = 200) -> HTMLResponse:
+        """An HTML page with the headers every page gets."""
         return HTMLResponse(html, status_code=status, headers={
             "content-security-policy": PAGE_CSP,
             "x-content-type-options": "nosniff",
@@ -135,20 +142,39 @@ class UI:
     # ---- pages --------------------------------------------------------------------------------------------
     def runs(self, request: Request) -> Response:
         """Runs, newest first, paginated and filtered by workflow, day and status (succeeded by default)."""
-        page = pages.runs_page(
-            self.reads,
-            page=pages.parse_page(_param(request, "page", False)),
-            workflow=_param(request, "workflow", False).strip(),
-            since=pages.parse_date(_param(request, "since", False), "from"),
-            until=pages.parse_date(_param(request, "until", False), "to"),
-            status=pages.parse_status(_param(request, "status", False)),
+        query = (
+            pages.parse_page(_param(request, "page", False)),
+            _param(request, "workflow", False).strip(),
+            pages.parse_date(_param(request, "since", False), "from"),
+            pages.parse_date(_param(request, "until", False), "to"),
+            pages.parse_status(_param(request, "status", False)),
         )
-        return self.page("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+        # The page of succeeded runs depends only on the index of runs: kept while the store vouches it is unchanged.
+        stamp = self.reads.runs_stamp() if query[4] == "succeeded" else None
+        key = ("runs", stamp, *query)
+        html = self.reads.pages.get(key) if stamp is not None else None
+        if html is None:
+            page = pages.runs_page(self.reads, *query)
+            html = self.render("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+            if stamp is not None:
+                self.reads.pages.put(key, html)
+        return self.respond(html)
 
     def run(self, request: Request) -> Response:
         """One run: its status, and its artifact files grouped by type and artifact, a page at a time."""
-        p = pages.run_page(self.reads, _param(request, "id"), pages.parse_page(_param(request, "page", False)))
-        return self.page("run.html", title=f"Run {p.run['execution_id']}", p=p, run=p.run, fold=p.shown > FOLD_AFTER)
+        eid, number = _param(request, "id"), pages.parse_page(_param(request, "page", False))
+        info = self.reads.run_info(eid)
+        # A succeeded run's page never changes once every file on it has its preview: kept. The run's
+        # execution.json is read every time, so a run removed from the store is gone from the page.
+        final = info is not None and info["status"] == SUCCEEDED
+        html = self.reads.pages.get(("run", eid, number)) if final else None
+        if html is None:
+            p = pages.run_page(self.reads, eid, number, info)
+            html = self.render("run.html", title=f"Run {p.run['execution_id']}", p=p, run=p.run,
+                               fold=p.shown > FOLD_AFTER)
+            if final and all(self.reads.preview(f) is not None for _, gs in p.groups for g in gs for f in g.files):
+                self.reads.pages.put(("run", eid, number), html)
+        return self.respond(html)
 
     def run_file(self, request: Request) -> Response:
         """One recorded file: its details, preview, tags, the versions to compare it with, and links."""

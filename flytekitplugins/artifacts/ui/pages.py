@@ -208,9 +208,11 @@ class RunPage:
         return self._anchors.get(artifact, (0, 1))[1]
 
 
-def run_page(reads: "Reads", execution_id: str, page: int = 1) -> RunPage:
-    """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files."""
-    info = reads.run_info(execution_id) if execution_id else None
+def run_page(reads: "Reads", execution_id: str, page: int = 1, info: typing.Optional[dict] = None) -> RunPage:
+    """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files
+    (``info``: the run's execution.json with its status, when already read)."""
+    if info is None and execution_id:
+        info = reads.run_info(execution_id)
     if info is None:
         raise NotFound(f"run {execution_id!r} is not in this store")
     status = info["status"]

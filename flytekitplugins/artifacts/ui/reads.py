@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import typing
 
 from markupsafe import Markup
@@ -19,21 +20,30 @@ from .cache import LRU
 RUNS_INDEX = "index/executions"
 #: Rows of a table preview shown under a file.
 PREVIEW_ROWS = 10
+#: A file found without a stored summary is looked for again after this many seconds.
+NO_SUMMARY_RECHECK = 60.0
 
 
 class Reads:
     """One store's reads for the pages: the list of runs, a run's files, records and previews."""
 
     def __init__(self, store: ArtifactStore, max_runs: int = 2048, max_records: int = 50_000,
-                 max_preview_bytes: int = 64 << 20):
+                 max_preview_bytes: int = 64 << 20, max_page_bytes: int = 64 << 20):
         self.store = store
         self._listing: typing.Optional[typing.Tuple[int, typing.List[str]]] = None
         self._entries: LRU[str, dict] = LRU(max_records)
         self._runs: LRU[str, RunFiles] = LRU(max_runs)
         self._records: LRU[str, Record] = LRU(max_records)
         self._previews: LRU[tuple, Markup] = LRU(max_preview_bytes, weight=len)
+        self._no_summary: LRU[tuple, float] = LRU(max_records)
+        #: Rendered pages that cannot change (see the app), by what they show.
+        self.pages: LRU[tuple, str] = LRU(max_page_bytes, weight=len)
 
     # ---- runs ----------------------------------------------------------------------------------------------
+    def runs_stamp(self) -> typing.Optional[int]:
+        """A stamp of the index of succeeded runs that changes with it (None: the store cannot vouch for one)."""
+        return run_index.listing_stamp(self.store, RUNS_INDEX)
+
     def run_names(self) -> typing.List[str]:
         """Names in the index of succeeded runs, newest first (kept while the store vouches they did not change)."""
         stamp = run_index.listing_stamp(self.store, RUNS_INDEX)
@@ -105,9 +115,13 @@ class Reads:
         kept = self._previews.get(key)
         if kept is not None:
             return kept
+        missing_since = self._no_summary.get(key)
+        if missing_since is not None and time.monotonic() - missing_since < NO_SUMMARY_RECHECK:
+            return None
         summary = stored_summary(self.store, record)
         if summary is None:
-            return None  # not kept: asked again next time
+            self._no_summary.put(key, time.monotonic())
+            return None
         # render_html escapes every value that comes from the file; its own <style> is left out (the page's
         # stylesheet styles it, and the page's policy allows no inline styles).
         return self._previews.put(key, Markup(render_html(summary, rows=rows, style=False)))
