@@ -181,3 +181,21 @@ def test_the_kept_list_of_runs_sees_a_new_run(artifacts_root):
     _record(store, "r2", "A", "DATA", "a.csv")
     page = c.get("/").text
     assert "r2</a>" in page and "r1</a>" in page
+
+
+def test_a_kept_run_page_is_served_again_and_dropped_with_its_run(artifacts_root, tmp_path):
+    from flytekitplugins.artifacts.inspection import summarize_recorded
+
+    store = ArtifactStore()
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n")
+    uri, size, digest = store.put_local_file(str(path))
+    rec = store.add_record(Record("kept", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "t.csv", "csv", uri, size,
+                                  digest, "2026-01-01T00:00:00.000Z"))
+    summarize_recorded(store, rec)
+    c = TestClient(create_app(store))
+    first = c.get("/run", params={"id": "kept"}).text
+    assert "<th>a</th>" in first and c.app.state.ui.reads.pages.get(("run", "kept", 1)) == first
+    assert c.get("/run", params={"id": "kept"}).text == first
+    os.unlink(os.path.join(store.root, *execution_prefix("kept").split("/"), "execution.json"))
+    assert c.get("/run", params={"id": "kept"}).status_code == 404
