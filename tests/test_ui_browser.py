@@ -70,17 +70,18 @@ def test_runs_page_and_following_a_run(site, page, tmp_path):
     page.goto(base + "/")
     assert page.title() == "Runs · Flyte artifacts"
     rows = page.locator("table.runs tbody tr")
-    assert rows.count() == 4
-    assert rows.nth(2).locator("td").nth(0).inner_text() == study.second
-    assert rows.nth(2).locator("td").nth(1).inner_text() == "flows.ui.study"
-    assert [rows.nth(2).locator("td.num").nth(i).inner_text() for i in range(4)] == ["1", "0", "2", "2"]
+    assert rows.count() == 5  # the failed run is not shown unless asked for
+    assert rows.nth(3).locator("td").nth(0).inner_text() == study.second
+    assert rows.nth(3).locator("td").nth(1).inner_text() == "succeeded"
+    assert rows.nth(3).locator("td").nth(2).inner_text() == "flows.ui.study"
+    assert [rows.nth(3).locator("td.num").nth(i).inner_text() for i in range(4)] == ["1", "0", "2", "2"]
     shot(page, tmp_path, "runs")
     page.get_by_role("link", name=study.second).click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == f"Run {study.second}"
     assert [h.inner_text() for h in page.locator("section.type > h2").all()] == ["DATA", "REPORT"]
     assert page.get_by_role("link", name="Open PDF").count() == 1
-    # The figure is shown inline, and it really loaded.
+    # The figure's thumbnail (from its stored summary) is shown inline, and it really loaded.
     img = page.locator("tr.preview img")
     assert img.count() == 1
     img.scroll_into_view_if_needed()
@@ -139,7 +140,7 @@ def test_escaped_names_show_as_text_and_run_nothing(site, page, tmp_path):
 def test_artifact_versions(site, page, tmp_path):
     base, study = site
     page.goto(base + "/run?" + urllib.parse.urlencode({"id": study.second}))
-    page.get_by_role("link", name="Figures").click()
+    page.get_by_role("link", name="Figures", exact=True).click()
     page.wait_for_load_state()
     versions = page.locator("section.version")
     assert versions.count() == 2
@@ -204,7 +205,7 @@ def test_filters_work_without_javascript(site, browser, tmp_path):
         assert rows.count() == 1 and rows.first.locator("td").first.inner_text() == study.hostile
         pg.get_by_role("link", name="Clear").click()
         pg.wait_for_load_state()
-        assert pg.locator("table.runs tbody tr").count() == 4
+        assert pg.locator("table.runs tbody tr").count() == 5
     finally:
         context.close()
 
@@ -222,3 +223,77 @@ def test_phone_layout_fits_the_screen(site, browser, tmp_path):
             shot(pg, tmp_path, name)
     finally:
         context.close()
+
+
+def test_status_filter_shows_a_failed_run_on_request(site, browser, tmp_path):
+    base, study = site
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto(base + "/")
+        assert pg.get_by_role("link", name=study.failed).count() == 0
+        pg.get_by_label("Status").select_option("all")
+        pg.get_by_role("button", name="Filter").click()
+        pg.wait_for_load_state()
+        assert "status=all" in pg.url
+        row = pg.locator("table.runs tbody tr", has_text=study.failed)
+        assert row.locator("td").nth(1).inner_text() == "failed"
+        shot(pg, tmp_path, "runs-all")
+        row.get_by_role("link", name=study.failed).click()
+        pg.wait_for_load_state()
+        assert pg.locator(".facts .status").inner_text() == "failed"
+    finally:
+        context.close()
+
+
+def test_previews_show_tables_from_stored_summaries(site, page, tmp_path):
+    base, study = site
+    page.goto(base + "/run?" + urllib.parse.urlencode({"id": study.second}))
+    preview = page.locator("tr.preview", has_text="subject").first
+    assert preview.is_visible()
+    headers = preview.locator("thead th").all_inner_texts()
+    assert "subject" in headers and "note" in headers
+    assert preview.get_by_text("<b>bold</b>").count() >= 1 and preview.locator("b").count() == 0
+    page.get_by_role("link", name="data.csv").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("data.csv")
+    assert page.locator(".artifact-summary").is_visible()
+    shot(page, tmp_path, "file")
+
+
+def test_diff_between_two_chosen_versions(site, page, tmp_path):
+    base, study = site
+    page.goto(base + "/artifact?" + urllib.parse.urlencode({"name": "Study Data"}))
+    page.get_by_label("File").select_option("data.csv")
+    page.get_by_label("Old").select_option(study.first)
+    page.get_by_label("New").select_option(study.second)
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_load_state()
+    assert page.locator("p.verdict").inner_text() == "Changed"
+    rows = page.locator("table.diff tr", has_text="Rows").locator("td").all_inner_texts()
+    assert rows == ["2", "3", "+1"]
+    assert page.locator("table.stats").is_visible()
+    shot(page, tmp_path, "diff")
+
+
+def test_lineage_graph_links_and_hostile_names(site, page, tmp_path):
+    base, study = site
+    page.goto(base + "/run?" + urllib.parse.urlencode({"id": study.second}))
+    page.locator("table.files tr", has_text="data.csv").get_by_role("link", name="lineage").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Lineage of Study Data / data.csv"
+    svg = page.locator("svg.lineage")
+    assert svg.is_visible() and svg.locator("a.node").count() == 3
+    texts = svg.locator("text.t").all_text_contents()
+    assert any(t.startswith(flows.HOSTILE_DERIVED) for t in texts)
+    shot(page, tmp_path, "lineage")
+    svg.locator("a.node", has_text="Study Report").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Lineage of Study Report / report.txt"
+    node = page.locator("svg.lineage a.node", has_text=flows.HOSTILE_NAME[:20])
+    assert node.count() == 1
+    node.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == f"Lineage of {flows.HOSTILE_NAME} / {flows.HOSTILE_FILE}"
+    shot(page, tmp_path, "lineage-hostile")
+    assert page.dialogs == [] and page.locator("script").count() == 0

@@ -70,8 +70,9 @@ def test_run_page_groups_files_by_type_with_their_details(client, study):
     for text in ("Study Data", "Figures", "data.csv", "plot.png", "summary.pdf", rec.sha256, "flows.ui.figures",
                  "flows.ui.prep", "flows.ui.study", "Open PDF", f"{rec.size} bytes"):
         assert text in page, text
-    png_link = esc(link("/file", run=study.second, artifact="Figures", filename="plot.png"))
-    assert f'<img src="{png_link}"' in page
+    # Previews come from the stored summaries: the table's columns and cells (escaped), the image's thumbnail.
+    assert '<div class="artifact-summary">' in page and "<th>subject</th>" in page and esc("<b>bold</b>") in page
+    assert '<img alt="thumbnail" src="data:image/png;base64,' in page and "No preview" not in page
     assert esc(link("/artifact", name="Study Data")) in page
     # No script anywhere, and the policy forbids any.
     assert "<script" not in page and "script-src" not in r_headers(client, study)
@@ -128,7 +129,7 @@ def test_artifact_page_shows_versions_newest_first(client, study):
     assert page.index(study.second) < page.index(study.first)
     assert "2 versions" in page and "files differ from the previous version" in page and "first version" in page
     page = client.get("/artifact", params={"name": "Study Data"}).text
-    assert "same files as the previous version" in page
+    assert "files differ from the previous version" in page
 
 
 def test_datasets_snapshots_files_and_manifest(client, study):

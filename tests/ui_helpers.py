@@ -22,6 +22,8 @@ class Study(typing.NamedTuple):
     second: str
     hostile: str
     scripted: str
+    consumer: str  # read the second run's data.csv and the hostile file through queries
+    failed: str  # a run that failed (written with the store API: a local run that fails records nothing)
 
 
 def build_study_store(tmp: str) -> Study:
@@ -31,8 +33,9 @@ def build_study_store(tmp: str) -> Study:
     store = ArtifactStore()
     DatasetCatalog(store).create("study", os.path.join(tmp, "datasets", "study"))
     ui.study(text="first", title="Safety summary")
-    ui.study(text="first", title="Safety summary v2")
+    ui.study(text="second", title="Safety summary v2")
     ui.hostile_names()
+    ui.consume()
     runs = [r["execution_id"] for r in store.executions()]
     # Artifact names with '/' cannot be declared in a flow; a store may still hold one (written by another
     # writer or by hand), and the page must show it as text.
@@ -43,7 +46,11 @@ def build_study_store(tmp: str) -> Study:
     uri, size, sha = store.put_local_file(path)
     store.add_record(Record(scripted, "p", "d", "wf.<i>hand</i>", "n0", "t", "o0", SCRIPT_NAME, "DATA", SCRIPT_FILE,
                             "txt", uri, size, sha, "2020-01-02T03:04:05.000Z"))
-    return Study(store, runs[2], runs[1], runs[0], scripted)
+    failed = "run-failed-1"
+    store.add_record(Record(failed, "p", "d", "flows.ui.broken", "n0", "t", "o0", "Study Data", "DATA", "data.csv",
+                            "csv", uri, size, sha, "2020-01-03T03:04:05.000Z"), pending=True)
+    store.finish_run(failed, "failed")
+    return Study(store, runs[3], runs[2], runs[1], scripted, runs[0], failed)
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import typing
 import zlib
 
 from flytekit import task, workflow
+from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import (
     DATA,
@@ -23,6 +24,11 @@ Figures = Artifact(name="Figures", type=REPORT)
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_FILE = '<b onmouseover="alert(2)">x.csv'
 Hostile = Artifact(name=HOSTILE_NAME, type=DATA)
+StudyReport = Artifact(name="Study Report", type=REPORT)
+# A file made from another run's hostile file, under a hostile name of its own: the lineage graph must show both
+# as text.
+HOSTILE_DERIVED = '"><svg onload=alert(7)>'
+HostileDerived = Artifact(name=HOSTILE_DERIVED, type=REPORT)
 
 
 def write_bytes(name: str, data: bytes) -> str:
@@ -68,7 +74,8 @@ def pdf(text: str) -> bytes:
 
 @task
 def prep(text: str) -> StudyData.File(name="data.csv"):
-    return write_bytes("data.csv", f"subject,note\n1,{text}\n2,<b>bold</b>\n".encode())
+    extra = "" if text == "first" else "3,extra\n"  # a later version with one more row, for the diff
+    return write_bytes("data.csv", f"subject,note\n1,{text}\n2,<b>bold</b>\n{extra}".encode())
 
 
 @task
@@ -91,3 +98,20 @@ def study(text: str, title: str) -> None:
 @workflow
 def hostile_names() -> None:
     hostile()
+
+
+@task
+def report(data: FlyteFile, odd: FlyteFile) -> typing.Tuple[StudyReport.File(name="report.txt"),
+                                                           HostileDerived.File(name="derived.txt")]:
+    with open(data) as f:
+        rows = f.read().count("\n") - 1
+    with open(odd) as f:
+        odd_bytes = len(f.read())
+    return (write_bytes("report.txt", f"subjects: {rows}\n".encode()),
+            write_bytes("derived.txt", f"{odd_bytes} bytes\n".encode()))
+
+
+@workflow
+def consume() -> None:
+    """Reads the newest Study Data file and the hostile file (two queries: lineage across runs)."""
+    report(data=StudyData.query("data.csv"), odd=Hostile.query(HOSTILE_FILE))

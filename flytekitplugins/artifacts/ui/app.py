@@ -22,21 +22,25 @@ from starlette.routing import Route
 from ..backends import read_uri_stream
 from ..datasets import DatasetCatalog
 from ..errors import ArtifactError, ArtifactNotFoundError
-from ..store import ArtifactStore
+from ..store import SUCCEEDED, ArtifactStore
+from ..summaries.textfit import format_count
 from ..units import human_size
-from . import pages
+from . import file_pages, lineage_graph, pages
 from .pages import NotFound
+from .reads import Reads
 from .serve import IMAGE_TYPES, BytesMismatchError, content_headers, file_kind, verified_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Images up to this size are shown inline on the run page.
 INLINE_IMAGE_LIMIT = 20 << 20
-#: Pages use no scripts, no frames and nothing from other sites.
+#: Pages use no scripts, no frames and nothing from other sites (thumbnails in previews are data: images).
 PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
 READ_ONLY = ["GET", "HEAD"]
+#: A run page showing more files than this has their previews folded (one click opens each).
+FOLD_AFTER = 20
 
 
 @functools.lru_cache(maxsize=4096)
@@ -55,6 +59,16 @@ def file_url(record: typing.Any) -> str:
     return url("/file", run=record.execution_id, artifact=record.artifact, filename=record.filename)
 
 
+def file_page_url(record: typing.Any) -> str:
+    """The page of one recorded file (its preview, tags, versions, diff and lineage links)."""
+    return url("/run/file", run=record.execution_id, artifact=record.artifact, filename=record.filename)
+
+
+def lineage_url(record: typing.Any) -> str:
+    """The lineage page of one recorded file."""
+    return url("/lineage", run=record.execution_id, artifact=record.artifact, filename=record.filename)
+
+
 def manifest_json(snapshot: typing.Any) -> str:
     """A snapshot's manifest as the JSON text the dataset keeps."""
     return json.dumps(snapshot.as_dict(), indent=1, sort_keys=True)
@@ -71,8 +85,9 @@ def _templates() -> jinja2.Environment:
     )
     env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
                        INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
-                       lineage_url=pages.lineage_url)
-    env.filters.update(size=human_size, when=pages.when, plural=pages.plural)
+                       lineage_url=lineage_url, file_page_url=file_page_url, statuses=pages.STATUSES, G=lineage_graph)
+    env.filters.update(size=human_size, when=pages.when, plural=pages.plural, count=format_count,
+                       stat=file_pages.stat_text, signed=file_pages.signed)
     return env
 
 
@@ -90,15 +105,24 @@ class UI:
 
     def __init__(self, store: ArtifactStore):
         self.store = store
+        self.reads = Reads(store)
         self.catalog = DatasetCatalog(store)
         self.env = _templates()
+        self.env.globals["preview"] = self.reads.preview
         with open(os.path.join(HERE, "static", "style.css"), "rb") as f:
             self.css = f.read()
 
     # ---- responses ----------------------------------------------------------------------------------------
+    def render(self, template: str, **context: typing.Any) -> str:
+        """A page's HTML."""
+        return self.env.get_template(template).render(root=self.store.root, **context)
+
     def page(self, template: str, status: int = 200, **context: typing.Any) -> HTMLResponse:
         """A rendered page with the headers every page gets."""
-        html = self.env.get_template(template).render(root=self.store.root, **context)
+        return self.respond(self.render(template, **context), status)
+
+    def respond(self, html: str, status: int = 200) -> HTMLResponse:
+        """An HTML page with the headers every page gets."""
         return HTMLResponse(html, status_code=status, headers={
             "content-security-policy": PAGE_CSP,
             "x-content-type-options": "nosniff",
@@ -117,28 +141,68 @@ class UI:
 
     # ---- pages --------------------------------------------------------------------------------------------
     def runs(self, request: Request) -> Response:
-        """Runs, newest first, paginated and filtered by workflow and day."""
-        page = pages.runs_page(
-            self.store,
-            page=pages.parse_page(_param(request, "page", False)),
-            workflow=_param(request, "workflow", False).strip(),
-            since=pages.parse_date(_param(request, "since", False), "from"),
-            until=pages.parse_date(_param(request, "until", False), "to"),
+        """Runs, newest first, paginated and filtered by workflow, day and status (succeeded by default)."""
+        query = (
+            pages.parse_page(_param(request, "page", False)),
+            _param(request, "workflow", False).strip(),
+            pages.parse_date(_param(request, "since", False), "from"),
+            pages.parse_date(_param(request, "until", False), "to"),
+            pages.parse_status(_param(request, "status", False)),
         )
-        return self.page("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+        # The page of succeeded runs depends only on the index of runs: kept while the store vouches it is unchanged.
+        stamp = self.reads.runs_stamp() if query[4] == "succeeded" else None
+        key = ("runs", stamp, *query)
+        html = self.reads.pages.get(key) if stamp is not None else None
+        if html is None:
+            page = pages.runs_page(self.reads, *query)
+            html = self.render("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+            if stamp is not None:
+                self.reads.pages.put(key, html)
+        return self.respond(html)
 
     def run(self, request: Request) -> Response:
-        """One run: its artifact files grouped by type and artifact."""
-        run, records = pages.run_detail(self.store, _param(request, "id"))
-        return self.page("run.html", title=f"Run {run['execution_id']}", run=run,
-                         groups=pages.group_by_artifact(records), count=len(records))
+        """One run: its status, and its artifact files grouped by type and artifact, a page at a time."""
+        eid, number = _param(request, "id"), pages.parse_page(_param(request, "page", False))
+        info = self.reads.run_info(eid)
+        # A succeeded run's page never changes once every file on it has its preview: kept. The run's
+        # execution.json is read every time, so a run removed from the store is gone from the page.
+        final = info is not None and info["status"] == SUCCEEDED
+        html = self.reads.pages.get(("run", eid, number)) if final else None
+        if html is None:
+            p = pages.run_page(self.reads, eid, number, info)
+            html = self.render("run.html", title=f"Run {p.run['execution_id']}", p=p, run=p.run,
+                               fold=p.shown > FOLD_AFTER)
+            if final and all(self.reads.preview(f) is not None for _, gs in p.groups for g in gs for f in g.files):
+                self.reads.pages.put(("run", eid, number), html)
+        return self.respond(html)
+
+    def run_file(self, request: Request) -> Response:
+        """One recorded file: its details, preview, tags, the versions to compare it with, and links."""
+        d = file_pages.file_detail(self.reads, _param(request, "run"), _param(request, "artifact"),
+                                   _param(request, "filename"))
+        return self.page("file.html", title=f"{d.record.artifact} / {d.record.filename}", d=d, f=d.record)
+
+    def diff(self, request: Request) -> Response:
+        """Two versions of a file compared by their stored summaries."""
+        d = file_pages.diff_detail(self.reads, _param(request, "artifact"), _param(request, "filename"),
+                                   _param(request, "old"), _param(request, "new"))
+        return self.page("diff.html", title=f"Diff of {d.new.artifact} / {d.new.filename}", d=d)
+
+    def lineage(self, request: Request) -> Response:
+        """A file's lineage: upstream and downstream across runs, drawn as SVG."""
+        depth = file_pages.parse_depth(_param(request, "depth", False))
+        rec, graph = file_pages.lineage_detail(self.reads, _param(request, "run"), _param(request, "artifact"),
+                                               _param(request, "filename"), depth)
+        return self.page("lineage.html", title=f"Lineage of {rec.artifact} / {rec.filename}", f=rec, g=graph,
+                         depth=depth)
 
     def artifact(self, request: Request) -> Response:
         """One artifact's versions: every run that recorded it, newest first."""
         name = _param(request, "name")
         versions = pages.artifact_versions(self.store, name)
+        filenames = sorted({f.filename for v in versions for f in v.files})
         return self.page("artifact.html", title=f"Artifact {name}", name=name, versions=versions,
-                         type=versions[0].files[0].type)
+                         type=versions[0].files[0].type, filenames=filenames)
 
     def datasets(self, request: Request) -> Response:
         """Every dataset with its number of snapshots and the newest one."""
@@ -233,6 +297,9 @@ def create_app(store: typing.Optional[ArtifactStore] = None) -> Starlette:
     routes = [
         Route("/", ui.runs, methods=READ_ONLY),
         Route("/run", ui.run, methods=READ_ONLY),
+        Route("/run/file", ui.run_file, methods=READ_ONLY),
+        Route("/diff", ui.diff, methods=READ_ONLY),
+        Route("/lineage", ui.lineage, methods=READ_ONLY),
         Route("/artifact", ui.artifact, methods=READ_ONLY),
         Route("/file", ui.file, methods=READ_ONLY),
         Route("/datasets", ui.datasets, methods=READ_ONLY),

@@ -7,7 +7,12 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..run_index import RunFiles
 from ..store import ArtifactStore, Record
+from ..versions import tags_by_execution
+
+if typing.TYPE_CHECKING:
+    from .reads import Reads
 
 TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 RUNS_PER_PAGE = 50
@@ -40,6 +45,11 @@ class RunsPage:
     workflow: str = ""
     since: str = ""
     until: str = ""
+    status: str = "succeeded"
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.workflow or self.since or self.until or self.status != "succeeded")
 
     @property
     def first(self) -> int:
@@ -62,6 +72,7 @@ class Version:
     run: dict
     files: typing.List[Record]
     changed: typing.Optional[bool]  # None for the oldest version
+    tags: typing.List[str] = field(default_factory=list)
 
 
 def parse_date(value: str, what: str) -> str:
@@ -86,16 +97,6 @@ def parse_page(value: str) -> int:
     return page
 
 
-def run_counts(records: typing.Iterable[Record]) -> typing.Tuple[typing.Dict[str, int], int]:
-    """Files per artifact type, and the number of distinct artifacts."""
-    counts: typing.Dict[str, int] = {}
-    names = set()
-    for r in records:
-        counts[r.type] = counts.get(r.type, 0) + 1
-        names.add(r.artifact)
-    return counts, len(names)
-
-
 def _matches(run: dict, workflow: str, since: str, until: str) -> bool:
     day = str(run.get("created_at", ""))[:10]
     if workflow and workflow.lower() not in str(run.get("workflow", "")).lower():
@@ -107,35 +108,59 @@ def _matches(run: dict, workflow: str, since: str, until: str) -> bool:
     return True
 
 
-def runs_page(store: ArtifactStore, page: int = 1, workflow: str = "", since: str = "", until: str = "") -> RunsPage:
-    """Runs, newest first, ``RUNS_PER_PAGE`` at a time, optionally narrowed by workflow (substring) and day."""
+STATUSES = ("succeeded", "running", "failed", "all")
+#: Files shown on one page of a run.
+FILES_PER_PAGE = 100
+
+
+def parse_status(value: str) -> str:
+    """A run status filter from a query string: succeeded (the default), running, failed or all."""
+    value = (value or "succeeded").strip().lower()
+    if value not in STATUSES:
+        raise NotFound(f"status {value!r} is not one of {', '.join(STATUSES)}")
+    return value
+
+
+def runs_page(reads: "Reads", page: int = 1, workflow: str = "", since: str = "", until: str = "",
+              status: str = "succeeded") -> RunsPage:
+    """Runs, newest first, ``RUNS_PER_PAGE`` at a time, optionally narrowed by workflow (substring), day and status.
+
+    Succeeded runs come from the store's index, a page at a time. Any other status reads every run's status, so it
+    costs one read per run in the store.
+    """
     start = (page - 1) * RUNS_PER_PAGE
-    if not (workflow or since or until):
-        runs = store.executions(offset=start, limit=RUNS_PER_PAGE + 1)
+    if status != "succeeded":
+        every = [r for r in reads.store.executions(include_all=True)
+                 if (status == "all" or r.get("status") == status) and _matches(r, workflow, since, until)]
+        runs, has_next = every[start: start + RUNS_PER_PAGE], len(every) > start + RUNS_PER_PAGE
+    elif not (workflow or since or until):
+        runs = reads.succeeded_runs(start, RUNS_PER_PAGE + 1)
         has_next = len(runs) > RUNS_PER_PAGE
         runs = runs[:RUNS_PER_PAGE]
     else:
-        runs, has_next = _filtered(store, start, workflow, since, until)
-    def count(run: dict):
-        return run_counts(store.records(run["execution_id"]))
+        runs, has_next = _filtered(reads, start, workflow, since, until)
 
-    # One records() per run. On an object store each is a listing and a few requests, so they go concurrently;
-    # on a local disk they are quick and threads would only add overhead.
-    if str(store.root).startswith("s3://") and len(runs) > 1:
+    def count(run: dict):
+        files = reads.run_files(run["execution_id"], run.get("status", ""))
+        return files.counts(), len(files.artifacts)
+
+    # One listing per run (and one record per artifact the first time a succeeded run is shown). On an object store
+    # each is a request, so they go concurrently; on a local disk threads would only add overhead.
+    if str(reads.store.root).startswith("s3://") and len(runs) > 1:
         with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
             counted = list(pool.map(count, runs))
     else:
         counted = [count(run) for run in runs]
     rows = [RunRow(run, counts, artifacts) for run, (counts, artifacts) in zip(runs, counted)]
-    return RunsPage(rows, page, has_next, workflow, since, until)
+    return RunsPage(rows, page, has_next, workflow, since, until, status)
 
 
-def _filtered(store: ArtifactStore, start: int, workflow: str, since: str, until: str) -> typing.Tuple[list, bool]:
+def _filtered(reads: "Reads", start: int, workflow: str, since: str, until: str) -> typing.Tuple[list, bool]:
     matched: typing.List[dict] = []
     offset = 0
     while True:
-        batch = store.executions(offset=offset, limit=SCAN_BATCH)
-        offset += len(batch)
+        batch = reads.succeeded_runs(offset, SCAN_BATCH)
+        offset += SCAN_BATCH
         for run in batch:
             if since and str(run.get("created_at", ""))[:10] < since and run.get("created_at"):
                 # Newest first: every run after this one is older still.
@@ -144,25 +169,70 @@ def _filtered(store: ArtifactStore, start: int, workflow: str, since: str, until
                 matched.append(run)
                 if len(matched) > start + RUNS_PER_PAGE:
                     return matched[start : start + RUNS_PER_PAGE], True
-        if len(batch) < SCAN_BATCH:
+        if offset >= len(reads.run_names()):
             return matched[start : start + RUNS_PER_PAGE], False
 
 
-def run_detail(store: ArtifactStore, execution_id: str) -> typing.Tuple[dict, typing.List[Record]]:
-    """A run's summary (workflow, project, domain, created, code version) and its records."""
-    if not execution_id or not store.has_execution(execution_id):
+@dataclass
+class RunPage:
+    """One page of a run's files, with the whole run's artifacts for the navigation."""
+
+    run: dict
+    files: RunFiles
+    groups: typing.List[typing.Tuple[str, typing.List["ArtifactGroup"]]]
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * FILES_PER_PAGE + 1
+
+    @property
+    def shown(self) -> int:
+        """Number of files on this page."""
+        return sum(len(g.files) for _, groups in self.groups for g in groups)
+
+    def __post_init__(self):
+        self._anchors: typing.Dict[str, typing.Tuple[int, int]] = {}
+        seen = 0
+        for i, a in enumerate(self.files.artifacts, 1):
+            self._anchors[a.name] = (i, seen // FILES_PER_PAGE + 1)
+            seen += len(a.keys)
+
+    def anchor(self, artifact: str) -> int:
+        """The number of ``artifact`` among the run's artifacts (its anchor on the page, ``#a-N``)."""
+        return self._anchors.get(artifact, (0, 1))[0]
+
+    def page_of(self, artifact: str) -> int:
+        """The page on which ``artifact``'s files start."""
+        return self._anchors.get(artifact, (0, 1))[1]
+
+
+def run_page(reads: "Reads", execution_id: str, page: int = 1, info: typing.Optional[dict] = None) -> RunPage:
+    """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files
+    (``info``: the run's execution.json with its status, when already read)."""
+    if info is None and execution_id:
+        info = reads.run_info(execution_id)
+    if info is None:
         raise NotFound(f"run {execution_id!r} is not in this store")
-    records = store.records(execution_id)
-    first = records[0] if records else None
+    status = info["status"]
+    files = reads.run_files(execution_id, status)
+    keys = files.keys()
+    pages = max(1, -(-len(keys) // FILES_PER_PAGE))
+    if page > pages:
+        raise NotFound(f"run {execution_id!r} has no page {page} of files (it has {pages})")
+    start = (page - 1) * FILES_PER_PAGE
+    records = reads.records(keys[start: start + FILES_PER_PAGE], status)
     run = {
         "execution_id": execution_id,
-        "workflow": first.workflow if first else "",
-        "project": first.project if first else "",
-        "domain": first.domain if first else "",
-        "created_at": min((r.created_at for r in records), default=""),
-        "code_versions": sorted({r.code_version for r in records if r.code_version}),
+        "workflow": info.get("workflow", ""),
+        "project": info.get("project", ""),
+        "domain": info.get("domain", ""),
+        "created_at": info.get("created_at", ""),
+        "status": status,
+        "code_versions": files.code_versions(),
     }
-    return run, records
+    return RunPage(run, files, group_by_artifact(records), page, pages)
 
 
 def group_by_artifact(records: typing.Iterable[Record]) -> typing.List[typing.Tuple[str, typing.List[ArtifactGroup]]]:
@@ -180,6 +250,7 @@ def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
     records = store.records(artifact=name)
     if not records:
         raise NotFound(f"artifact {name!r} is not in this store")
+    tagged = tags_by_execution(store, name)
     by_run: typing.Dict[str, typing.List[Record]] = {}
     for r in records:
         by_run.setdefault(r.execution_id, []).append(r)
@@ -188,21 +259,14 @@ def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
         first = files[0]
         run = {"execution_id": first.execution_id, "workflow": first.workflow, "project": first.project,
                "domain": first.domain, "created_at": min(f.created_at for f in files)}
-        versions.append(Version(run, files, None))
+        versions.append(Version(run, files, None, sorted(tagged.get(first.execution_id, []))))
     for newer, older in zip(versions, versions[1:]):
         newer.changed = _content(newer.files) != _content(older.files)
     return versions
 
 
-def lineage_url(record: Record) -> typing.Optional[str]:
-    """Where the page links a file's lineage; None while the store records no lineage (no link is shown)."""
-    return None
-
-
 def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:
     return {(f.filename, f.sha256) for f in files}
-
-
 
 
 def plural(n: int, noun: str) -> str:
