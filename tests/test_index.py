@@ -55,3 +55,28 @@ def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path
     store.backend.delete(f"{prefix}/{pointed}")  # e.g. a prune that removed the entry but not the pointer
     older = resolve(store, "My Data", "data.csv")
     assert older.execution_id != newest.execution_id
+
+
+def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):
+    """Finishing a run indexes its files concurrently on an object store; every file gets its entry."""
+    from flytekitplugins.artifacts.identity import utc_now
+    from flytekitplugins.artifacts.store import SUCCEEDED, ArtifactStore, Record
+    from flytekitplugins.artifacts.versions import resolve
+
+    store = ArtifactStore(s3_root)
+    src = tmp_path / "f.txt"
+    src.write_text("x")
+    uri, size, sha = store.put_local_file(str(src))
+    names = [f"f{i:02d}.txt" for i in range(40)]
+    for name in names:
+        store.add_record(Record(
+            execution_id="many", project="p", domain="d", workflow="wf", node_id="n0", task="t", output_name="o0",
+            artifact="Many", type="DATA", filename=name, file_type="txt", uri=uri, size=size, sha256=sha,
+            created_at=utc_now(),
+        ), pending=True)
+    assert store.executions() == []  # nothing visible before the run ends
+    store.finish_run("many", SUCCEEDED)
+    for name in names:
+        assert store.backend.list_children(keys.file_index_prefix("Many", name)) != []
+        assert resolve(store, "Many", name).execution_id == "many"
+    assert store.latest_execution() == "many"

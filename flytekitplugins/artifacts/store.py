@@ -14,7 +14,8 @@ import warnings
 from dataclasses import asdict, dataclass, fields
 
 from . import index
-from .backends import Backend, open_backend
+from .backends import Backend, is_local, open_backend
+from .backends.base import run_all
 from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .jsonfiles import DamagedFileWarning, read_json
@@ -83,6 +84,9 @@ def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
         )
         return None
 
+
+#: Index entries written at once on an object store when a run ends.
+INDEX_WORKERS = 16
 
 #: Run statuses (``executions/<exec>/execution.json``, key ``status``; absent means succeeded).
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
@@ -182,14 +186,21 @@ class ArtifactStore:
         ekey = component(run["execution_id"])
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children("index/executions")):
             self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", entry)
-        for artifact in sorted({r.artifact for r in records}):
+
+        def index_artifact(artifact: str) -> None:
             marker = f"index/artifacts/{component(artifact)}"
             if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
                 self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", entry)
-        for record in records:
+
+        def index_file(record: Record) -> None:
             prefix = file_index_prefix(record.artifact, record.filename)
             if not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix)):
                 self._index_file(record, fields, ms)
+
+        # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
+        workers = 1 if is_local(self.root) else INDEX_WORKERS
+        run_all(index_artifact, sorted({r.artifact for r in records}), workers)
+        run_all(index_file, list(records), workers)
 
     def _all_runs(self) -> typing.List[dict]:
         """Every run with records, whatever its status, newest first (one read per run)."""
