@@ -321,28 +321,44 @@ def run_command_task(
     unknown = sorted(set(domino_only) - DOMINO_ONLY_KEYWORDS)
     if unknown:
         warnings.warn(f"run_command_task ignores the keyword(s) {unknown}: it does not know them", stacklevel=2)
-    specs = parse_specs(inputs, Input, f"inputs of command task {flyte_task_name!r}")
+    what = f"command task {flyte_task_name!r}"
+    return call_with_inputs(
+        lambda declared: CommandTask(
+            name=flyte_task_name,
+            command=command,
+            inputs=declared,
+            outputs=output_specs,
+            cwd=cwd,
+            environment=environment,
+            timeout=timeout,
+            retries=retries,
+            cache=cache,
+            cache_version=cache_version,
+            cache_ignore_input_vars=cache_ignore_input_vars,
+            container_image=container_image,
+            requests=requests,
+            limits=limits,
+        ),
+        inputs,
+        what,
+    )
+
+
+def call_with_inputs(
+    make_task: typing.Callable[[typing.List[Input]], typing.Any],
+    inputs: typing.Optional[typing.Sequence[Input]],
+    what: str,
+    missing_value_error: typing.Type[ArtifactValueError] = ArtifactValueError,
+) -> typing.Any:
+    """Check ``inputs`` (``Input`` specs with values), make the task from their names and types, and call it with
+    their values: what ``run_command_task`` and Domino's ``run_domino_job_task`` share."""
+    specs = parse_specs(inputs, Input, f"inputs of {what}")
     for i in specs:
         if i.value is UNSET:
-            raise ArtifactValueError(
-                f"input {i.name!r} of command task {flyte_task_name!r} has no value: pass Input(name={i.name!r}, "
+            raise missing_value_error(
+                f"input {i.name!r} of {what} has no value: pass Input(name={i.name!r}, "
                 "type=..., value=<a constant or another node's output>)"
             )
         check_value(i.name, i.type, i.value)
-    task = CommandTask(
-        name=flyte_task_name,
-        command=command,
-        inputs=[Input(name=i.name, type=i.type) for i in specs],
-        outputs=output_specs,
-        cwd=cwd,
-        environment=environment,
-        timeout=timeout,
-        retries=retries,
-        cache=cache,
-        cache_version=cache_version,
-        cache_ignore_input_vars=cache_ignore_input_vars,
-        container_image=container_image,
-        requests=requests,
-        limits=limits,
-    )
+    task = make_task([Input(name=i.name, type=i.type) for i in specs])
     return task(**{i.name: i.value for i in specs})

@@ -15,12 +15,12 @@ Mirrors Domino's ``flytekitplugins.domino.helpers``::
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import typing
 import warnings
 
 from ..command import DOMINO_ONLY_KEYWORDS, Input, Output
+from ..command.task import call_with_inputs
 from ..errors import ArtifactTypeError
 from .task import DominoJobConfig, DominoJobConfigError, DominoJobTask
 
@@ -29,7 +29,6 @@ IGNORED_HELPER_KEYWORDS = DOMINO_ONLY_KEYWORDS | frozenset(
     {"job_title", "dfs_repo_commit_id", "external_data_volume_ids", "log_level"}
 )
 
-_NO_VALUE = next(f.default for f in dataclasses.fields(Input) if f.name == "value")
 
 
 def run_domino_job_task(
@@ -78,28 +77,27 @@ def run_domino_job_task(
                 f"inputs of run_domino_job_task {flyte_task_name!r} must be Input(name=..., type=..., value=...), "
                 f"got {i!r}"
             )
-        if i.value is _NO_VALUE:
-            raise DominoJobConfigError(
-                f"input {i.name!r} of run_domino_job_task {flyte_task_name!r} has no value: pass "
-                f"Input(name={i.name!r}, type=..., value=<a constant or another node's output>)"
-            )
-    task = DominoJobTask(
-        name=flyte_task_name,
-        domino_job_config=DominoJobConfig(Command=command),
-        inputs=[Input(name=i.name, type=i.type) for i in specs],
-        outputs=output_specs,
-        cwd=cwd,
-        environment=environment,
-        timeout=timeout,
-        retries=retries,
-        cache=cache,
-        cache_version=cache_version,
-        cache_ignore_input_vars=cache_ignore_input_vars,
-        container_image=container_image,
-        requests=requests,
-        limits=limits,
+    return call_with_inputs(
+        lambda declared: DominoJobTask(
+            name=flyte_task_name,
+            domino_job_config=DominoJobConfig(Command=command),
+            inputs=declared,
+            outputs=output_specs,
+            cwd=cwd,
+            environment=environment,
+            timeout=timeout,
+            retries=retries,
+            cache=cache,
+            cache_version=cache_version,
+            cache_ignore_input_vars=cache_ignore_input_vars,
+            container_image=container_image,
+            requests=requests,
+            limits=limits,
+        ),
+        specs,
+        f"run_domino_job_task {flyte_task_name!r}",
+        DominoJobConfigError,
     )
-    return task(**{i.name: i.value for i in specs})
 
 
 __all__ = ["Input", "Output", "run_domino_job_task"]
