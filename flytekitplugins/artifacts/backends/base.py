@@ -104,6 +104,26 @@ def locked(progress: Progress) -> Progress:
     return report
 
 
+class AttemptProgress:
+    """The progress callback of one attempt of a read that may be tried again: :meth:`undo` takes back the bytes a
+    failed attempt reported, so a bar ends at the file's size however many attempts it took."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.done = 0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(n)
+
+    def undo(self) -> None:
+        """Report the bytes of this attempt as not done."""
+        if self.progress is not None and self.done:
+            self.progress(-self.done)
+        self.done = 0
+
+
 def run_all(fn: typing.Callable[[typing.Any], None], items: typing.Sequence[typing.Any], workers: int) -> None:
     """Run ``fn`` over ``items`` on a pool of threads; the first failure cancels the rest and is raised."""
     if not items:

@@ -26,6 +26,7 @@ from s3transfer.subscribers import BaseSubscriber
 
 from ..digest import copy_hashing
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
+from .base import AttemptProgress
 
 #: CopyObject copies at most 5 GiB in one request; larger blobs are copied part by part, still server-side.
 MAX_SINGLE_COPY = 5 << 30
@@ -311,14 +312,8 @@ def hash_s3_object(uri: str, progress=None) -> typing.Tuple[int, str]:
         raise ArtifactValueError(f"{uri!r} names no object: use s3://BUCKET/KEY")
     client = s3_client()
     problem = ""
+    counted = AttemptProgress(progress)
     for attempt in range(READ_ATTEMPTS):
-        done = [0]
-
-        def counted(n: int) -> None:
-            done[0] += n
-            if progress is not None:
-                progress(n)
-
         try:
             return _read_once(client, bucket, key, counted)
         except botocore.exceptions.ClientError as e:
@@ -331,8 +326,7 @@ def hash_s3_object(uri: str, progress=None) -> typing.Tuple[int, str]:
             problem = f"{error_code(e)}: {e}"
         except (botocore.exceptions.BotoCoreError, IncompleteRead, OSError) as e:
             problem = str(e)
-        if progress is not None and done[0]:
-            progress(-done[0])  # the bytes of a failed attempt are read again
+        counted.undo()  # the bytes of a failed attempt are read again
         time.sleep(min(4.0, 0.1 * 2**attempt) * (0.5 + random.random()))
     raise IncompleteRead(
         f"could not read {uri!r} whole in {READ_ATTEMPTS} attempts (last: {problem}): nothing was recorded from it; "

@@ -19,7 +19,7 @@ import typing
 
 from ..errors import ArtifactNotFoundError
 from . import open_backend, read_uri_stream
-from .base import Progress, Transfer, is_local
+from .base import AttemptProgress, Progress, Transfer, is_local
 
 #: Reads from object storage that break off or come back wrong are tried this many times before one is reported.
 FETCH_ATTEMPTS = 3
@@ -40,14 +40,8 @@ def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progr
     from .local import write_local_file
 
     attempts = 1 if is_local(uri) else FETCH_ATTEMPTS
+    counted = AttemptProgress(progress)
     for attempt in range(attempts):
-        done = [0]
-
-        def counted(n: int) -> None:
-            done[0] += n
-            if progress is not None:
-                progress(n)
-
         try:
             write_local_file(read_uri_stream(uri), dest, counted, expect=(size, sha256), what=what)
             return
@@ -56,6 +50,5 @@ def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progr
         except Exception:  # noqa: BLE001
             if attempt == attempts - 1:
                 raise
-            if progress is not None and done[0]:
-                progress(-done[0])
+            counted.undo()
             time.sleep(0.2 * 2**attempt)
