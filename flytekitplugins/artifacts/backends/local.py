@@ -127,6 +127,22 @@ class LocalBackend(Backend):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return tempfile.NamedTemporaryFile(dir=os.path.dirname(path), prefix=".tmp-", delete=False)
 
+    def _staged(self, path: str, data: bytes, mode: int) -> str:
+        """``data`` in a temp file beside ``path`` (synced now, or by the pending batch); returns its name."""
+        with self._tmp(path) as f:
+            f.write(data)
+            f.flush()
+            if self.pending is None:
+                os.fsync(f.fileno())
+        os.chmod(f.name, file_mode(mode))
+        return f.name
+
+    def _placed(self, path: str) -> None:
+        """A file just put at ``path``: its bytes and its folder entry made durable (now, or by the batch)."""
+        if self.pending is not None:
+            self.pending.add(path)
+        self._sync_dir(path)
+
     def _sync_dir(self, path: str) -> None:
         if self.pending is not None:
             self.pending.add(os.path.dirname(path))
@@ -150,39 +166,24 @@ class LocalBackend(Backend):
     @_translating
     def write_once(self, key: str, data: bytes) -> bool:
         path = self._path(key)
-        with self._tmp(path) as f:
-            f.write(data)
-            f.flush()
-            if self.pending is None:
-                os.fsync(f.fileno())
-        os.chmod(f.name, file_mode(0o444))
+        tmp = self._staged(path, data, 0o444)
         try:
             # link() fails if the target exists, which makes creation atomic and exclusive.
-            os.link(f.name, path)
+            os.link(tmp, path)
             created = True
         except FileExistsError:
             created = False
         finally:
-            os.unlink(f.name)
+            os.unlink(tmp)
         if created:
-            if self.pending is not None:
-                self.pending.add(path)
-            self._sync_dir(path)
+            self._placed(path)
         return created
 
     @_translating
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        with self._tmp(path) as f:
-            f.write(data)
-            f.flush()
-            if self.pending is None:
-                os.fsync(f.fileno())
-        os.chmod(f.name, file_mode(0o666))
-        os.replace(f.name, path)
-        if self.pending is not None:
-            self.pending.add(path)
-        self._sync_dir(path)
+        os.replace(self._staged(path, data, 0o666), path)
+        self._placed(path)
 
     def delete(self, key: str) -> None:
         try:
