@@ -8,37 +8,44 @@ import typing
 
 from .backends import Backend
 from .errors import ArtifactNotFoundError
-from .jsonfiles import read_json
 from .keys import newest_pointer
 
 
 def add_entry(backend: Backend, prefix: str, name: str, data: bytes) -> None:
-    """Write one index entry and keep the ``newest`` pointer of ``prefix`` right.
+    """Write one index entry (once: adding it again does nothing) and keep the ``newest`` pointer of ``prefix`` right.
 
     The pointer is set to the new name first (a pointer to an entry not written yet sends readers to the
-    listing), then the entry is written, then the pointer is compared with a fresh listing until they agree:
+    listing), then the entry is written, then the pointer is compared with the first listed name until they agree:
     whatever concurrent writers do, the last one to finish leaves the true newest."""
     pointer = newest_pointer(prefix)
-    current = read_json(backend, pointer) if backend.exists(pointer) else None
-    if current is None or name < current.get("name", ""):
-        backend.write(pointer, json.dumps({"name": name}).encode())
+    current = _pointed_name(backend, pointer)
+    if current is None or name < current:
+        backend.write(pointer, _pointer_to(name))
     backend.write_once(f"{prefix}/{name}", data)
     for _ in range(8):
-        names = backend.list_children(prefix)
-        current = read_json(backend, pointer) if backend.exists(pointer) else None
-        if not names or (current or {}).get("name") == names[0]:
+        first = first_names(backend, prefix, 1)
+        if not first or _pointed_name(backend, pointer) == first[0]:
             return
-        backend.write(pointer, json.dumps({"name": names[0]}).encode())
+        backend.write(pointer, _pointer_to(first[0]))
+
+
+def _pointer_to(name: str) -> bytes:
+    return json.dumps({"name": name}).encode()
+
+
+def _pointed_name(backend: Backend, pointer: str) -> typing.Optional[str]:
+    """The name a pointer holds; None when there is none (or it is damaged: it is then written anew)."""
+    try:
+        name = json.loads(backend.read_bytes(pointer)).get("name")
+    except (ArtifactNotFoundError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
 
 
 def pointed_newest(backend: Backend, prefix: str) -> typing.Optional[str]:
     """The name of the newest entry under an index ``prefix`` from its pointer, when the entry exists (None
     when there is no pointer or it names an entry that is not there: then list)."""
-    pointer = newest_pointer(prefix)
-    try:
-        name = json.loads(backend.read_bytes(pointer)).get("name")
-    except (ArtifactNotFoundError, ValueError, AttributeError):
-        return None
+    name = _pointed_name(backend, newest_pointer(prefix))
     return name if name and backend.exists(f"{prefix}/{name}") else None
 
 

@@ -3,7 +3,8 @@
 Key layout (chosen so the common queries are one listing on an object store, which lists keys in order):
 
     executions/<exec>/execution.json                      the run: id, project, domain, workflow, created_at, status
-                                                          (running/succeeded/failed; absent: succeeded)
+                                                          (running/succeeded/failed; absent: succeeded), and
+                                                          index_ms, the time its index entries carry
     executions/<exec>/records/<artifact>/<filename>.json  one record per artifact file   -> "all files of a run"
     index/executions/<inverted time>_<exec>               newest run first                -> "latest run"
     index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"

@@ -19,7 +19,15 @@ from .backends.base import run_all
 from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .jsonfiles import DamagedFileWarning, read_json
-from .keys import component, execution_prefix, file_index_prefix, inverted, record_key, summary_key
+from .keys import (
+    artifact_index_prefix,
+    component,
+    execution_prefix,
+    file_index_prefix,
+    inverted,
+    record_key,
+    summary_key,
+)
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
@@ -102,6 +110,8 @@ class ArtifactStore:
 
     def __init__(self, root: typing.Optional[str] = None):
         self.backend: Backend = open_backend(root if root is not None else default_root())
+        #: Runs this object has marked ``running`` already (their ``execution.json`` need not be written again).
+        self._marked_running: typing.Set[str] = set()
 
     @property
     def root(self) -> str:
@@ -122,11 +132,12 @@ class ArtifactStore:
         """
         key = record_key(record.execution_id, record.artifact, record.filename)
         data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
-        if pending:
+        if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
             self.backend.write_once(
                 self._run_key(record.execution_id), json.dumps({**_run_of(record), "status": RUNNING}).encode()
             )
+            self._marked_running.add(record.execution_id)
         if not self.backend.write_once(key, data):
             existing = _record_of(self.backend, key)
             if existing is None:
@@ -163,6 +174,7 @@ class ArtifactStore:
         """Say how a run whose records were added as ``pending`` ended. ``succeeded`` makes all of its records
         visible at once (the index entries are written after the status); ``failed`` keeps them out of listings.
         Idempotent, so a retried recorder or a repair can call it again."""
+        self._marked_running.discard(execution_id)
         if status not in (SUCCEEDED, FAILED, RUNNING):
             raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
         key = self._run_key(execution_id)
@@ -170,7 +182,11 @@ class ArtifactStore:
         if run is None:
             return  # nothing recorded by this run
         if run.get("status", SUCCEEDED) != status:
-            self.backend.write(key, json.dumps({**run, "status": status}).encode())
+            run = {**run, "status": status}
+            if status == SUCCEEDED:
+                # The time its index entries carry, kept with the status: a repeat writes the very same entries.
+                run["index_ms"] = int(time.time() * 1000)
+            self.backend.write(key, json.dumps(run).encode())
         if status == SUCCEEDED:
             self._index_run(run, self.records(execution_id, include_all=True))
 
@@ -179,22 +195,32 @@ class ArtifactStore:
         self._index_run(run, self.records(run["execution_id"], include_all=True))
 
     def _index_run(self, run: dict, records: typing.Sequence[Record]) -> None:
-        """Index entries of a finished run (the ones missing: a repeat after a crash completes the set)."""
-        ms = int(time.time() * 1000)
+        """Index entries of a finished run (the ones missing: a repeat after a crash completes the set).
+
+        A run that keeps the time of its entries (``index_ms``) names them the same way every time, so writing one
+        that exists already does nothing. Older runs do not: their folders are listed to find what is missing."""
+        ms = run.get("index_ms")
+        known = isinstance(ms, int)
+        if not known:
+            ms = int(time.time() * 1000)
         fields = {k: run[k] for k in _RUN_FIELDS if k in run}
         entry = json.dumps(fields).encode()
         ekey = component(run["execution_id"])
-        if not any(n.endswith("_" + ekey) for n in self.backend.list_children("index/executions")):
-            self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", entry)
+        name = f"{inverted(ms)}_{ekey}"
+
+        def missing(prefix: str) -> bool:
+            return known or not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix))
+
+        if missing("index/executions"):
+            self._add_index_entry("index/executions", name, entry)
 
         def index_artifact(artifact: str) -> None:
-            marker = f"index/artifacts/{component(artifact)}"
-            if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-                self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", entry)
+            prefix = artifact_index_prefix(artifact)
+            if missing(prefix):
+                self._add_index_entry(prefix, name, entry)
 
         def index_file(record: Record) -> None:
-            prefix = file_index_prefix(record.artifact, record.filename)
-            if not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix)):
+            if missing(file_index_prefix(record.artifact, record.filename)):
                 self._index_file(record, fields, ms)
 
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
@@ -222,7 +248,7 @@ class ArtifactStore:
         run_key = self._run_key(record.execution_id)
         if self.backend.write_once(run_key, json.dumps(run).encode()):
             self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
-        marker = f"index/artifacts/{component(record.artifact)}"
+        marker = artifact_index_prefix(record.artifact)
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
             self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
         self._index_file(record, run, ms)
@@ -317,7 +343,7 @@ class ArtifactStore:
     def _artifact_executions(self, artifact: str) -> typing.Iterator[str]:
         """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped); read one
         entry at a time, so a caller that stops at the first reads one."""
-        prefix = f"index/artifacts/{component(artifact)}"
+        prefix = artifact_index_prefix(artifact)
         for n in self.backend.list_children(prefix):
             entry = read_json(self.backend, f"{prefix}/{n}")
             if entry is not None and "execution_id" in entry:

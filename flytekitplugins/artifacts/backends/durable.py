@@ -3,7 +3,9 @@ syncs for all the files of a group commit (``LocalBackend.group_commit``)."""
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import threading
 import typing
 
@@ -20,22 +22,71 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+@functools.lru_cache(maxsize=None)
+def _syncfs_call() -> typing.Optional[typing.Callable[[int], int]]:
+    """libc's ``syncfs(fd)`` (Linux): one call that makes every file of one filesystem durable; None elsewhere.
+    Loaded on first use (ctypes is not free to import)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def syncfs(folder: str) -> bool:
+    """Make everything written to the filesystem holding ``folder`` durable with one ``syncfs(2)``; False when the
+    platform has none (the caller then syncs file by file). A failure to write back raises ``OSError``."""
+    call = _syncfs_call()
+    if call is None:
+        return False
+    import ctypes
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if call(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), folder)
+    finally:
+        os.close(fd)
+    return True
+
+
 class SyncBatch:
-    """Files and folders written without a sync of their own, made durable together by :meth:`commit`: all their
-    fsyncs issued at once from a pool of threads, so the filesystem writes them in one journal commit instead of one
-    per file. Files first, then the folders holding their names."""
+    """Files and folders written without a sync of their own, made durable together by :meth:`commit`.
+
+    A small batch is synced file by file (the fsyncs issued at once from a pool of threads, so the filesystem
+    folds them into few journal commits), files first, then the folders holding their names. A batch of
+    ``SYNCFS_FROM`` paths or more is made durable with one ``syncfs(2)`` per filesystem instead: it flushes the
+    whole filesystem (other programs' unsynced writes too, so it can take longer on a busy disk), which measured
+    four to six times cheaper than a few hundred fsyncs (PostgreSQL offers the same choice for its data folder).
+    """
 
     WORKERS = 16
+    SYNCFS_FROM = 32
 
     def __init__(self):
         self.files: typing.Dict[str, None] = {}
         self.folders: typing.Dict[str, None] = {}
 
-    def add(self, path: str) -> None:
-        (self.folders if os.path.isdir(path) else self.files)[path] = None
+    def add_file(self, path: str) -> None:
+        self.files[path] = None
+
+    def add_folder(self, path: str) -> None:
+        self.folders[path] = None
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.folders)
 
     def commit(self) -> None:
         """Make everything added so far durable; returns once it is."""
+        if len(self) >= self.SYNCFS_FROM and self._commit_syncfs():
+            return
         from concurrent.futures import ThreadPoolExecutor
 
         for group in (self.files, self.folders):
@@ -47,6 +98,21 @@ class SyncBatch:
                 continue
             with ThreadPoolExecutor(max_workers=min(self.WORKERS, len(paths))) as pool:
                 list(pool.map(fsync_path, paths))
+
+    def _commit_syncfs(self) -> bool:
+        # One folder per filesystem the batch touched (a store may hold mount points).
+        by_device: typing.Dict[int, str] = {}
+        for folder in {*self.folders, *(os.path.dirname(p) for p in self.files)}:
+            try:
+                by_device.setdefault(os.stat(folder).st_dev, folder)
+            except FileNotFoundError:
+                continue  # removed since (a temp file's folder): nothing of it to keep
+        for folder in by_device.values():
+            if not syncfs(folder):
+                return False
+        self.files.clear()
+        self.folders.clear()
+        return True
 
 
 class Writeback:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import heapq
 import os
 import tempfile
 import typing
@@ -44,6 +45,9 @@ def file_mode(bits: int) -> int:
     """Permission bits for a new file: ``bits`` (0o444 read-only, 0o666 writable) less the umask, as open() does."""
     return bits & ~umask()
 
+
+#: How a temp file is created: new (never an existing file or a planted link), for writing, not inherited.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
 
 _SPACE = {errno.ENOSPC, errno.EDQUOT}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -123,29 +127,38 @@ class LocalBackend(Backend):
     def exists(self, key: str) -> bool:
         return os.path.exists(self._path(key))
 
-    def _tmp(self, path: str) -> typing.IO[bytes]:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        return tempfile.NamedTemporaryFile(dir=os.path.dirname(path), prefix=".tmp-", delete=False)
-
     def _staged(self, path: str, data: bytes, mode: int) -> str:
-        """``data`` in a temp file beside ``path`` (synced now, or by the pending batch); returns its name."""
-        with self._tmp(path) as f:
-            f.write(data)
-            f.flush()
+        """``data`` in a new temp file beside ``path`` with permission bits ``mode`` (less the umask), synced now or
+        by the pending batch; returns its name."""
+        folder = os.path.dirname(path)
+        tmp = os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
+        try:
+            fd = os.open(tmp, _NEW_FILE, mode)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, _NEW_FILE, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if self.pending is None:
-                os.fsync(f.fileno())
-        os.chmod(f.name, file_mode(mode))
-        return f.name
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        return tmp
 
     def _placed(self, path: str) -> None:
         """A file just put at ``path``: its bytes and its folder entry made durable (now, or by the batch)."""
         if self.pending is not None:
-            self.pending.add(path)
+            self.pending.add_file(path)
         self._sync_dir(path)
 
     def _sync_dir(self, path: str) -> None:
         if self.pending is not None:
-            self.pending.add(os.path.dirname(path))
+            self.pending.add_folder(os.path.dirname(path))
             return
         fsync_path(os.path.dirname(path))
 
@@ -203,8 +216,15 @@ class LocalBackend(Backend):
         return sorted(out)
 
     def list_children(self, prefix: str) -> typing.List[str]:
+        return sorted(self._children(prefix))
+
+    def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
+        """The first ``limit`` names under ``prefix``: a folder is read whole, but not sorted whole."""
+        return heapq.nsmallest(limit, self._children(prefix))
+
+    def _children(self, prefix: str) -> typing.List[str]:
         try:
-            return sorted(n for n in os.listdir(self._path(prefix)) if not n.startswith(".tmp-"))
+            return [n for n in os.listdir(self._path(prefix)) if not n.startswith(".tmp-")]
         except FileNotFoundError:
             return []
 
@@ -239,7 +259,7 @@ class LocalBackend(Backend):
             if self.pending is None:
                 fsync_path(tmp_path)  # Writeback has flushed all but the tail
             else:
-                self.pending.add(final)
+                self.pending.add_file(final)
             os.makedirs(os.path.dirname(final), exist_ok=True)
             while True:
                 try:

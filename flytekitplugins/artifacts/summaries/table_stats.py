@@ -43,7 +43,8 @@ def _top(values):
 
 def preview(frame, rows=PREVIEW_ROWS, max_columns=MAX_COLUMNS):
     """The first ``rows`` rows as lists of JSON-safe values (the column names are the summary's columns)."""
-    head = frame.iloc[:rows, :max_columns]
+    # Slicing costs more than the whole preview of a small table: only a larger one is cut.
+    head = frame if len(frame) <= rows and frame.shape[1] <= max_columns else frame.iloc[:rows, :max_columns]
     return [[json_value(v) for v in row] for row in head.itertuples(index=False, name=None)]
 
 
