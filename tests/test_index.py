@@ -80,3 +80,16 @@ def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):
         assert store.backend.list_children(keys.file_index_prefix("Many", name)) != []
         assert resolve(store, "Many", name).execution_id == "many"
     assert store.latest_execution() == "many"
+
+
+def test_a_torn_or_empty_pointer_is_not_trusted_and_is_mended(backend):
+    """The local store moves pointers in place: a reader or a crash may catch one half written."""
+    index.add_entry(backend, "p", "00000000000900_old", b"{}")
+    index.add_entry(backend, "p", "00000000000100_new", b"{}")
+    pointer = keys.newest_pointer("p")
+    for torn in (b"", b'{"name": "00000000000100_new"}"}', b'{"name": "000000000001', b"\xff\xfe"):
+        backend.write_hint(pointer, torn)
+        assert index.pointed_newest(backend, "p") is None
+        assert index.first_names(backend, "p", 1) == ["00000000000100_new"]
+    index.add_entry(backend, "p", "00000000000500_mid", b"{}")
+    assert index.pointed_newest(backend, "p") == "00000000000100_new"

@@ -20,13 +20,13 @@ def add_entry(backend: Backend, prefix: str, name: str, data: bytes) -> None:
     pointer = newest_pointer(prefix)
     current = _pointed_name(backend, pointer)
     if current is None or name < current:
-        backend.write(pointer, _pointer_to(name))
+        backend.write_hint(pointer, _pointer_to(name))
     backend.write_once(f"{prefix}/{name}", data)
     for _ in range(8):
         first = first_names(backend, prefix, 1)
         if not first or _pointed_name(backend, pointer) == first[0]:
             return
-        backend.write(pointer, _pointer_to(first[0]))
+        backend.write_hint(pointer, _pointer_to(first[0]))
 
 
 def _pointer_to(name: str) -> bytes:

