@@ -132,7 +132,8 @@ class ArtifactStore:
         only if it succeeded. Without it the record is indexed at once (a run that is already over).
         """
         key = record_key(record.execution_id, record.artifact, record.filename)
-        data = json.dumps(record.as_dict(), indent=1, sort_keys=True).encode()
+        # One line: json's C encoder only runs without indent, and a record is written per file.
+        data = json.dumps(record.as_dict(), sort_keys=True).encode()
         if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
             self.backend.write_once(

@@ -47,8 +47,18 @@ def file_mode(bits: int) -> int:
     return bits & ~umask()
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: How a temp file is created: new (never an existing file or a planted link), for writing, not inherited.
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | _NOFOLLOW
+
+
+def _open_in_new_folder(path: str, flags: int, mode: int) -> int:
+    """``os.open``, creating the folders above ``path`` when they are missing (tried first: they usually exist)."""
+    try:
+        return os.open(path, flags, mode)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, flags, mode)
 
 _SPACE = {errno.ENOSPC, errno.EDQUOT}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -131,13 +141,8 @@ class LocalBackend(Backend):
     def _staged(self, path: str, data: bytes, mode: int) -> str:
         """``data`` in a new temp file beside ``path`` with permission bits ``mode`` (less the umask), synced now or
         by the pending batch; returns its name."""
-        folder = os.path.dirname(path)
-        tmp = os.path.join(folder, f".tmp-{uuid.uuid4().hex}")
-        try:
-            fd = os.open(tmp, _NEW_FILE, mode)
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-            fd = os.open(tmp, _NEW_FILE, mode)
+        tmp = os.path.join(os.path.dirname(path), f".tmp-{uuid.uuid4().hex}")
+        fd = _open_in_new_folder(tmp, _NEW_FILE, mode)
         try:
             view = memoryview(data)
             while view:
@@ -204,11 +209,7 @@ class LocalBackend(Backend):
         # In place: replacing a file by rename makes ext4 flush it there and then (its auto_da_alloc), which cost
         # twenty times this write when a run moved hundreds of pointers.
         path = self._path(key)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o666)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        fd = _open_in_new_folder(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | _NOFOLLOW, 0o666)
         try:
             if os.pwrite(fd, data, 0) != len(data):
                 raise OSError(errno.EIO, "short write", path)
@@ -283,10 +284,7 @@ class LocalBackend(Backend):
                 fsync_path(tmp_path)  # Writeback has flushed all but the tail
             return self._place_blob(tmp_path, size, sha)
         finally:
-            try:
-                os.unlink(tmp_path)
-            except FileNotFoundError:
-                pass
+            _discard(tmp_path)
 
     def _put_small(self, data: bytes, progress) -> typing.Tuple[str, int, str]:
         size, sha = len(data), hashlib.sha256(data).hexdigest()
@@ -299,10 +297,7 @@ class LocalBackend(Backend):
         try:
             return self._place_blob(tmp_path, size, sha)
         finally:
-            try:
-                os.unlink(tmp_path)
-            except FileNotFoundError:
-                pass
+            _discard(tmp_path)
 
     def _place_blob(self, tmp_path: str, size: int, sha: str) -> typing.Tuple[str, int, str]:
         """Give the verified copy at ``tmp_path`` its content address (the caller removes the temp name)."""
@@ -381,6 +376,12 @@ SMALL_FILE = 1 << 20
 #: Kept copies up to this size are re-hashed before they are trusted; larger ones are checked by size (reading
 #: them would double the cost of recording bytes already kept), and ``verify`` re-hashes everything.
 REHASH_KEPT_BYTES = 16 << 20
+
+
+def _discard(path: str) -> None:
+    """Remove a temp file (gone already is fine)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _damaged(path: str, size: int, sha: str) -> bool:
