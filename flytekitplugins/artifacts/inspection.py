@@ -85,17 +85,19 @@ def _safe_name(filename: str) -> str:
 
 
 def summarize_recorded(
-    store: ArtifactStore, record: Record, uri: typing.Optional[str] = None, budget: typing.Optional[Budget] = None
+    store: ArtifactStore, record: Record, uri: typing.Optional[str] = None, budget: typing.Optional[Budget] = None,
+    fresh: bool = False,
 ) -> typing.Optional[dict]:
     """Compute and store the summary of a file just recorded; never raises (a failure is logged, None returned).
 
-    ``uri`` is where to read the bytes (default: the record's ``uri``). Does nothing, and returns None, when
-    summaries are turned off or one is already stored for these bytes (a retried task).
+    ``uri`` is where to read the bytes (default: the record's ``uri``). Returns None when summaries are turned off;
+    returns the stored summary when one is there for these bytes already (a retried task), unless ``fresh`` says the
+    record was written just now (so none can be).
     """
     if not summaries_enabled():
         return None
     try:
-        old = store.summary(record)
+        old = None if fresh else store.summary(record)
         if old is not None and old.get("sha256") == record.sha256:
             return old
         start = time.monotonic()

@@ -95,8 +95,9 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
         write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
     for rec, uri in pending:
         written = store.add_record(rec, pending=True)
-        # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off).
-        summarize_recorded(store, written, uri)
+        # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
+        # record written just now has no summary yet; one kept already (a retried task) may.
+        summarize_recorded(store, written, uri, fresh=written is rec)
         out.append(written)
     return out
 

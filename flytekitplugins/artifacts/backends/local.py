@@ -102,6 +102,7 @@ class LocalBackend(Backend):
 
     def __init__(self, root: str):
         self.root = self.normalize(root)
+        self._inside = self.root.rstrip(os.sep) + os.sep
         #: While a group commit is open (:meth:`group_commit`), files and folders waiting for one sync together.
         self.pending: typing.Optional["SyncBatch"] = None
 
@@ -121,7 +122,8 @@ class LocalBackend(Backend):
 
     def _path(self, key: str) -> str:
         path = os.path.normpath(os.path.join(self.root, key))
-        if os.path.commonpath([path, self.root]) != self.root:
+        # A prefix test on normalised paths (commonpath is slow, and this runs for every key).
+        if path != self.root and not path.startswith(self._inside):
             raise ArtifactValueError(f"key {key!r} escapes the store root {self.root!r}")
         return path
 
