@@ -62,9 +62,12 @@ def test_listing_is_sorted_recursive_and_by_prefix(backend):
 
 
 def test_keys_cannot_leave_the_root(backend):
-    for bad in ("../outside", "a/../../b", "/abs"):
-        with pytest.raises(ArtifactValueError):
-            backend.write_once(bad, b"x")
+    # A sibling whose name starts with the root's own name is outside it too.
+    sibling = f"../{backend.root.rstrip('/').rsplit('/', 1)[-1]}-evil/x"
+    for bad in ("../outside", "a/../../b", "/abs", sibling):
+        for write in (backend.write_once, backend.write, backend.write_hint):
+            with pytest.raises(ArtifactValueError):
+                write(bad, b"x")
 
 
 def test_file_blobs_are_content_addressed_and_stored_once(backend, tmp_path):
