@@ -134,6 +134,21 @@ def test_gc_keeps_bytes_of_a_run_in_progress_and_removes_stale_temp_files(store,
         assert [r.kind for r in collect_garbage(store, grace=0).removed] == ["blob"]
 
 
+def test_gc_of_a_store_without_kept_bytes_reads_no_record(store, monkeypatch):
+    """Cluster runs record the objects their tasks uploaded: with no stored bytes, gc needs its listing alone."""
+    for i in range(5):
+        store.add_record(Record(
+            execution_id=f"pod-{i}", project="p", domain="d", workflow="wf", node_id="n0", task="t", output_name="o0",
+            artifact="A", type="DATA", filename="f.csv", file_type="csv", uri=f"s3://elsewhere/run{i}/f.csv", size=1,
+            sha256="0" * 64, created_at=utc_now()))
+    reads = []
+    real = store.backend.read_bytes
+    monkeypatch.setattr(store.backend, "read_bytes", lambda key: reads.append(key) or real(key))
+    out = collect_garbage(store, grace=0)
+    assert out.removed == [] and not [k for k in reads if "/records/" in k]
+    assert len(store.records()) == 5
+
+
 def test_reused_old_bytes_are_refreshed_so_gc_leaves_them_to_the_new_record(tmp_path):
     store = ArtifactStore()
     first = record(store, tmp_path, "e1", b"shared bytes")

@@ -64,7 +64,9 @@ def collect_garbage(
              and len(f.key.rsplit("/", 1)[-1]) == 64]
     records = [f.key for f in listing if f.key.startswith("executions/") and "/records/" in f.key
                and f.key.endswith(".json") and not is_temp(f.key)]
-    shas, bad = _record_shas(b, records)
+    # Records matter only to tell which stored bytes are still named: a store of cluster runs, whose records point
+    # at the objects their tasks uploaded, keeps none, and is collected from its listing alone.
+    shas, bad = _record_shas(b, records) if blobs else (set(), [])
     if progress is not None:
         progress(len(listing) - len(listing) // 2)
     if bad:
