@@ -212,6 +212,32 @@ def test_gc_removes_files_no_manifest_names_but_not_an_export_in_flight(store, t
     assert verify_store(store).ok
 
 
+def test_a_retried_export_refreshes_the_files_its_dead_attempt_left(store, tmp_path, ds_uri, monkeypatch):
+    """A file a died attempt left is reused by the retry, and made young again so gc leaves it to the manifest."""
+    from flytekitplugins.artifacts.backends import open_backend, s3_import
+
+    monkeypatch.setattr(s3_import, "REFRESH_AFTER_SECONDS", 0)  # the attempt died "long ago"
+    catalog = DatasetCatalog(store)
+    ds = catalog.create("clean", ds_uri)
+    rec = record(store, tmp_path, "x1", b"exported twice")
+    catalog._reserve(ds.id, "r1")
+    target = open_backend(ds.uri)
+    target.write("snapshots/1/data.csv", b"exported twice")  # the dead attempt got this far
+    time.sleep(2.1)  # object stores keep modification times to the second
+    before = list_files_by_key(target)["snapshots/1/data.csv"]
+    snap = catalog.export(ds, [ExportItem("data.csv", rec)], run_key="r1", source={}).snapshot
+    assert snap.number == 1
+    assert before >= 1.0 and list_files_by_key(target)["snapshots/1/data.csv"] < before - 1.0
+    assert collect_garbage(store, grace=1.0).removed == []
+    assert verify_store(store).ok
+
+
+def list_files_by_key(backend):
+    from flytekitplugins.artifacts.lifecycle.objects import list_files
+
+    return {f.key: f.age for f in list_files(backend, "snapshots")}
+
+
 def test_policy_in_config_json(tmp_path):
     store = ArtifactStore()
     for eid in ("e1", "e2", "e3"):

@@ -28,8 +28,10 @@ from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from .base import Backend, Opener, Progress, blob_key
 from .s3client import (
     DEFAULT_TRANSFER_CONFIG,
+    REFRESH_AFTER_SECONDS,
     S3_ERRORS,
     TransferProgress,
+    age_seconds,
     check_key,
     copy_server_side,
     error_code,
@@ -46,8 +48,6 @@ from .s3client import (
 TMP_PREFIX = "tmp"
 _TMP_NAME = ".tmp-"
 _WRITE_ID = "artifacts-write-id"
-#: Kept bytes reused by a new record are refreshed when older than this (well inside gc's grace period).
-REFRESH_AFTER_SECONDS = 600
 
 
 class S3Backend(Backend):
@@ -258,8 +258,7 @@ class S3Backend(Backend):
             # Blobs without a full-object checksum (copied part by part) are trusted, like local ones.
             composite = existing.get("ChecksumType") == "COMPOSITE" or "-" in (have or "")
             if existing.get("ContentLength") == size and (have is None or have == want or composite):
-                age = time.time() - existing["LastModified"].timestamp() if "LastModified" in existing else 0
-                if age < REFRESH_AFTER_SECONDS:
+                if age_seconds(existing) < REFRESH_AFTER_SECONDS:
                     return
                 # Old bytes about to be named by a new record: copied onto themselves (server-side) so their age
                 # is fresh and `gc` (which only takes bytes older than its grace period) leaves them alone.

@@ -28,7 +28,16 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from ..digest import HashingReader
 from . import s3client
 from .base import IntegrityError, Opener, Transfer, locked, mismatch, run_all, scheme_of
-from .s3client import TransferProgress, copy_server_side, parse_s3_uri, s3_client, sha256_b64, translate_error
+from .s3client import (
+    REFRESH_AFTER_SECONDS,
+    TransferProgress,
+    age_seconds,
+    copy_server_side,
+    parse_s3_uri,
+    s3_client,
+    sha256_b64,
+    translate_error,
+)
 
 if typing.TYPE_CHECKING:
     from .s3 import S3Backend
@@ -103,7 +112,16 @@ def land_in_s3(
         # An object of an earlier attempt is kept only if S3's own SHA256 of it is the record's (part-by-part
         # copies carry only a hash of part hashes: their size is the check).
         right = have is None or "-" in have or have == sha256_b64(t.sha256)
-        return head.get("ContentLength") == t.size and right
+        if not (head.get("ContentLength") == t.size and right):
+            return False
+        if age_seconds(head) >= REFRESH_AFTER_SECONDS and t.size <= s3client.MAX_SINGLE_COPY:
+            # Left by an attempt that died a while ago: copied onto itself (server-side) so its age is fresh and
+            # `gc`, which takes only files older than its grace period, leaves it to the manifest to come.
+            got = copy_server_side(client, {"Bucket": bucket, "Key": dest_key(p)}, bucket, dest_key(p), t.size, 1,
+                                   {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
+            if got is not None and got != sha256_b64(t.sha256):
+                return False  # changed under us: copied again from the source below
+        return True
 
     todo: typing.List[Placement] = []
     lock = threading.Lock()

@@ -219,6 +219,16 @@ def sha256_b64(sha256_hex: str) -> str:
     return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
 
 
+#: Kept bytes (or dataset files) reused by a new record or a retried export are refreshed when older than this
+#: (well inside gc's grace period), so gc leaves them to what is about to name them.
+REFRESH_AFTER_SECONDS = 600
+
+
+def age_seconds(head: dict) -> float:
+    """How long ago the object a ``head_object`` answer describes was last written (0 when not said)."""
+    return time.time() - head["LastModified"].timestamp() if "LastModified" in head else 0.0
+
+
 def copy_server_side(
     client, source: dict, bucket: str, key: str, size: int, concurrency: int, extra_args: typing.Optional[dict] = None
 ) -> typing.Optional[str]:
