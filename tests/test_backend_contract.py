@@ -42,6 +42,19 @@ def test_write_once_creates_once_and_never_overwrites(backend):
     assert backend.exists("a/b.json")
 
 
+def test_write_once_many_creates_each_missing_key_and_leaves_the_others(backend):
+    backend.write_once("m/2/e", b"already here")
+    keys = ["m/1/e", "m/2/e", "m/3/deeper/e"]
+    assert backend.write_once_many(keys, b"entry", workers=4) == [True, False, True]
+    assert [backend.read_bytes(k) for k in keys] == [b"entry", b"already here", b"entry"]
+    assert backend.list("m") == sorted(keys)
+    if backend.scheme == "file":  # listings hide temp files: look at the folder itself
+        assert not [n for _, _, names in os.walk(backend.root) for n in names if n.startswith(".tmp-")]
+    backend.delete("m/1/e")  # removing one name leaves the others whole
+    assert backend.read_bytes("m/3/deeper/e") == b"entry"
+    assert backend.write_once_many([], b"x") == []
+
+
 def test_write_replaces_and_delete_removes(backend):
     backend.write("p/latest", b"1")
     backend.write("p/latest", b"2")

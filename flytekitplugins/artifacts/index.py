@@ -7,6 +7,7 @@ import json
 import typing
 
 from .backends import Backend
+from .backends.base import run_all
 from .errors import ArtifactNotFoundError
 from .keys import newest_pointer
 
@@ -17,16 +18,30 @@ def add_entry(backend: Backend, prefix: str, name: str, data: bytes) -> None:
     The pointer is set to the new name first (a pointer to an entry not written yet sends readers to the
     listing), then the entry is written, then the pointer is compared with the first listed name until they agree:
     whatever concurrent writers do, the last one to finish leaves the true newest."""
-    pointer = newest_pointer(prefix)
-    current = _pointed_name(backend, pointer)
-    if current is None or name < current:
-        backend.write_hint(pointer, _pointer_to(name))
-    backend.write_once(f"{prefix}/{name}", data)
-    for _ in range(8):
-        first = first_names(backend, prefix, 1)
-        if not first or _pointed_name(backend, pointer) == first[0]:
-            return
-        backend.write_hint(pointer, _pointer_to(first[0]))
+    add_entries(backend, [prefix], name, data)
+
+
+def add_entries(backend: Backend, prefixes: typing.Sequence[str], name: str, data: bytes, workers: int = 1) -> None:
+    """:func:`add_entry` of one entry (same name, same data) under each of ``prefixes``, as one batch: every
+    pointer first, then every entry (a local store shares one copy of the bytes among them), then every check;
+    ``workers`` requests at once where each is a round trip."""
+    def point(prefix: str) -> None:
+        pointer = newest_pointer(prefix)
+        current = _pointed_name(backend, pointer)
+        if current is None or name < current:
+            backend.write_hint(pointer, _pointer_to(name))
+
+    def converge(prefix: str) -> None:
+        pointer = newest_pointer(prefix)
+        for _ in range(8):
+            first = first_names(backend, prefix, 1)
+            if not first or _pointed_name(backend, pointer) == first[0]:
+                return
+            backend.write_hint(pointer, _pointer_to(first[0]))
+
+    run_all(point, prefixes, workers)
+    backend.write_once_many([f"{p}/{name}" for p in prefixes], data, workers)
+    run_all(converge, prefixes, workers)
 
 
 def _pointer_to(name: str) -> bytes:

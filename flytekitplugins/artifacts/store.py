@@ -221,14 +221,11 @@ class ArtifactStore:
             if missing(prefix):
                 self._add_index_entry(prefix, name, entry)
 
-        def index_file(record: Record) -> None:
-            if missing(file_index_prefix(record.artifact, record.filename)):
-                self._index_file(record, fields, ms)
-
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
         workers = 1 if is_local(self.root) else INDEX_WORKERS
         run_all(index_artifact, sorted({r.artifact for r in records}), workers)
-        run_all(index_file, list(records), workers)
+        files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
+        index.add_entries(self.backend, files, name, entry, workers)
 
     def _all_runs(self) -> typing.List[dict]:
         """Every run with records, whatever its status, newest first (one read per run)."""
@@ -243,17 +240,16 @@ class ArtifactStore:
         return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
 
     def _index(self, record: Record) -> None:
-        ms = int(time.time() * 1000)
         run = _run_of(record)
         ekey = component(record.execution_id)
+        name, entry = f"{inverted(int(time.time() * 1000))}_{ekey}", json.dumps(run).encode()
         # Only the writer that creates execution.json adds the index entry, so a run is listed once.
-        run_key = self._run_key(record.execution_id)
-        if self.backend.write_once(run_key, json.dumps(run).encode()):
-            self._add_index_entry("index/executions", f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
+        if self.backend.write_once(self._run_key(record.execution_id), entry):
+            self._add_index_entry("index/executions", name, entry)
         marker = artifact_index_prefix(record.artifact)
         if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
-            self._add_index_entry(marker, f"{inverted(ms)}_{ekey}", json.dumps(run).encode())
-        self._index_file(record, run, ms)
+            self._add_index_entry(marker, name, entry)
+        self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self, include_all: bool = False, offset: int = 0,
@@ -402,11 +398,6 @@ class ArtifactStore:
     def execution_info(self, execution_id: str) -> dict:
         """The run's ``execution.json`` (id, project, domain, workflow, created_at, and status when known)."""
         return self.read_json(f"{execution_prefix(execution_id)}/execution.json")
-
-    def _index_file(self, record: Record, run: dict, ms: int) -> None:
-        entry = {**run, "artifact": record.artifact, "filename": record.filename, "sha256": record.sha256}
-        prefix = file_index_prefix(record.artifact, record.filename)
-        self._add_index_entry(prefix, f"{inverted(ms)}_{component(record.execution_id)}", json.dumps(entry).encode())
 
     def _add_index_entry(self, prefix: str, name: str, data: bytes) -> None:
         index.add_entry(self.backend, prefix, name, data)

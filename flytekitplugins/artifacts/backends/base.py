@@ -192,6 +192,17 @@ class Backend(abc.ABC):
     def write(self, key: str, data: bytes) -> None:
         """Create or replace ``key`` atomically (used only for mutable pointers, never for records)."""
 
+    def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
+        """:meth:`write_once` of the same ``data`` at each of ``keys`` (``workers`` at once); which were created. A
+        backend may let them share one copy of the bytes, as nothing ever changes a write-once file."""
+        created: typing.Dict[str, bool] = {}
+
+        def one(key: str) -> None:
+            created[key] = self.write_once(key, data)
+
+        run_all(one, keys, workers)
+        return [created[k] for k in keys]
+
     def write_hint(self, key: str, data: bytes) -> None:
         """Create or replace a small document that readers only trust after checking it (an index's newest pointer).
 

@@ -201,6 +201,31 @@ class LocalBackend(Backend):
         return created
 
     @_translating
+    def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
+        # One staged copy, linked under every name: one file's bytes to write and sync instead of one per key.
+        if len(keys) <= 1:
+            return [self.write_once(k, data) for k in keys]
+        paths = [self._path(k) for k in keys]
+        tmp = self._staged(paths[0], data, 0o444)
+        created = []
+        try:
+            for path in paths:
+                try:
+                    try:
+                        os.link(tmp, path)
+                    except FileNotFoundError:
+                        os.makedirs(os.path.dirname(path), exist_ok=True)
+                        os.link(tmp, path)
+                    created.append(True)
+                except FileExistsError:
+                    created.append(False)
+                    continue
+                self._placed(path)
+        finally:
+            os.unlink(tmp)
+        return created
+
+    @_translating
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         os.replace(self._staged(path, data, 0o666), path)
