@@ -164,3 +164,18 @@ def test_a_run_finished_before_runs_kept_their_index_time_is_not_indexed_twice(t
     before = sorted(store.backend.list("index"))
     store.reindex_run(store.execution_info(eid))
     assert sorted(store.backend.list("index")) == before
+
+
+def test_finishing_a_run_indexes_the_records_just_written_without_reading_them_back(tmp_path, monkeypatch,
+                                                                                     artifacts_root):
+    """In a pod every record read is a request: the recorder indexes what it wrote, from memory."""
+    store = ArtifactStore(artifacts_root)
+    reads = []
+    real = store.backend.read_bytes
+    monkeypatch.setattr(store.backend, "read_bytes", lambda key: reads.append(key) or real(key))
+    record_files(_manifest(12), _sources(tmp_path, 12), store)
+    assert not [k for k in reads if "/records/" in k]
+    eid = store.executions()[0]["execution_id"]
+    from flytekitplugins.artifacts.versions import resolve
+
+    assert all(resolve(store, "Durable", f"f{i:03d}.txt").execution_id == eid for i in range(12))

@@ -18,8 +18,9 @@ from .store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 #: Version of the manifest the recorder node receives (written into registered workflows).
 MANIFEST_VERSION = 1
 
-# Local runs that recorded files in this process and have not ended yet: execution id -> its store.
-_OPEN_LOCAL_RUNS: typing.Dict[str, ArtifactStore] = {}
+# Local runs that recorded files in this process and have not ended yet: execution id -> its store and the records
+# written so far.
+_OPEN_LOCAL_RUNS: typing.Dict[str, typing.Tuple[ArtifactStore, typing.List[Record]]] = {}
 
 
 def describe_input(kind: str, value: typing.Any) -> dict:
@@ -50,12 +51,12 @@ def record_files(
         out = _record_all(store, ident, manifest, items, uris, inputs, batch)
     if ident.local and current_local_run() is not None:
         # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
-        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, store)
+        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, (store, []))[1].extend(out)
     else:
         # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
         # succeeded. (Called outside any local run, nothing else would end the run.)
         with group_commit(store):
-            store.finish_run(ident.execution_id, SUCCEEDED)
+            store.finish_run(ident.execution_id, SUCCEEDED, out)
     return out
 
 
@@ -104,7 +105,8 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
 
 def end_local_run(execution_id: str, succeeded: bool) -> None:
     """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
-    store = _OPEN_LOCAL_RUNS.pop(execution_id, None)
-    if store is not None:
+    opened = _OPEN_LOCAL_RUNS.pop(execution_id, None)
+    if opened is not None:
+        store, records = opened
         with group_commit(store):  # the status and every index entry synced together
-            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED)
+            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)

@@ -172,10 +172,12 @@ class ArtifactStore:
         run = read_json(self.backend, key) or {}
         return run.get("status", SUCCEEDED)
 
-    def finish_run(self, execution_id: str, status: str) -> None:
+    def finish_run(self, execution_id: str, status: str,
+                   records: typing.Optional[typing.Sequence[Record]] = None) -> None:
         """Say how a run whose records were added as ``pending`` ended. ``succeeded`` makes all of its records
         visible at once (the index entries are written after the status); ``failed`` keeps them out of listings.
-        Idempotent, so a retried recorder or a repair can call it again."""
+        Idempotent, so a retried recorder or a repair can call it again. ``records``: the records to index, when
+        the caller wrote them (one read per record saved); by default every record of the run is read back."""
         self._marked_running.discard(execution_id)
         if status not in (SUCCEEDED, FAILED, RUNNING):
             raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
@@ -190,7 +192,7 @@ class ArtifactStore:
                 run["index_ms"] = int(time.time() * 1000)
             self.backend.write(key, json.dumps(run).encode())
         if status == SUCCEEDED:
-            self._index_run(run, self.records(execution_id, include_all=True))
+            self._index_run(run, records if records is not None else self.records(execution_id, include_all=True))
 
     def reindex_run(self, run: dict) -> None:
         """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""
