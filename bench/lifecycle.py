@@ -3,7 +3,8 @@
     python bench/lifecycle.py [--files 200] [--big-mib 256] [--runs 10000] [--rounds 3] [--only small,big,gc]
 
 * ``small``: one local run of a workflow whose task returns ``--files`` small artifact files, vs the same workflow
-  returning plain ``FlyteFile`` outputs (which local runs leave where they are). Aim: at most 1.3x. Also printed:
+  returning plain ``FlyteFile`` outputs (which local runs leave where they are); every run writes new bytes, so
+  nothing is kept or summarised already. Aim: at most 1.3x. Also printed:
   the same run with summaries off, and a floor: the plain run plus a hand-written loop that copies each file to its
   content address, writes one small record per file and syncs them at once (what any design keeping a copy and a
   record per file must do).
@@ -33,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 FLOW = '''
-import os, tempfile, typing
+import os, tempfile, time, typing
 from flytekit import task, workflow
 from flytekit.types.file import FlyteFile
 from flytekitplugins.artifacts import Artifact, DATA
@@ -45,11 +46,12 @@ Out = typing.NamedTuple("Out", [(f"o{{i}}", {kind}) for i in range(N)])
 @task
 def make() -> Out:
     d = tempfile.mkdtemp()
+    run = time.time_ns()  # new bytes every run: nothing is kept (or summarised) already
     paths = []
     for i in range(N):
         p = os.path.join(d, f"f{{i}}.csv")
         with open(p, "w") as f:
-            f.write(f"a,b\\n{{i}},{{i * 2}}\\n")
+            f.write(f"a,b,run\\n{{i}},{{i * 2}},{{run}}\\n")
         paths.append(p)
     return Out(*paths)
 
@@ -80,7 +82,7 @@ def floor_loop(n: int, work: str):
     for i in range(n):
         paths.append(os.path.join(src, f"f{i}.csv"))
         with open(paths[-1], "w") as f:
-            f.write(f"a,b\n{i},{i * 2}\n")
+            f.write(f"a,b,run\n{i},{i * 2},")
     rounds = []
 
     def loop():
@@ -88,7 +90,7 @@ def floor_loop(n: int, work: str):
         rounds.append(root)
         for p in paths:
             with open(p, "rb") as f:
-                data = f.read()
+                data = f.read() + str(len(rounds)).encode()  # new bytes every round, like the runs'
             sha = hashlib.sha256(data).hexdigest()
             for key, body in ((f"blobs/{sha[:2]}/{sha}", data),
                               (f"records/{os.path.basename(p)}.json", json.dumps({"sha256": sha}).encode())):
