@@ -93,3 +93,17 @@ def test_a_torn_or_empty_pointer_is_not_trusted_and_is_mended(backend):
         assert index.first_names(backend, "p", 1) == ["00000000000100_new"]
     index.add_entry(backend, "p", "00000000000500_mid", b"{}")
     assert index.pointed_newest(backend, "p") == "00000000000100_new"
+
+
+def test_a_planted_link_at_a_pointer_is_not_followed(tmp_path):
+    """Pointers are rewritten in place on a local store: a symlink put where one lives must not redirect the write."""
+    backend = open_backend(str(tmp_path / "root"))
+    index.add_entry(backend, "p", "00000000000900_old", b"{}")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    pointer = tmp_path / "root" / keys.newest_pointer("p")
+    pointer.unlink()
+    pointer.symlink_to(outside)
+    with pytest.raises(OSError):
+        index.add_entry(backend, "p", "00000000000100_new", b"{}")
+    assert outside.read_text() == "keep me"

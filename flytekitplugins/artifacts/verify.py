@@ -241,7 +241,7 @@ def _repair_bytes(
 def restore(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
     """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
     if is_local(dest_uri):
-        from .backends.local import file_mode, write_local_file
+        from .backends.local_files import file_mode, write_local_file
 
         path = local_path(dest_uri)
         write_local_file(read_uri_stream(source_uri), path, expect=(size, sha256), what=source_uri)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import hashlib
 import heapq
 import os
-import tempfile
 import typing
 import uuid
 
@@ -28,71 +26,17 @@ from .base import (
     local_path,
 )
 from .durable import SyncBatch, Writeback, fsync_path
+from .local_files import (
+    NEW_FILE,
+    NOFOLLOW,
+    discard,
+    file_mode,
+    open_in_new_folder,
+    translating,
+    write_local_file,
+)
 
-
-def umask() -> int:
-    """The process's umask, read without changing it where the system allows (``os.umask`` sets it to read it)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def file_mode(bits: int) -> int:
-    """Permission bits for a new file: ``bits`` (0o444 read-only, 0o666 writable) less the umask, as open() does."""
-    return bits & ~umask()
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-#: How a temp file is created: new (never an existing file or a planted link), for writing, not inherited.
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | _NOFOLLOW
-
-
-def _open_in_new_folder(path: str, flags: int, mode: int) -> int:
-    """``os.open``, creating the folders above ``path`` when they are missing (tried first: they usually exist)."""
-    try:
-        return os.open(path, flags, mode)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        return os.open(path, flags, mode)
-
-_SPACE = {errno.ENOSPC, errno.EDQUOT}
-_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
-
-
-def explain_os_error(e: OSError, root: str) -> Exception:
-    """A full disk or a refused write as one line naming the folder and the fix; other errors unchanged."""
-    if e.errno in _SPACE:
-        return ArtifactValueError(
-            f"no space left on the disk holding {root!r} (writing {e.filename or root!r}): free space there, or "
-            "point FLYTE_ARTIFACTS_ROOT (or the dataset URI) at a folder on a disk with room"
-        )
-    if e.errno in _DENIED:
-        return ArtifactValueError(
-            f"not allowed to write in {root!r} ({e.strerror} on {e.filename or root!r}): make the folder writable "
-            "by this user (chown/chmod), or point FLYTE_ARTIFACTS_ROOT (or the dataset URI) at a folder you can write"
-        )
-    return e
-
-
-def _translating(method):
-    """Turn ENOSPC/EACCES-like failures of a writing method into :func:`explain_os_error`'s messages."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except OSError as e:
-            explained = explain_os_error(e, self.root)
-            if explained is e:
-                raise
-            raise explained from e
-
-    return wrapper
+__all__ = ["LocalBackend", "file_mode", "write_local_file"]
 
 
 class LocalBackend(Backend):
@@ -144,7 +88,7 @@ class LocalBackend(Backend):
         """``data`` in a new temp file beside ``path`` with permission bits ``mode`` (less the umask), synced now or
         by the pending batch; returns its name."""
         tmp = os.path.join(os.path.dirname(path), f".tmp-{uuid.uuid4().hex}")
-        fd = _open_in_new_folder(tmp, _NEW_FILE, mode)
+        fd = open_in_new_folder(tmp, NEW_FILE, mode)
         try:
             view = memoryview(data)
             while view:
@@ -184,7 +128,7 @@ class LocalBackend(Backend):
         finally:
             self.pending = None
 
-    @_translating
+    @translating
     def write_once(self, key: str, data: bytes) -> bool:
         path = self._path(key)
         tmp = self._staged(path, data, 0o444)
@@ -200,7 +144,7 @@ class LocalBackend(Backend):
             self._placed(path)
         return created
 
-    @_translating
+    @translating
     def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
         # One staged copy, linked under every name: one file's bytes to write and sync instead of one per key.
         if len(keys) <= 1:
@@ -225,18 +169,18 @@ class LocalBackend(Backend):
             os.unlink(tmp)
         return created
 
-    @_translating
+    @translating
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
         os.replace(self._staged(path, data, 0o666), path)
         self._placed(path)
 
-    @_translating
+    @translating
     def write_hint(self, key: str, data: bytes) -> None:
         # In place: replacing a file by rename makes ext4 flush it there and then (its auto_da_alloc), which cost
         # twenty times this write when a run moved hundreds of pointers.
         path = self._path(key)
-        fd = _open_in_new_folder(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | _NOFOLLOW, 0o666)
+        fd = open_in_new_folder(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | NOFOLLOW, 0o666)
         try:
             if os.pwrite(fd, data, 0) != len(data):
                 raise OSError(errno.EIO, "short write", path)
@@ -277,7 +221,7 @@ class LocalBackend(Backend):
         except FileNotFoundError:
             return []
 
-    @_translating
+    @translating
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
         """Keep a local file's bytes at their content address, reading them once.
 
@@ -311,7 +255,7 @@ class LocalBackend(Backend):
                 fsync_path(tmp_path)  # Writeback has flushed all but the tail
             return self._place_blob(tmp_path, size, sha)
         finally:
-            _discard(tmp_path)
+            discard(tmp_path)
 
     def _put_small(self, data: bytes, progress) -> typing.Tuple[str, int, str]:
         size, sha = len(data), hashlib.sha256(data).hexdigest()
@@ -324,7 +268,7 @@ class LocalBackend(Backend):
         try:
             return self._place_blob(tmp_path, size, sha)
         finally:
-            _discard(tmp_path)
+            discard(tmp_path)
 
     def _place_blob(self, tmp_path: str, size: int, sha: str) -> typing.Tuple[str, int, str]:
         """Give the verified copy at ``tmp_path`` its content address (the caller removes the temp name)."""
@@ -390,7 +334,7 @@ class LocalBackend(Backend):
     def sibling(self, *parts: str) -> str:
         return os.path.join(os.path.dirname(self.root.rstrip(os.sep)), *parts)
 
-    @_translating
+    @translating
     def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
         from .local_copy import place_files
 
@@ -403,12 +347,6 @@ SMALL_FILE = 1 << 20
 #: Kept copies up to this size are re-hashed before they are trusted; larger ones are checked by size (reading
 #: them would double the cost of recording bytes already kept), and ``verify`` re-hashes everything.
 REHASH_KEPT_BYTES = 16 << 20
-
-
-def _discard(path: str) -> None:
-    """Remove a temp file (gone already is fine)."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 def _damaged(path: str, size: int, sha: str) -> bool:
@@ -434,41 +372,3 @@ def refresh(path: str) -> bool:
         return True
     except FileNotFoundError:
         return False
-
-
-def write_local_file(
-    src: typing.BinaryIO,
-    dest: str,
-    progress=None,
-    expect: typing.Optional[typing.Tuple[int, str]] = None,
-    what: str = "the file",
-) -> typing.Tuple[int, str]:
-    """Write a stream to ``dest`` through a temp file beside it; return (size, sha256).
-
-    A failure never leaves half a file, and with ``expect=(size, sha256)`` bytes that do not match leave ``dest``
-    as it was.
-    """
-    dest = os.path.abspath(dest)
-    if os.path.isdir(dest):
-        raise ArtifactValueError(f"output path {dest!r} is a folder: give a file path inside it")
-    folder = os.path.dirname(dest)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with src, os.fdopen(fd, "wb") as out:
-            size, sha = copy_hashing(src, out, progress)
-        if expect is not None and (size, sha) != tuple(expect):
-            raise ArtifactValueError(
-                f"the bytes of {what} no longer match what was recorded (sha256 {sha[:12]}... size {size}, "
-                f"expected {expect[1][:12]}... size {expect[0]}): the stored copy was changed or damaged; "
-                "nothing was written"
-            )
-        os.chmod(tmp, file_mode(0o666))
-        os.replace(tmp, dest)
-        return size, sha
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
