@@ -2,7 +2,8 @@
 
 SDTM data -> ADaM datasets (SAS transport files) -> a safety TFL report, recorded as DATA and REPORT artifacts;
 the ADaM artifact is exported to the dataset "adam", which gains one snapshot per run. Everything lands under
-.demo/ in the repository (FLYTE_ARTIFACTS_ROOT, when set, wins), so it is easy to look at and to remove.
+.demo/ in the repository, so it is easy to look at and to remove. FLYTE_ARTIFACTS_ROOT, when set, wins: the dataset
+then sits beside that store (in a "datasets" folder next to a local root, or under an S3 root's parent prefix).
 """
 
 import os
@@ -18,8 +19,8 @@ def main() -> None:
     import clinical_study
 
     root = os.environ["FLYTE_ARTIFACTS_ROOT"]
-    dataset_uri = None if "://" in root else os.path.join(DEMO, "datasets", "adam")
-    snapshot = clinical_study.main(dataset_uri=dataset_uri)
+    # Beside the store, never in .demo/ when another root was given: one dataset location belongs to one store.
+    snapshot = clinical_study.main()
     print()
     print(f"Artifact store: {root}")
     print(f"Dataset 'adam' snapshot {snapshot.number}: {len(snapshot.files)} files")

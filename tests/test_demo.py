@@ -20,3 +20,6 @@ def test_make_demo_script_runs_the_clinical_flow(artifacts_root, tmp_path):
     assert {r.filename for r in recs} == {"adae.xpt", "adsl.xpt", "advs.xpt", "safety_tfl.pdf"}
     snap = DatasetCatalog().snapshot("adam")
     assert sorted(f.path for f in snap.files) == ["adae.xpt", "adsl.xpt", "advs.xpt"]
+    # The dataset sits beside the store it was given, not in the repository's own .demo/ folder.
+    location = DatasetCatalog().get("adam").uri
+    assert location == os.path.join(os.path.dirname(artifacts_root), "datasets", "adam")

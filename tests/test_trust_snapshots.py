@@ -140,3 +140,20 @@ def test_datasets_of_the_previous_layout_are_still_read(store, catalog, ds, tmp_
     rec = make_record(store, tmp_path / "src", "e1", "new.csv", b"new")
     snap = catalog.export(ds, [ExportItem("new.csv", rec)], run_key="new", source={}).snapshot
     assert snap.number == 2 and os.path.exists(os.path.join(ds.uri, "snapshots", "2", "new.csv"))
+
+
+def test_a_second_store_never_overwrites_a_snapshot_at_a_shared_location(store, catalog, ds, tmp_path):
+    """Two stores whose catalogs point one dataset at the same folder: the second refuses before writing a byte."""
+    from flytekitplugins.artifacts.errors import ArtifactValueError
+    from flytekitplugins.artifacts.verify import verify_store
+
+    rec = make_record(store, tmp_path / "src", "e1", "adsl.csv", b"the first store's bytes")
+    catalog.export(ds, [ExportItem("adsl.csv", rec)], run_key="r1", source={})
+    other_store = ArtifactStore(str(tmp_path / "other-store"))
+    other = DatasetCatalog(other_store)
+    shared = other.create("adam", ds.uri)
+    theirs = make_record(other_store, tmp_path / "src2", "e9", "adsl.csv", b"the other store's bytes")
+    with pytest.raises(ArtifactValueError, match="already holds a snapshot 1 of another dataset"):
+        other.export(shared, [ExportItem("adsl.csv", theirs)], run_key="r9", source={})
+    assert open(os.path.join(ds.uri, "snapshots", "1", "adsl.csv"), "rb").read() == b"the first store's bytes"
+    assert verify_store(store).ok

@@ -33,7 +33,7 @@ from ..backends.transfer import fetch_verified, land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
 from ..store import ArtifactStore, component, read_json
-from .layout import point_latest, publish_manifest, resolved_location, snapshot_folder
+from .layout import check_unclaimed, point_latest, publish_manifest, resolved_location, snapshot_folder
 from .model import (
     ID_RE,
     Dataset,
@@ -287,6 +287,7 @@ class DatasetCatalog:
         if reused is not None:
             return reused
         number = self._reserve(ds.id, run_key)
+        check_unclaimed(ds.uri, number, ds.id, ds.name)
         folder = snapshot_folder(number)
         placements = [
             (Transfer(it.record.uri, it.record.size, it.record.sha256), f"{folder}/{it.path}") for it in items
