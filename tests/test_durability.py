@@ -81,8 +81,9 @@ class Journal:
 @pytest.mark.parametrize("files, by_syncfs", [(3, False), (60, True)])
 def test_bytes_are_durable_before_the_first_record_names_them(tmp_path, monkeypatch, artifacts_root, files,
                                                              by_syncfs):
-    if by_syncfs and durable.syncfs(str(tmp_path)) is False:
-        pytest.skip("this platform has no syncfs(2)")
+    if by_syncfs and (durable.syncfs(str(tmp_path)) is False
+                      or durable.filesystem_type(os.stat(tmp_path).st_dev) not in durable.SYNCFS_FILESYSTEMS):
+        pytest.skip("no syncfs(2) here, or not on a filesystem trusted with it")
     store = ArtifactStore(artifacts_root)
     store.backend.check_usable()
     journal = Journal(monkeypatch, store.root)
@@ -106,13 +107,19 @@ def test_bytes_are_durable_before_the_first_record_names_them(tmp_path, monkeypa
         assert journal.syncs() <= 4, events
 
 
-def test_a_batch_without_syncfs_still_syncs_every_file_and_folder(tmp_path, monkeypatch, artifacts_root):
-    """Where the platform has no syncfs, a large batch falls back to one fsync per file and folder."""
-    monkeypatch.setattr(durable, "_syncfs_call", lambda: None)
+@pytest.mark.parametrize("why", ["no syncfs", "untrusted filesystem"])
+def test_a_batch_without_syncfs_still_syncs_every_file_and_folder(tmp_path, monkeypatch, artifacts_root, why):
+    """Where the platform has no syncfs, or the filesystem is not one whose syncfs is known to make files durable
+    (a FUSE mount, say), a large batch falls back to one fsync per file and folder."""
+    if why == "no syncfs":
+        monkeypatch.setattr(durable, "_syncfs_call", lambda: None)
+    else:
+        monkeypatch.setattr(durable, "filesystem_type", lambda device: "fuse.sshfs")
     store = ArtifactStore(artifacts_root)
     store.backend.check_usable()
     journal = Journal(monkeypatch, store.root)
     record_files(_manifest(40), _sources(tmp_path, 40), store)
+    assert not [kind for kind, _ in journal.events if kind == "syncfs"]
     synced = {path for kind, path in journal.events if kind == "fsync"}
     blobs = {rel for kind, rel in journal.events if kind == "placed" and rel.startswith("blobs/sha256/")}
     assert blobs and blobs <= synced
