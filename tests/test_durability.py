@@ -186,3 +186,15 @@ def test_finishing_a_run_indexes_the_records_just_written_without_reading_them_b
     from flytekitplugins.artifacts.versions import resolve
 
     assert all(resolve(store, "Durable", f"f{i:03d}.txt").execution_id == eid for i in range(12))
+
+
+def test_a_run_that_succeeds_again_keeps_its_index_names(tmp_path, artifacts_root):
+    """A status moved back and forth (a repair, a re-marked run) never indexes one run twice."""
+    store = ArtifactStore(artifacts_root)
+    record_files(_manifest(3), _sources(tmp_path, 3), store)
+    eid = store.executions()[0]["execution_id"]
+    before = sorted(store.backend.list("index"))
+    store.finish_run(eid, "failed")
+    store.finish_run(eid, SUCCEEDED)
+    assert sorted(store.backend.list("index")) == before
+    assert [e["execution_id"] for e in store.executions()] == [eid]

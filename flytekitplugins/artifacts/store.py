@@ -187,8 +187,9 @@ class ArtifactStore:
             return  # nothing recorded by this run
         if run.get("status", SUCCEEDED) != status:
             run = {**run, "status": status}
-            if status == SUCCEEDED:
-                # The time its index entries carry, kept with the status: a repeat writes the very same entries.
+            if status == SUCCEEDED and not isinstance(run.get("index_ms"), int):
+                # The time its index entries carry, kept with the status (and kept from an earlier success): a
+                # repeat writes the very same entries.
                 run["index_ms"] = int(time.time() * 1000)
             self.backend.write(key, json.dumps(run).encode())
         if status == SUCCEEDED:
