@@ -62,6 +62,22 @@ def pyflyte_package(source: str, module: str, output: str, image: str, env: typi
     return output
 
 
+def packaged(source: str, module: str, output: str, image: str) -> "Package":
+    """``pyflyte package`` of ``module`` (without the test's own ``FLYTE_*`` settings), loaded."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
+    pyflyte_package(source, module, output, image, env=env)
+    return load_package(output)
+
+
+def cli(args: typing.Sequence[str], env: typing.Dict[str, str]) -> str:
+    """``flyte-artifacts`` in its own process, with only S3 access in common with the run; its output, once it
+    succeeded."""
+    proc = subprocess.run([os.path.join(BIN, "flyte-artifacts"), *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
 @dataclasses.dataclass
 class Package:
     tasks: typing.Dict[str, task_pb2.TaskSpec]

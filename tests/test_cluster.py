@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import uuid
 
 import cluster_flows
@@ -17,6 +16,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGE = "ghcr.io/example/training-flows:1.0"
 WORKFLOW = "cluster_flows.training_workflow"
+cli = harness.cli
 
 
 # ---- fixtures -------------------------------------------------------------------------------------------------
@@ -25,22 +25,7 @@ WORKFLOW = "cluster_flows.training_workflow"
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(HERE, "cluster_flows", str(out), IMAGE, env=env)
-    return harness.load_package(str(out))
-
-
-def cli(args, env):
-    """``flyte-artifacts`` in its own process, with only S3 access in common with the run."""
-    proc = subprocess.run(
-        [os.path.join(harness.BIN, "flyte-artifacts"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    return harness.packaged(HERE, "cluster_flows", str(out), IMAGE)
 
 
 def declaration(literal_type):

@@ -16,9 +16,7 @@ MODULE = "cluster_reuse_flows"
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "reuse.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(HERE, MODULE, str(out), "ghcr.io/example/reuse:1.0", env=env)
-    return harness.load_package(str(out))
+    return harness.packaged(HERE, MODULE, str(out), "ghcr.io/example/reuse:1.0")
 
 
 def test_query_node_tags_and_lineage_pod_by_pod(package, s3_endpoint, s3_bucket, tmp_path):

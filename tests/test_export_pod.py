@@ -15,9 +15,7 @@ WORKFLOW = "flows.exports.training"
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(HERE, "flows.exports", str(out), "ghcr.io/example/flows:1", env=env)
-    return harness.load_package(str(out))
+    return harness.packaged(HERE, "flows.exports", str(out), "ghcr.io/example/flows:1")
 
 
 def summary(node_run):

@@ -3,7 +3,6 @@ server, its summaries stored on S3 beside the records, and read by `show` from a
 
 import json
 import os
-import subprocess
 import urllib.parse
 import uuid
 
@@ -13,21 +12,13 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = "cluster_flows.training_workflow"
+cli = harness.cli
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(HERE, "cluster_flows", str(out), "ghcr.io/example/training-flows:1.0", env=env)
-    return harness.load_package(str(out))
-
-
-def cli(args, env):
-    proc = subprocess.run([os.path.join(harness.BIN, "flyte-artifacts"), *args], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    return harness.packaged(HERE, "cluster_flows", str(out), "ghcr.io/example/training-flows:1.0")
 
 
 def test_recorder_pod_stores_summaries_on_s3_and_renders_its_deck(package, s3_endpoint, s3_bucket, tmp_path):

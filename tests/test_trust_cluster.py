@@ -3,28 +3,19 @@ with no store root fails loudly. Serialized with ``pyflyte package`` and run wit
 
 import json
 import os
-import subprocess
 import uuid
 
 import cluster_harness as harness
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+cli = harness.cli
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(HERE, "cluster_status_flows", str(out), "ghcr.io/example/flows:1.0", env=env)
-    return harness.load_package(str(out))
-
-
-def cli(args, env):
-    proc = subprocess.run([os.path.join(harness.BIN, "flyte-artifacts"), *args], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    return harness.packaged(HERE, "cluster_status_flows", str(out), "ghcr.io/example/flows:1.0")
 
 
 def test_recorder_runs_after_a_failing_sibling_and_nothing_becomes_visible(package, s3_endpoint, s3_bucket, tmp_path):

@@ -29,8 +29,6 @@ IGNORED_HELPER_KEYWORDS = DOMINO_ONLY_KEYWORDS | frozenset(
     {"job_title", "dfs_repo_commit_id", "external_data_volume_ids", "log_level"}
 )
 
-
-
 def run_domino_job_task(
     flyte_task_name: str,
     command: typing.Union[str, typing.Sequence[str], None] = None,
@@ -98,6 +96,5 @@ def run_domino_job_task(
         f"run_domino_job_task {flyte_task_name!r}",
         DominoJobConfigError,
     )
-
 
 __all__ = ["Input", "Output", "run_domino_job_task"]
