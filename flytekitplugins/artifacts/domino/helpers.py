@@ -29,6 +29,7 @@ IGNORED_HELPER_KEYWORDS = DOMINO_ONLY_KEYWORDS | frozenset(
     {"job_title", "dfs_repo_commit_id", "external_data_volume_ids", "log_level"}
 )
 
+
 def run_domino_job_task(
     flyte_task_name: str,
     command: typing.Union[str, typing.Sequence[str], None] = None,
