@@ -15,7 +15,6 @@ def copy_hashing(
     src: typing.BinaryIO,
     dst: typing.Optional[typing.BinaryIO],
     progress: typing.Optional[typing.Callable[[int], None]] = None,
-    chunk: int = CHUNK,
     overlap: bool = True,
 ) -> typing.Tuple[int, str]:
     """Copy ``src`` to ``dst`` (or just read it, when ``dst`` is None); return (size, sha256 hex).
@@ -26,13 +25,13 @@ def copy_hashing(
     reused buffer, with no extra thread per file.
     """
     if not overlap:
-        return _copy_inline(src, dst, progress, chunk)
+        return _copy_inline(src, dst, progress)
     h = hashlib.sha256()
     size = 0
     with ThreadPoolExecutor(max_workers=1) as hasher:
         pending = None
         while True:
-            buf = src.read(chunk)
+            buf = src.read(CHUNK)
             if not buf:
                 break
             # One worker runs updates strictly in submission order.
@@ -50,9 +49,9 @@ def copy_hashing(
     return size, h.hexdigest()
 
 
-def _copy_inline(src, dst, progress, chunk: int) -> typing.Tuple[int, str]:
+def _copy_inline(src, dst, progress) -> typing.Tuple[int, str]:
     h = hashlib.sha256()
-    buf = bytearray(chunk)
+    buf = bytearray(CHUNK)
     view = memoryview(buf)
     size = 0
     while True:

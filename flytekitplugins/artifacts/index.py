@@ -65,9 +65,5 @@ def pointed_newest(backend: Backend, prefix: str) -> typing.Optional[str]:
 
 
 def first_names(backend: Backend, prefix: str, limit: int) -> typing.List[str]:
-    """The first ``limit`` names under an index prefix (newest first), without listing the rest when the
-    backend can stop early."""
-    first = getattr(backend, "list_children_first", None)
-    if first is not None:
-        return first(prefix, limit)
-    return backend.list_children(prefix)[:limit]
+    """The first ``limit`` names under an index prefix (newest first)."""
+    return backend.list_children_first(prefix, limit)

@@ -192,6 +192,11 @@ class Backend(abc.ABC):
     def write(self, key: str, data: bytes) -> None:
         """Create or replace ``key`` atomically (used only for mutable pointers, never for records)."""
 
+    def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
+        """The first ``limit`` names under ``prefix`` (what :meth:`list_children` would start with); a backend that can
+        list part way reads no more than that."""
+        return self.list_children(prefix)[:limit]
+
     def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
         """:meth:`write_once` of the same ``data`` at each of ``keys`` (``workers`` at once); which were created. A
         backend may let them share one copy of the bytes, as nothing ever changes a write-once file."""

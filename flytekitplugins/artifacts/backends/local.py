@@ -31,12 +31,11 @@ from .local_files import (
     NOFOLLOW,
     discard,
     file_mode,
+    holds,
     open_in_new_folder,
     translating,
     write_local_file,
 )
-
-__all__ = ["LocalBackend", "file_mode", "write_local_file"]
 
 
 class LocalBackend(Backend):
@@ -192,10 +191,7 @@ class LocalBackend(Backend):
         self._placed(path)
 
     def delete(self, key: str) -> None:
-        try:
-            os.unlink(self._path(key))
-        except FileNotFoundError:
-            pass
+        discard(self._path(key))
 
     def list(self, prefix: str) -> typing.List[str]:
         base = self._path(prefix) if prefix else self.root
@@ -232,16 +228,17 @@ class LocalBackend(Backend):
         batch's.
         """
         with open(path, "rb") as src:
-            if os.fstat(src.fileno()).st_size <= SMALL_FILE:
+            size = os.fstat(src.fileno()).st_size
+            if size <= SMALL_FILE:
                 return self._put_small(src.read(), progress)
-        kept = self._kept_already(path, progress)
+        kept = self._kept_already(path, size, progress)
         if kept is not None:
             return kept
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
             with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst:
-                if os.fstat(src.fileno()).st_size > Writeback.STEP:
+                if size > Writeback.STEP:
                     with Writeback(dst.fileno()) as wb:
                         size, sha = copy_hashing(src, dst, wb.chain(progress))
                 else:
@@ -298,15 +295,15 @@ class LocalBackend(Backend):
 
     def _note_size(self, size: int) -> None:
         """Remember that large bytes of this size are kept (a hint only: never synced, never trusted alone)."""
-        if size > Writeback.STEP and not os.path.exists(self._size_hint(size)):
+        hint = self._size_hint(size)
+        if size > Writeback.STEP and not os.path.exists(hint):
             with contextlib.suppress(OSError):
-                os.makedirs(os.path.dirname(self._size_hint(size)), exist_ok=True)
-                open(self._size_hint(size), "ab").close()
+                os.makedirs(os.path.dirname(hint), exist_ok=True)
+                open(hint, "ab").close()
 
-    def _kept_already(self, path: str, progress=None) -> typing.Optional[typing.Tuple[str, int, str]]:
-        """For a large file whose size matches kept bytes: hash it (one read, nothing written) and, if those bytes
-        are kept and intact, return them. None when the file must be copied."""
-        size = os.path.getsize(path)
+    def _kept_already(self, path: str, size: int, progress=None) -> typing.Optional[typing.Tuple[str, int, str]]:
+        """For a large file (``size`` bytes) whose size matches kept bytes: hash it (one read, nothing written) and,
+        if those bytes are kept and intact, return them. None when the file must be copied."""
         if size <= Writeback.STEP or not os.path.exists(self._size_hint(size)):
             return None
         got, sha = sha256_file(path)
@@ -350,13 +347,8 @@ REHASH_KEPT_BYTES = 16 << 20
 
 
 def _damaged(path: str, size: int, sha: str) -> bool:
-    """Whether the file at ``path`` is missing, or not (or no longer) ``size`` bytes with sha256 ``sha``."""
-    try:
-        if os.path.getsize(path) != size:
-            return True
-        return size <= REHASH_KEPT_BYTES and sha256_file(path) != (size, sha)
-    except OSError:
-        return True
+    """Whether the kept copy at ``path`` is missing, or not (or no longer) ``size`` bytes with sha256 ``sha``."""
+    return not holds(path, size, sha, rehash_up_to=REHASH_KEPT_BYTES)
 
 
 #: Empty files named by the sizes of large kept bytes: recording a file of such a size hashes it first, so bytes

@@ -18,7 +18,6 @@ only if it still has the right size and hash.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import mmap
@@ -28,6 +27,7 @@ import typing
 
 from ..digest import copy_hashing, sha256_file
 from .base import Opener, Progress, Transfer, is_local, local_path, locked, mismatch, run_all
+from .local_files import discard, holds
 
 #: Threads placing files at once (hashing releases the GIL, so they share the cores).
 LOCAL_WORKERS = 8
@@ -87,10 +87,7 @@ def hash_fd(fd: int, progress: Progress = None) -> typing.Tuple[int, str]:
 
 
 def _matches(path: str, t: Transfer) -> bool:
-    try:
-        return os.path.getsize(path) == t.size and sha256_file(path) == (t.size, t.sha256)
-    except OSError:
-        return False
+    return holds(path, t.size, t.sha256)
 
 
 def place_files(
@@ -145,7 +142,6 @@ def place_files(
             # a machine losing power before the OS writes its cache is caught by `verify` (the sha256 differs).
             os.replace(tmp, final)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            discard(tmp)
 
     run_all(one, list(placements), LOCAL_WORKERS)

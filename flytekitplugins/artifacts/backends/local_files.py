@@ -10,7 +10,7 @@ import os
 import tempfile
 import typing
 
-from ..digest import copy_hashing
+from ..digest import copy_hashing, sha256_file
 from ..errors import ArtifactValueError
 
 
@@ -80,6 +80,17 @@ def translating(method):
     return wrapper
 
 
+def holds(path: str, size: int, sha256: str, rehash_up_to: typing.Optional[int] = None) -> bool:
+    """Whether the file at ``path`` holds ``size`` bytes with this sha256 (False when it is missing or unreadable).
+    With ``rehash_up_to``, a larger file is checked by its size alone."""
+    try:
+        if os.path.getsize(path) != size:
+            return False
+        return (rehash_up_to is not None and size > rehash_up_to) or sha256_file(path) == (size, sha256)
+    except OSError:
+        return False
+
+
 def discard(path: str) -> None:
     """Remove a temp file (gone already is fine)."""
     with contextlib.suppress(FileNotFoundError):
@@ -117,8 +128,5 @@ def write_local_file(
         os.replace(tmp, dest)
         return size, sha
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise

@@ -26,6 +26,7 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from ..digest import HashingReader
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from .base import Backend, Opener, Progress, blob_key
+from .local_files import discard
 from .s3client import (
     DEFAULT_TRANSFER_CONFIG,
     REFRESH_AFTER_SECONDS,
@@ -36,6 +37,7 @@ from .s3client import (
     copy_server_side,
     error_code,
     hash_s3_object,
+    holds,
     is_missing,
     open_s3_uri,
     parse_s3_uri,
@@ -193,31 +195,24 @@ class S3Backend(Backend):
 
     def list_children(self, prefix: str) -> typing.List[str]:
         folder = self._folder(prefix)
-        names = set()
+        names: typing.Set[str] = set()
         with self._calling("listing", prefix or None):
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=folder, Delimiter="/"
             )
             for page in pages:
-                for cp in page.get("CommonPrefixes", []):
-                    names.add(cp["Prefix"][len(folder) :].rstrip("/"))
-                for obj in page.get("Contents", []):
-                    names.add(obj["Key"][len(folder) :])
-        return sorted(n for n in names if n and not n.startswith(_TMP_NAME))
+                names |= _child_names(page, folder)
+        return sorted(names)
 
     def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
-        """The first ``limit`` names directly under ``prefix``, from one listing request (S3 lists in key order)."""
+        """The first ``limit`` names directly under ``prefix``, from one listing request (S3 lists in key order;
+        one more is asked for, as a console's folder marker may come first)."""
         folder = self._folder(prefix)
-        names = set()
         with self._calling("listing", prefix or None):
             page = self.client.list_objects_v2(
-                Bucket=self.bucket, Prefix=folder, Delimiter="/", MaxKeys=max(1, limit)
+                Bucket=self.bucket, Prefix=folder, Delimiter="/", MaxKeys=max(1, limit) + 1
             )
-        for cp in page.get("CommonPrefixes", []):
-            names.add(cp["Prefix"][len(folder) :].rstrip("/"))
-        for obj in page.get("Contents", []):
-            names.add(obj["Key"][len(folder) :])
-        return sorted(n for n in names if n and not n.startswith(_TMP_NAME))[:limit]
+        return sorted(_child_names(page, folder))[:limit]
 
     def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
         tmp_key = f"{TMP_PREFIX}/{_TMP_NAME}{uuid.uuid4().hex}"
@@ -252,16 +247,12 @@ class S3Backend(Backend):
         """Server-side copy of the staged upload to its content address, unless those bytes are already there."""
         want = sha256_b64(sha)
         existing = self._head(final_full)
-        if existing is not None:
-            have = existing.get("ChecksumSHA256")
-            # A blob whose own SHA256 checksum contradicts its address is damaged: replace it with verified bytes.
-            # Blobs without a full-object checksum (copied part by part) are trusted, like local ones.
-            composite = existing.get("ChecksumType") == "COMPOSITE" or "-" in (have or "")
-            if existing.get("ContentLength") == size and (have is None or have == want or composite):
-                if age_seconds(existing) < REFRESH_AFTER_SECONDS:
-                    return
-                # Old bytes about to be named by a new record: copied onto themselves (server-side) so their age
-                # is fresh and `gc` (which only takes bytes older than its grace period) leaves them alone.
+        # A blob whose own SHA256 checksum contradicts its address is damaged: replaced with verified bytes below.
+        if existing is not None and holds(existing, size, sha):
+            if age_seconds(existing) < REFRESH_AFTER_SECONDS:
+                return
+            # Old bytes about to be named by a new record: copied again (server-side) so their age is fresh and
+            # `gc` (which only takes bytes older than its grace period) leaves them alone.
         # No If-None-Match here: a racing writer of the same address copies identical bytes, so losing the race is
         # harmless, and conditional copies are not honoured everywhere (moto ignores them).
         source = {"Bucket": self.bucket, "Key": tmp_full}
@@ -292,8 +283,7 @@ class S3Backend(Backend):
                     raise
             os.replace(tmp, dest)
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            discard(tmp)
             raise
 
     def check_usable(self) -> None:
@@ -315,3 +305,11 @@ class S3Backend(Backend):
         from .s3_import import land_in_s3
 
         land_in_s3(self, placements, open_source, progress)
+
+
+def _child_names(page: dict, folder: str) -> typing.Set[str]:
+    """The names directly under ``folder`` in one listing page (sub-folders and objects; no folder marker, no temp
+    file)."""
+    names = {cp["Prefix"][len(folder):].rstrip("/") for cp in page.get("CommonPrefixes", [])}
+    names |= {obj["Key"][len(folder):] for obj in page.get("Contents", [])}
+    return {n for n in names if n and not n.startswith(_TMP_NAME)}

@@ -33,6 +33,8 @@ from .s3client import (
     TransferProgress,
     age_seconds,
     copy_server_side,
+    error_code,
+    holds,
     parse_s3_uri,
     s3_client,
     sha256_b64,
@@ -90,10 +92,10 @@ def land_in_s3(
     """Put each transfer's bytes at its key under ``backend``'s prefix (``(transfer, key)`` pairs), verified."""
     progress = locked(progress)
     client = s3_client()
-    bucket, prefix = backend.bucket, backend.prefix
+    bucket = backend.bucket
 
     def dest_key(p: Placement) -> str:
-        return f"{prefix}/{p[1]}" if prefix else p[1]
+        return backend._full(p[1])
 
     def fail(e: BaseException, where: str, action: str) -> BaseException:
         if isinstance(e, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
@@ -102,23 +104,20 @@ def land_in_s3(
 
     def present(p: Placement) -> bool:
         t = p[0]
-        try:
-            head = client.head_object(Bucket=bucket, Key=dest_key(p), ChecksumMode="ENABLED")
-        except botocore.exceptions.ClientError as e:
-            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        have = head.get("ChecksumSHA256")
-        # An object of an earlier attempt is kept only if S3's own SHA256 of it is the record's (part-by-part
-        # copies carry only a hash of part hashes: their size is the check).
-        right = have is None or "-" in have or have == sha256_b64(t.sha256)
-        if not (head.get("ContentLength") == t.size and right):
+        head = backend._head(dest_key(p))
+        # An object of an earlier attempt is kept only if it holds the record's bytes (as far as S3 can tell).
+        if head is None or not holds(head, t.size, t.sha256):
             return False
         if age_seconds(head) >= REFRESH_AFTER_SECONDS and t.size <= s3client.MAX_SINGLE_COPY:
             # Left by an attempt that died a while ago: copied onto itself (server-side) so its age is fresh and
             # `gc`, which takes only files older than its grace period, leaves it to the manifest to come.
-            got = copy_server_side(client, {"Bucket": bucket, "Key": dest_key(p)}, bucket, dest_key(p), t.size, 1,
-                                   {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
+            try:
+                got = copy_server_side(client, {"Bucket": bucket, "Key": dest_key(p)}, bucket, dest_key(p), t.size,
+                                       1, {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
+            except botocore.exceptions.ClientError as e:
+                if error_code(e) in ("PreconditionFailed", "412"):
+                    return False  # changed under us: copied again from the source below
+                raise
             if got is not None and got != sha256_b64(t.sha256):
                 return False  # changed under us: copied again from the source below
         return True

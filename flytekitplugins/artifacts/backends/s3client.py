@@ -229,6 +229,15 @@ def age_seconds(head: dict) -> float:
     return time.time() - head["LastModified"].timestamp() if "LastModified" in head else 0.0
 
 
+def holds(head: dict, size: int, sha256: str) -> bool:
+    """Whether the object a ``head_object`` answer (asked with ``ChecksumMode="ENABLED"``) describes holds ``size``
+    bytes with this sha256, as far as S3 can tell: its own full-object SHA256 must match when it has one; an object
+    copied part by part carries only a hash of part hashes, so its size is the check."""
+    have = head.get("ChecksumSHA256")
+    composite = head.get("ChecksumType") == "COMPOSITE" or "-" in (have or "")
+    return head.get("ContentLength") == size and (have is None or composite or have == sha256_b64(sha256))
+
+
 def copy_server_side(
     client, source: dict, bucket: str, key: str, size: int, concurrency: int, extra_args: typing.Optional[dict] = None
 ) -> typing.Optional[str]:
