@@ -107,3 +107,25 @@ def test_a_planted_link_at_a_pointer_is_not_followed(tmp_path):
     with pytest.raises(OSError):
         index.add_entry(backend, "p", "00000000000100_new", b"{}")
     assert outside.read_text() == "keep me"
+
+
+def test_a_damaged_index_entry_is_skipped_with_a_warning_not_raised(tmp_path):
+    """Resolving "newest" steps over a damaged entry (naming it), as every listing does."""
+    from flows import core
+
+    from flytekitplugins.artifacts.jsonfiles import DamagedFileWarning
+    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.versions import resolve, versions
+
+    core.training(text="one")
+    core.training(text="two")
+    store = ArtifactStore()
+    prefix = keys.file_index_prefix("My Data", "data.csv")
+    newest, older = store.backend.list_children(prefix)
+    path = tmp_path / "artifact-store" / prefix / newest
+    path.chmod(0o644)
+    path.write_text("{oops")
+    with pytest.warns(DamagedFileWarning, match="damaged"):
+        rec = resolve(store, "My Data", "data.csv")
+    assert older.endswith(keys.component(rec.execution_id))
+    assert len(versions(store, "My Data")) == 2  # the artifact's own index is intact

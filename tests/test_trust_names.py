@@ -89,6 +89,18 @@ def test_cli_prints_names_literally(store, tmp_path):
     assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
 
 
+def test_lineage_prints_names_literally(store, tmp_path):
+    rec = make_record(store, tmp_path, "e1", "plain.csv", b"y", artifact="[red]A")
+    path = store.backend.uri(keys.record_key("e1", rec.artifact, "plain.csv"))
+    d = json.loads(open(path).read())
+    d["filename"] = "plain\x1b]0;pwned\x07.csv"  # written before names were checked
+    os.chmod(path, 0o644)
+    with open(path, "w") as f:
+        json.dump(d, f)
+    out = cli("lineage", "[red]A", "plain.csv", "-e", "e1").stdout
+    assert "[red]A/" in out and "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
+
+
 # ---- damaged input ----------------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ first succeeded run, so they cost about the same on a store of one run as on one
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import typing
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from . import keys
 from .errors import ArtifactNotFoundError, ArtifactValueError
 from .identity import utc_now
+from .jsonfiles import read_json
 from .store import ArtifactStore, Record
 
 SUCCEEDED = "succeeded"
@@ -77,20 +79,25 @@ class Selector:
 
 def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
     """Index entries under ``prefix``, newest first: the one its pointer names, then a few at a time, the whole
-    listing only if needed."""
+    listing only if needed. A damaged entry is skipped with a warning naming it, as listings skip one."""
     pointed = store.pointed_newest(prefix)
-    if pointed is not None:
-        yield store.read_json(f"{prefix}/{pointed}")
     first = store.newest_names(prefix, _BATCH)
-    for name in first:
-        if name != pointed:
-            yield store.read_json(f"{prefix}/{name}")
-    if len(first) < _BATCH:
-        return
-    seen = set(first) | {pointed}
-    for name in store.backend.list_children(prefix):
-        if name not in seen:
-            yield store.read_json(f"{prefix}/{name}")
+    names: typing.Iterable[str] = [pointed, *(n for n in first if n != pointed)] if pointed else first
+    if len(first) >= _BATCH:
+        seen = set(first) | {pointed}
+        names = itertools.chain(names, (n for n in store.backend.list_children(prefix) if n not in seen))
+    for name in names:
+        entry = _entry_at(store, f"{prefix}/{name}")
+        if entry is not None:
+            yield entry
+
+
+def _entry_at(store: ArtifactStore, key: str) -> typing.Optional[dict]:
+    try:
+        entry = read_json(store.backend, key)
+    except ArtifactNotFoundError:
+        return None  # pruned since it was listed
+    return entry if entry is not None and "execution_id" in entry else None
 
 
 def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workflow: typing.Optional[str] = None):
@@ -162,8 +169,9 @@ def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Select
     if selector.tag is not None:
         execution = tag_target(store, artifact, selector.tag)
     if execution is not None:
+        rec = None
         if selector.tag is None:
-            store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
+            rec = store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
         elif not store.backend.exists(keys.record_key(execution, artifact, filename)):
             raise not_found(store, artifact, filename, selector)
         status = run_status(store, execution)
@@ -173,7 +181,7 @@ def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Select
                 "version: only succeeded runs' files are; pick another run with `flyte-artifacts versions "
                 f"{artifact!r}`"
             )
-        rec = store.record(execution, artifact, filename)
+        rec = rec or store.record(execution, artifact, filename)
         if selector.workflow is not None and rec.workflow != selector.workflow:
             raise not_found(store, artifact, filename, selector)
         return rec
@@ -235,8 +243,8 @@ def artifacts(store: ArtifactStore) -> typing.List[dict]:
     out = []
     for comp in store.backend.list_children("index/artifacts"):
         prefix = f"index/artifacts/{comp}"
-        entries = [store.read_json(f"{prefix}/{n}") for n in store.backend.list_children(prefix)]
-        good = [e for e in entries if succeeded(store, e["execution_id"])]
+        entries = [_entry_at(store, f"{prefix}/{n}") for n in store.backend.list_children(prefix)]
+        good = [e for e in entries if e is not None and succeeded(store, e["execution_id"])]
         if not good:
             continue
         newest = good[0]["execution_id"]

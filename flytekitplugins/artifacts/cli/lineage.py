@@ -6,7 +6,14 @@ import typing
 
 import click
 
-from .output import console, emit_json, json_option
+from .output import console, emit_json, json_option, literal
+
+
+def _shown(text: str) -> typing.Any:
+    """A tree label printed literally: no markup read, no control character reaching the terminal."""
+    from rich.text import Text
+
+    return Text(literal(text))
 
 
 def _label(node: dict) -> str:
@@ -26,15 +33,13 @@ def _label(node: dict) -> str:
 
 
 def _tree(node: dict, tree: typing.Any) -> None:
-    from rich.markup import escape
-
     code = node.get("code") or {}
     if code.get("source_sha256"):
         commit = (code.get("commit") or "no git")[:12] + ("+dirty" if code.get("dirty") else "")
-        tree.add(escape(f"code {code.get('source_file')} sha256 {code['source_sha256'][:12]}, commit {commit}; "
+        tree.add(_shown(f"code {code.get('source_file')} sha256 {code['source_sha256'][:12]}, commit {commit}; "
                  f"inputs sha256 {(node.get('inputs_sha256') or '')[:12]}"))
     for child in node.get("derived_from", []):
-        sub = tree.add(escape(_label(child)))
+        sub = tree.add(_shown(_label(child)))
         if child.get("kind") == "file":
             _tree(child, sub)
 
@@ -58,13 +63,12 @@ def lineage(ctx, artifact: str, filename: str, execution, tag, depth: int, as_js
     doc = lineage_of(store, rec, depth)
     if as_json:
         return emit_json(doc)
-    from rich.markup import escape
     from rich.tree import Tree
 
-    root = Tree(escape(_label(doc["file"])))
+    root = Tree(_shown(_label(doc["file"])))
     _tree(doc["upstream"], root)
     uses = root.add("used by" if doc["downstream"] else "used by: no later run")
     for use in doc["downstream"]:
         made = ", ".join(f"{p['artifact']}/{p['filename']}" for p in use["produced"]) or "no recorded file"
-        uses.add(escape(f"run {use['execution_id']} ({use['workflow']}, {use['node_id']}) -> {made}"))
+        uses.add(_shown(f"run {use['execution_id']} ({use['workflow']}, {use['node_id']}) -> {made}"))
     console().print(root, highlight=False)
