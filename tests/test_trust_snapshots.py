@@ -157,3 +157,17 @@ def test_a_second_store_never_overwrites_a_snapshot_at_a_shared_location(store, 
         other.export(shared, [ExportItem("adsl.csv", theirs)], run_key="r9", source={})
     assert open(os.path.join(ds.uri, "snapshots", "1", "adsl.csv"), "rb").read() == b"the first store's bytes"
     assert verify_store(store).ok
+
+
+def test_retrying_an_export_whose_catalog_manifest_is_damaged_says_so(store, catalog, ds, tmp_path):
+    from flytekitplugins.artifacts.errors import ArtifactNotFoundError
+
+    rec = make_record(store, tmp_path / "src", "e1", "adsl.csv", b"bytes")
+    catalog.export(ds, [ExportItem("adsl.csv", rec)], run_key="r1", source={})
+    manifest = [k for k in store.backend.list(f"datasets/{ds.id}/snapshots")][0]
+    path = store.backend.uri(manifest)
+    os.chmod(path, 0o644)
+    with open(path, "w") as f:
+        f.write("{damaged")
+    with pytest.raises(ArtifactNotFoundError, match="manifest of snapshot 1 .* is damaged"):
+        catalog.export(ds, [ExportItem("adsl.csv", rec)], run_key="r1", source={})

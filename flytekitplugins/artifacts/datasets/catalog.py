@@ -192,13 +192,13 @@ class DatasetCatalog:
                 out.append(int(stem))
         return sorted(out)
 
-    def _read_snapshot(self, dataset_id: str, number: int) -> DatasetSnapshot:
+    def _read_snapshot(self, dataset_id: str, number: int) -> typing.Optional[DatasetSnapshot]:
         key = f"{self._snapshots_prefix(dataset_id)}/{_number_name(number)}"
         d = read_json(self.backend, key)
         try:
-            return DatasetSnapshot.from_dict(d) if d is not None else None  # type: ignore[return-value]
+            return DatasetSnapshot.from_dict(d) if d is not None else None
         except (KeyError, TypeError):
-            return None  # type: ignore[return-value]
+            return None
 
     def snapshots(self, dataset: typing.Union[str, Dataset]) -> typing.List[DatasetSnapshot]:
         """The committed snapshots of ``dataset``, oldest first (a damaged manifest is skipped with a warning)."""
@@ -378,14 +378,13 @@ class DatasetCatalog:
             run_key=run_key,
             files=files,
         )
-        self._publish(ds, snap)
-        data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
+        data = self._publish(ds, snap)
         if not self.backend.write_once(f"{self._snapshots_prefix(ds.id)}/{_number_name(number)}", data):
-            return self._read_snapshot(ds.id, number)  # an attempt of this run committed it first
+            return self._checked(ds, number)  # an attempt of this run committed it first
         return snap
 
-    def _publish(self, ds: Dataset, snap: DatasetSnapshot) -> None:
-        publish_manifest(ds.uri, snap)
+    def _publish(self, ds: Dataset, snap: DatasetSnapshot) -> bytes:
+        return publish_manifest(ds.uri, snap)
 
     def _point_latest(self, ds: Dataset) -> None:
         point_latest(ds.uri, self._numbers(ds.id))

@@ -52,10 +52,12 @@ def check_unclaimed(dataset_uri: str, number: int, dataset_id: str, name: str) -
     )
 
 
-def publish_manifest(dataset_uri: str, snap: DatasetSnapshot) -> None:
-    """Write the manifest beside the snapshot's folder, once: from then on the folder is a snapshot."""
+def publish_manifest(dataset_uri: str, snap: DatasetSnapshot) -> bytes:
+    """Write the manifest beside the snapshot's folder, once: from then on the folder is a snapshot. Returns the
+    manifest's bytes (the catalog keeps the same)."""
     data = json.dumps(snap.as_dict(), indent=1, sort_keys=True).encode()
     open_backend(dataset_uri).write_once(manifest_key(snap.number), data)
+    return data
 
 
 def point_latest(dataset_uri: str, numbers: typing.Sequence[int]) -> None:
