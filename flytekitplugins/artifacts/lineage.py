@@ -43,6 +43,14 @@ def source_identity(source_file: typing.Optional[str]) -> dict:
     return out
 
 
+def version_of(code: dict) -> typing.Optional[str]:
+    """The code version records carry (``<commit>``, ``+dirty`` when it had local changes) of a
+    :func:`source_identity`; None outside git."""
+    if not code.get("commit"):
+        return None
+    return code["commit"] + ("+dirty" if code.get("dirty") else "")
+
+
 def inputs_hash(inputs: typing.Dict[str, dict]) -> str:
     """One sha256 over the run's inputs (primitive values and file contents), independent of file locations."""
     canon = {k: {kk: vv for kk, vv in v.items() if kk != "uri"} for k, v in inputs.items()}

@@ -17,8 +17,7 @@ import typing
 from flytekit.core.promise import NodeOutput, Promise
 
 from ..errors import ArtifactValueError
-from ..identity import code_version
-from ..lineage import source_identity
+from ..lineage import source_identity, version_of
 from ..recorder import MANIFEST_VERSION, record_artifacts
 from .export import add_export_nodes, run_exports_locally
 from .frame import Frame
@@ -32,10 +31,6 @@ def _source_file(workflow: typing.Any) -> typing.Optional[str]:
     # The body may be wrapped by the plugin while compiling: look through the wrapper.
     fn = inspect.unwrap(getattr(workflow, "_workflow_function", None))
     return getattr(getattr(fn, "__code__", None), "co_filename", None)
-
-
-def _code_version(workflow: typing.Any) -> typing.Optional[str]:
-    return code_version(_source_file(workflow))
 
 
 def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
@@ -66,8 +61,8 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
     """After a body was compiled: derive and check the plan, then add the recorder and export nodes."""
     plan = build_plan(workflow, nodes, outputs)
     # Asked of git once per compilation; local runs of the compiled workflow reuse it.
-    plan.code_version = _code_version(workflow)
     plan.code = source_identity(_source_file(workflow))
+    plan.code_version = version_of(plan.code)
     plan.inputs = input_kinds(workflow)
     plan.derived = derived_from(plan, nodes)
     workflow._artifact_plan = plan
