@@ -69,6 +69,14 @@ DATA = ArtifactType.DATA
 MODEL = ArtifactType.MODEL
 REPORT = ArtifactType.REPORT
 
+#: The order artifact types are shown in (any other type string after them, by name).
+TYPE_ORDER = ("DATA", "MODEL", "REPORT")
+
+
+def type_rank(type_: str) -> typing.Tuple[int, str]:
+    """Sort key putting DATA, MODEL and REPORT first, in that order, then any other type by name."""
+    return (TYPE_ORDER.index(type_), "") if type_ in TYPE_ORDER else (len(TYPE_ORDER), type_)
+
 
 def validate_artifact_name(name: typing.Any) -> str:
     """``name`` if it is a valid artifact name, else an error naming the rule it breaks."""

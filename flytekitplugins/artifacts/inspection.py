@@ -22,7 +22,7 @@ import time
 import typing
 
 from .backends import is_local, local_path, read_uri_stream
-from .errors import ArtifactNotFoundError, ArtifactValueError
+from .errors import ArtifactNotFoundError
 from .identity import utc_now
 from .store import ArtifactStore, Record
 from .summaries import Budget, diff_summaries, summarize
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 SUMMARIES_ENV = "FLYTE_ARTIFACTS_SUMMARIES"
 #: A file in remote storage larger than this is not downloaded to be summarised at record time.
 REMOTE_MAX_BYTES = 256 * 1024 * 1024
-#: Keys this module adds to a summary when it stores it.
-STORED_KEYS = ("sha256", "summarized_at", "seconds")
 
 
 def summaries_enabled() -> bool:
@@ -97,8 +95,8 @@ def summarize_recorded(
     if not summaries_enabled():
         return None
     try:
-        old = None if fresh else store.summary(record)
-        if old is not None and old.get("sha256") == record.sha256:
+        old = None if fresh else stored_summary(store, record)
+        if old is not None:
             return old
         start = time.monotonic()
         summary = summarize_uri(uri or record.uri, record.file_type, record.size, budget, record.filename)
@@ -207,10 +205,3 @@ def diff_snapshots(catalog: "DatasetCatalog", dataset: str, old: typing.Any, new
         "changed": changed,
         "unchanged": same,
     }
-
-
-def check_rows(rows: int) -> int:
-    """``rows`` if it is a usable preview row count; :class:`ArtifactValueError` otherwise."""
-    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
-        raise ArtifactValueError(f"rows must be a whole number >= 0, got {rows!r}")
-    return rows

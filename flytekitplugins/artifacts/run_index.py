@@ -13,12 +13,11 @@ import typing
 from dataclasses import dataclass, field
 
 from .backends.local import LocalBackend
+from .declaration import type_rank
 from .errors import ArtifactNotFoundError
 from .jsonfiles import read_json
 from .keys import execution_prefix
 from .store import ArtifactStore, Record
-
-TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 
 
 @dataclass
@@ -67,10 +66,6 @@ def _record_at(store: ArtifactStore, key: str) -> typing.Optional[Record]:
         return None
 
 
-def _type_rank(type_: str) -> typing.Tuple[int, str]:
-    return (TYPE_ORDER.index(type_), "") if type_ in TYPE_ORDER else (len(TYPE_ORDER), type_)
-
-
 def run_files(store: ArtifactStore, execution_id: str) -> RunFiles:
     """A run's files from one listing of its records and one record read per artifact (damaged ones skipped)."""
     if not store.has_execution(execution_id):
@@ -91,7 +86,7 @@ def run_files(store: ArtifactStore, execution_id: str) -> RunFiles:
                 break
         if first is not None:
             artifacts.append(ArtifactFiles(first.artifact, first.type, sorted(keys), first.code_version))
-    artifacts.sort(key=lambda a: (_type_rank(a.type), a.name))
+    artifacts.sort(key=lambda a: (type_rank(a.type), a.name))
     return RunFiles(execution_id, artifacts)
 
 

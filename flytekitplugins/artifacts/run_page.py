@@ -6,11 +6,10 @@ from __future__ import annotations
 import html
 import typing
 
+from .declaration import type_rank
 from .store import Record
 from .summaries import render_html
 from .units import human_size
-
-TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 
 _PAGE_STYLE = (
     "<style>"
@@ -42,7 +41,7 @@ def run_page_html(
     parts = [_PAGE_STYLE, '<div class="artifact-run">']
     styled = False
     parts.append(f"<p>Execution <code>{_e(execution)}</code>: {len(records)} artifact file(s).</p>")
-    types = sorted({r.type for r in records}, key=lambda t: (TYPE_ORDER.index(t) if t in TYPE_ORDER else 9, t))
+    types = sorted({r.type for r in records}, key=type_rank)
     for kind in types:
         parts.append(f"<h2>{_e(kind)}</h2>")
         of_type = [r for r in records if r.type == kind]

@@ -68,7 +68,5 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_,
                  verify, prune, gc, ui):
     main.add_command(_command)
-for _command in (show, diff):
-    main.add_command(_command)
 datasets.add_command(datasets_diff)
 datasets.add_command(datasets_prune)

@@ -6,7 +6,7 @@ import re
 import typing
 from dataclasses import asdict, dataclass, field, fields
 
-from ..declaration import MAX_NAME_LENGTH, check_name_text
+from ..declaration import MAX_NAME_LENGTH, RESERVED_PREFIXES, check_name_text
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..store import Record
 
@@ -155,7 +155,7 @@ def validate_snapshot_path(path: typing.Any) -> str:
         raise ArtifactValueError(f"a path inside a dataset must be a non-empty string, got {path!r}")
     path = check_name_text(path, "path") if "\0" not in path else path
     parts = path.split("/")
-    if any(p.startswith(".tmp-") for p in parts):
+    if any(p.startswith(RESERVED_PREFIXES) for p in parts):
         raise ArtifactValueError(
             f"path {path!r} has a part starting with '.tmp-', which datasets reserve for unfinished writes: rename it"
         )

@@ -15,8 +15,6 @@ from flytekit.core.promise import Promise
 from ..declaration import FileDeclaration, declaration_of, nested_declaration
 from ..errors import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 
-START_NODE = "start-node"
-
 
 @dataclass(frozen=True)
 class PlanEntry:

@@ -2,6 +2,8 @@
 
 import logging
 
+from .jsonsafe import first_line
+
 HEAD_LINES = 40
 LINE_CHARS = 300
 CHUNK = 1024 * 1024
@@ -85,7 +87,6 @@ def pdf_summary(path, file_type, budget, clock, size):
             result["title"] = str(title)[:200]
         return result
     except Exception as exc:  # pypdf raises PdfReadError, and others, for a damaged file
-        text = (str(exc).strip() or type(exc).__name__).splitlines()[0][:300]
-        return {"error": f"cannot read PDF: {text}"}
+        return {"error": f"cannot read PDF: {first_line(exc)}"}
     finally:
         logger.setLevel(level)

@@ -5,6 +5,8 @@ import io
 import re
 import warnings
 
+from .jsonsafe import first_line
+
 THUMBNAIL_SIZE = 128
 # Above this many pixels no thumbnail is made: decoding would cost too much memory and time.
 MAX_THUMBNAIL_PIXELS = 40_000_000
@@ -28,7 +30,7 @@ def image_summary(path, file_type, budget, clock, size):
         except Image.DecompressionBombError as exc:
             return {"error": f"image too large to open: {exc}"}
         except Exception as exc:  # Pillow raises UnidentifiedImageError, SyntaxError, OSError... for bad files
-            return {"error": f"cannot read image: {_first_line(exc)}"}
+            return {"error": f"cannot read image: {first_line(exc)}"}
         with img:
             result.update(width=int(img.width), height=int(img.height), mode=img.mode, format=img.format)
             frames = getattr(img, "n_frames", 1)
@@ -42,7 +44,7 @@ def image_summary(path, file_type, budget, clock, size):
                 try:
                     result["thumbnail"] = _thumbnail(img)
                 except Exception as exc:  # truncated or corrupt pixel data surfaces only when decoding
-                    result["error"] = f"cannot decode image data: {_first_line(exc)}"
+                    result["error"] = f"cannot decode image data: {first_line(exc)}"
     if not result["notes"]:
         del result["notes"]
     return result
@@ -125,7 +127,3 @@ def _length(text):
 def _number(value):
     return int(value) if float(value).is_integer() else round(value, 3)
 
-
-def _first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

@@ -13,6 +13,13 @@ def short_text(text, limit=MAX_TEXT):
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def first_line(exc):
+    """The first line of an exception's message (its type's name when it has none), at most 300 characters: what a
+    summary says about a file it could not read."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
 def json_value(value, limit=MAX_TEXT):
     """A JSON-safe form of one cell value: numbers stay numbers, missing values become None, the rest text.
 

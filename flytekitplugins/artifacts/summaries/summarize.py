@@ -6,6 +6,7 @@ from flytekitplugins.artifacts.errors import ArtifactTypeError, ArtifactValueErr
 
 from .budget import Budget, Clock
 from .filetypes import SNIFF_BYTES, kind_of, normalize_file_type
+from .jsonsafe import first_line
 
 SUMMARY_VERSION = 1
 # csv-like files that fail to parse as a table are summarised as text.
@@ -65,8 +66,7 @@ def _run(summarizer, path, file_type, budget, clock, size):
     except MemoryError:
         return {"error": "ran out of memory while reading the file"}
     except Exception as exc:  # a file that cannot be parsed is described, never raised
-        text = (str(exc).strip() or type(exc).__name__).splitlines()[0][:300]
-        return {"error": f"{type(exc).__name__}: {text}"}
+        return {"error": f"{type(exc).__name__}: {first_line(exc)}"}
 
 
 def _finish(summary, budget=None):

@@ -9,6 +9,8 @@ import io
 import os
 from typing import Any, Optional
 
+from .jsonsafe import first_line
+
 CHUNK = 1024 * 1024
 
 
@@ -81,7 +83,7 @@ def read_delimited(path, budget, sep):
             lambda text: pd.read_csv(text, sep=sep, nrows=budget.max_rows + 1, low_memory=False), data
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise TableReadError(f"cannot parse as {'tsv' if sep == chr(9) else 'csv'}: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot parse as {'tsv' if sep == chr(9) else 'csv'}: {first_line(exc)}") from exc
     frame, more = _bounded(frame, budget.max_rows, complete)
     sample = TableSample(frame, None if more else len(frame), more, bytes_read=len(data))
     if encoding != "utf-8":
@@ -99,7 +101,7 @@ def read_json_lines(path, budget):
     try:
         frame, _ = _decode_frame(lambda text: pd.read_json(text, lines=True, nrows=budget.max_rows + 1), data)
     except ValueError as exc:
-        raise TableReadError(f"cannot parse as JSON lines: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot parse as JSON lines: {first_line(exc)}") from exc
     frame, more = _bounded(frame, budget.max_rows, complete)
     return TableSample(frame, None if more else len(frame), more, bytes_read=len(data))
 
@@ -120,7 +122,7 @@ def read_parquet(path, budget):
                 break
         table = pa.Table.from_batches(batches) if batches else pf.schema_arrow.empty_table()
     except (pa.ArrowException, OSError) as exc:
-        raise TableReadError(f"cannot read parquet: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot read parquet: {first_line(exc)}") from exc
     table = table.slice(0, budget.max_rows)
     return TableSample(_to_pandas(table), total, table.num_rows < total)
 
@@ -148,7 +150,7 @@ def read_arrow_file(path, budget):
             table = table.slice(0, budget.max_rows)
             frame = _to_pandas(table)
     except (pa.ArrowException, OSError) as exc:
-        raise TableReadError(f"cannot read feather/arrow: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot read feather/arrow: {first_line(exc)}") from exc
     return TableSample(frame, total, table.num_rows < total)
 
 
@@ -172,7 +174,7 @@ def read_sas(path, budget, file_type):
     try:
         frame, meta = read(os.fspath(path), row_limit=budget.max_rows + 1)
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
-        raise TableReadError(f"cannot read {file_type}: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot read {file_type}: {first_line(exc)}") from exc
     total = meta.number_rows if isinstance(meta.number_rows, int) and meta.number_rows >= 0 else None
     more = len(frame) > budget.max_rows or (total is not None and total > budget.max_rows)
     frame = frame.iloc[: budget.max_rows]
@@ -194,7 +196,7 @@ def read_xlsx(path, budget):
     try:
         frame = pd.read_excel(os.fspath(path), sheet_name=0, nrows=budget.max_rows + 1, engine="openpyxl")
     except Exception as exc:  # openpyxl and zipfile raise many unrelated types for a damaged workbook
-        raise TableReadError(f"cannot read xlsx: {_first_line(exc)}") from exc
+        raise TableReadError(f"cannot read xlsx: {first_line(exc)}") from exc
     frame, more = _bounded(frame, budget.max_rows, True)
     sample = TableSample(frame, None if more else len(frame), more)
     sample.notes.append("first sheet only")
@@ -224,7 +226,3 @@ def _to_pandas(table):
     # Arrow types pandas cannot hold natively (nested, extension) still convert, as objects.
     return table.to_pandas()
 
-
-def _first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ..backends import read_uri_stream
 from ..datasets import DatasetCatalog
+from ..declaration import TYPE_ORDER
 from ..errors import ArtifactError, ArtifactNotFoundError
 from ..store import SUCCEEDED, ArtifactStore
 from ..summaries.textfit import format_count
@@ -155,7 +156,7 @@ class UI:
         html = self.reads.pages.get(key) if stamp is not None else None
         if html is None:
             page = pages.runs_page(self.reads, *query)
-            html = self.render("runs.html", title="Runs", p=page, types=pages.TYPE_ORDER)
+            html = self.render("runs.html", title="Runs", p=page, types=TYPE_ORDER)
             if stamp is not None:
                 self.reads.pages.put(key, html)
         return self.respond(html)
@@ -250,10 +251,7 @@ class UI:
     def file(self, request: Request) -> Response:
         """A recorded file's bytes, checked against its sha256 (PDFs and images inline, the rest downloads)."""
         eid, artifact, filename = _param(request, "run"), _param(request, "artifact"), _param(request, "filename")
-        try:
-            rec = self.store.record(eid, artifact, filename)
-        except ArtifactNotFoundError:
-            raise NotFound(f"run {eid!r} has no file {filename!r} in artifact {artifact!r}") from None
+        rec = file_pages.find_record(self.reads, eid, artifact, filename)
         return self.send(request, lambda: read_uri_stream(rec.uri), rec.filename, rec.file_type, rec.size,
                          rec.sha256, f"{artifact!r}/{filename!r} of run {eid!r}")
 

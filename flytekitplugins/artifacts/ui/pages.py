@@ -7,6 +7,8 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..backends import is_local
+from ..declaration import type_rank
 from ..run_index import RunFiles
 from ..store import ArtifactStore, Record
 from ..versions import tags_by_execution
@@ -14,7 +16,6 @@ from ..versions import tags_by_execution
 if typing.TYPE_CHECKING:
     from .reads import Reads
 
-TYPE_ORDER = ("DATA", "MODEL", "REPORT")
 RUNS_PER_PAGE = 50
 #: When a filter is set, runs are read from the index in batches of this many until a page is full.
 SCAN_BATCH = 200
@@ -146,7 +147,7 @@ def runs_page(reads: "Reads", page: int = 1, workflow: str = "", since: str = ""
 
     # One listing per run (and one record per artifact the first time a succeeded run is shown). On an object store
     # each is a request, so they go concurrently; on a local disk threads would only add overhead.
-    if str(reads.store.root).startswith("s3://") and len(runs) > 1:
+    if not is_local(reads.store.root) and len(runs) > 1:
         with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
             counted = list(pool.map(count, runs))
     else:
@@ -241,8 +242,7 @@ def group_by_artifact(records: typing.Iterable[Record]) -> typing.List[typing.Tu
     for r in records:
         groups = by_type.setdefault(r.type, {})
         groups.setdefault(r.artifact, ArtifactGroup(r.artifact, r.type)).files.append(r)
-    order = [t for t in TYPE_ORDER if t in by_type] + sorted(t for t in by_type if t not in TYPE_ORDER)
-    return [(t, [by_type[t][name] for name in sorted(by_type[t])]) for t in order]
+    return [(t, [by_type[t][name] for name in sorted(by_type[t])]) for t in sorted(by_type, key=type_rank)]
 
 
 def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
