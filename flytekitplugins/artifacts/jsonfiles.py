@@ -7,6 +7,8 @@ import json
 import typing
 import warnings
 
+from .errors import ArtifactNotFoundError
+
 if typing.TYPE_CHECKING:
     from .backends import Backend
 
@@ -36,3 +38,12 @@ def read_json(backend: Backend, key: str) -> typing.Optional[dict]:
         )
         return None
     return value
+
+
+def read_optional_json(backend: Backend, key: str) -> typing.Optional[dict]:
+    """The JSON object at ``key``, or None when there is none (or it is damaged: warned about as above). One read,
+    where an existence check first would cost a second request on an object store."""
+    try:
+        return read_json(backend, key)
+    except ArtifactNotFoundError:
+        return None

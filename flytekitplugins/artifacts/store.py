@@ -18,7 +18,7 @@ from .backends import Backend, is_local, open_backend
 from .backends.base import run_all
 from .backends.transfer import fetch_verified
 from .errors import ArtifactNotFoundError, ArtifactValueError
-from .jsonfiles import DamagedFileWarning, read_json
+from .jsonfiles import DamagedFileWarning, read_json, read_optional_json
 from .keys import (
     artifact_index_prefix,
     component,
@@ -163,13 +163,13 @@ class ArtifactStore:
     def run_status(self, execution_id: str) -> str:
         """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
         status are ``succeeded``."""
-        key = self._run_key(execution_id)
-        if not self.backend.exists(key):
+        try:
+            run = read_json(self.backend, self._run_key(execution_id)) or {}
+        except ArtifactNotFoundError:
             raise ArtifactNotFoundError(
                 f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
                 "lists them"
-            )
-        run = read_json(self.backend, key) or {}
+            ) from None
         return run.get("status", SUCCEEDED)
 
     def finish_run(self, execution_id: str, status: str,
@@ -182,7 +182,7 @@ class ArtifactStore:
         if status not in (SUCCEEDED, FAILED, RUNNING):
             raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
         key = self._run_key(execution_id)
-        run = read_json(self.backend, key) if self.backend.exists(key) else None
+        run = read_optional_json(self.backend, key)
         if run is None:
             return  # nothing recorded by this run
         if run.get("status", SUCCEEDED) != status:
@@ -234,10 +234,7 @@ class ArtifactStore:
         """Every run with records, whatever its status, newest first (one read per run)."""
         out = []
         for name in self.backend.list_children("executions"):
-            key = f"executions/{name}/execution.json"
-            if not self.backend.exists(key):
-                continue
-            run = read_json(self.backend, key)
+            run = read_optional_json(self.backend, f"executions/{name}/execution.json")
             if run is not None and "execution_id" in run:
                 out.append({**run, "status": run.get("status", SUCCEEDED)})
         return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)

@@ -32,6 +32,7 @@ from ..backends import Backend, Transfer, normalize_location, open_backend
 from ..backends.transfer import fetch_verified, land
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..identity import utc_now
+from ..jsonfiles import read_optional_json
 from ..store import ArtifactStore, component, read_json
 from .layout import check_unclaimed, point_latest, publish_manifest, resolved_location, snapshot_folder
 from .model import (
@@ -152,10 +153,7 @@ class DatasetCatalog:
         return sorted(out, key=lambda d: d.name)
 
     def _by_id(self, dataset_id: str) -> typing.Optional[Dataset]:
-        key = self._dataset_key(dataset_id)
-        if not self.backend.exists(key):
-            return None
-        d = read_json(self.backend, key)
+        d = read_optional_json(self.backend, self._dataset_key(dataset_id))
         try:
             return Dataset.from_dict(d) if d is not None else None
         except KeyError:
@@ -171,8 +169,7 @@ class DatasetCatalog:
             ds = self._by_id(id_or_name)
             if ds is not None:
                 return ds
-        key = self._name_key(id_or_name)
-        entry = read_json(self.backend, key) if self.backend.exists(key) else None
+        entry = read_optional_json(self.backend, self._name_key(id_or_name))
         if entry is not None and "id" in entry:
             ds = self._by_id(entry["id"])
             if ds is not None:
@@ -327,17 +324,12 @@ class DatasetCatalog:
     def _committed_by(self, dataset_id: str, run_key: str) -> typing.Optional[DatasetSnapshot]:
         """The snapshot ``run_key`` committed, if any: the one its marker names, or the one under the number it
         reserved (the exporter may have died between the commit and the marker)."""
-        marker = self._run_key(dataset_id, run_key)
-        if self.backend.exists(marker):
-            entry = read_json(self.backend, marker)
-            if entry is not None and "number" in entry:
-                return self._read_snapshot(dataset_id, entry["number"])
-        reserved = self._run_key(dataset_id, run_key, ".reserved")
-        if self.backend.exists(reserved):
-            entry = read_json(self.backend, reserved) or {}
-            n = entry.get("number")
-            if n in self._numbers(dataset_id):
-                return self._read_snapshot(dataset_id, n)
+        entry = read_optional_json(self.backend, self._run_key(dataset_id, run_key))
+        if entry is not None and "number" in entry:
+            return self._read_snapshot(dataset_id, entry["number"])
+        n = (read_optional_json(self.backend, self._run_key(dataset_id, run_key, ".reserved")) or {}).get("number")
+        if n in self._numbers(dataset_id):
+            return self._read_snapshot(dataset_id, n)
         return None
 
     def _reserve(self, dataset_id: str, run_key: str) -> int:
@@ -345,10 +337,9 @@ class DatasetCatalog:
         ``reserved/<N>.json``), so concurrent exporters never share a folder and a retry finds its own again. A run
         that dies and is never retried leaves its number unused."""
         mine = self._run_key(dataset_id, run_key, ".reserved")
-        if self.backend.exists(mine):
-            entry = read_json(self.backend, mine)
-            if entry is not None and isinstance(entry.get("number"), int):
-                return entry["number"]
+        entry = read_optional_json(self.backend, mine)
+        if entry is not None and isinstance(entry.get("number"), int):
+            return entry["number"]
         prefix = f"datasets/{component(dataset_id)}/reserved"
         taken = [int(n[:-5]) for n in self.backend.list_children(prefix) if n.endswith(".json") and n[:-5].isdigit()]
         n = max(taken + self._numbers(dataset_id) + [0]) + 1
