@@ -271,12 +271,17 @@ def _check_index(plan: Plan, repair: bool) -> None:
                     p.repaired, p.detail = True, p.detail + "; removed (rebuilt below if its run needs it)"
         for key, run in plan.run_files:
             b.write_once(key, json.dumps(run).encode())
-    listed = {n.split("_", 1)[-1] for n in b.list_children("index/executions")}
+    listings: typing.Dict[str, typing.Set[str]] = {}  # runs listed in each index folder, each folder listed once
+
+    def indexed(prefix: str) -> typing.Set[str]:
+        if prefix not in listings:
+            listings[prefix] = {n.split("_", 1)[-1] for n in b.list_children(prefix)}
+        return listings[prefix]
+
     for run, artifacts in plan.runs:
         ekey = component(run["execution_id"])
-        missing = ekey not in listed or any(
-            not any(n.endswith("_" + ekey) for n in b.list_children(f"index/artifacts/{component(a)}"))
-            for a in set(artifacts)
+        missing = ekey not in indexed("index/executions") or any(
+            ekey not in indexed(f"index/artifacts/{component(a)}") for a in set(artifacts)
         )
         if not missing:
             continue
