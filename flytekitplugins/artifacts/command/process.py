@@ -120,9 +120,8 @@ def run_process(
             start_new_session=True,  # its own process group, so a timeout stops the children too
         )
     except OSError as e:
-        shown = argv if isinstance(argv, str) else shlex.join(argv)
         raise CommandFailedError(
-            f"cannot start `{shown}` in {cwd}: {e.strerror or e}: check that the program is installed"
+            f"cannot start `{shown(argv)}` in {cwd}: {e.strerror or e}: check that the program is installed"
         ) from e
     tail: typing.Deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
 

@@ -268,12 +268,13 @@ class CommandTask(PythonInstanceTask[None]):
                 f"command task {self.name!r} runs in {cwd}, which is not a folder: pass cwd= a folder that exists "
                 "(relative paths are taken from the folder of the file declaring the task)"
             )
+        argv = argv_of(self._command)
         try:
             with self.command_context(inputs_dir, outputs_dir):
-                code, tail = run_process(argv_of(self._command), cwd, env, self._timeout_seconds)
+                code, tail = run_process(argv, cwd, env, self._timeout_seconds)
         finally:
             shutil.rmtree(inputs_dir, ignore_errors=True)
-        command = shown(argv_of(self._command))
+        command = shown(argv)
         if code is None:
             raise CommandFailedError(
                 f"command task {self.name!r}: `{command}` did not finish within {self._timeout_seconds:g} s and was "
