@@ -45,7 +45,8 @@ PRIMITIVES: typing.Dict[typing.Any, str] = {str: "str", int: "int", float: "floa
 SUPPORTED = "str, int, float, bool, FlyteFile (any FlyteFile[...] or Artifact.File(...)) or FlyteDirectory"
 
 
-def _base_type(t: typing.Any) -> typing.Any:
+def base_type(t: typing.Any) -> typing.Any:
+    """``t`` without its ``Annotated`` metadata."""
     if typing.get_origin(t) is typing.Annotated:
         return typing.get_args(t)[0]
     return t
@@ -53,7 +54,7 @@ def _base_type(t: typing.Any) -> typing.Any:
 
 def kind_of(t: typing.Any, what: str) -> str:
     """How a value of type ``t`` is handed to or taken from a command."""
-    base = _base_type(t)
+    base = base_type(t)
     if inspect.isclass(base):
         if issubclass(base, FlyteFile):
             return FILE
@@ -125,7 +126,7 @@ def check_value(name: str, t: typing.Any, value: typing.Any) -> None:
 
 def type_name(t: typing.Any) -> str:
     """A type as a user wrote it (``FlyteFile``, ``str``...)."""
-    base = _base_type(t)
+    base = base_type(t)
     return getattr(base, "__name__", None) or repr(base)
 
 

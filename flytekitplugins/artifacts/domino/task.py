@@ -33,6 +33,7 @@ from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
 from ..command import DOMINO_ONLY_KEYWORDS, CommandFailedError, CommandTask
+from ..command.spec import base_type, kind_of
 from ..errors import ArtifactTypeError, ArtifactValueError
 from ..flyte.tasks import promised_type, replace_interface
 from . import paths
@@ -179,10 +180,6 @@ def _type_of_literal(lit: typing.Any) -> typing.Any:
     return None
 
 
-def _plain(t: typing.Any) -> typing.Any:
-    return typing.get_args(t)[0] if typing.get_origin(t) is typing.Annotated else t
-
-
 def infer_input_type(task_name: str, name: str, value: typing.Any, workflow: typing.Any) -> typing.Any:
     """The type of an undeclared input from the value passed for it: a workflow input's or an upstream output's
     declared type while a workflow compiles, the literal's kind while it runs locally, else the value's class."""
@@ -205,24 +202,18 @@ def infer_input_type(task_name: str, name: str, value: typing.Any, workflow: typ
             f"DominoJobTask {task_name!r} got input {name!r} without a declared type, and its type cannot be told "
             f"from {value!r}: declare it, e.g. inputs={{{name!r}: str}}"
         )
-    return _plain(t)
-
-
-_PRIMITIVE_KINDS = {str: "str", int: "int", float: "float", bool: "bool"}
+    return base_type(t)
 
 
 def _kind(task_name: str, name: str, t: typing.Any) -> str:
-    """How the command task hands an input of type ``t`` to its command (its own names for the kinds)."""
-    if isinstance(t, type) and issubclass(t, FlyteFile):
-        return "file"
-    if isinstance(t, type) and issubclass(t, FlyteDirectory):
-        return "directory"
-    if t in _PRIMITIVE_KINDS:
-        return _PRIMITIVE_KINDS[t]
-    raise ArtifactTypeError(
-        f"DominoJobTask {task_name!r} got input {name!r} of type {t!r}, which a command cannot read: pass a str, int, "
-        "float, bool, FlyteFile or FlyteDirectory, or declare inputs={...}"
-    )
+    """How the command task hands an inferred input of type ``t`` to its command."""
+    try:
+        return kind_of(t, f"input {name!r}")
+    except ArtifactTypeError:
+        raise ArtifactTypeError(
+            f"DominoJobTask {task_name!r} got input {name!r} of type {t!r}, which a command cannot read: pass a str, "
+            "int, float, bool, FlyteFile or FlyteDirectory, or declare inputs={...}"
+        ) from None
 
 
 # ---- the task -------------------------------------------------------------------------------------------------
