@@ -45,6 +45,10 @@ def test_a_failed_run_is_not_newest():
     assert [(r["execution_id"], r["status"]) for r in rows] == [(bad, "failed"), (good, "succeeded")]
     assert bad not in cli("list")
     assert bad in cli("list", "--all")
+    # What `list --all` shows, `get --all` fetches, from the failed run too.
+    out = os.path.join(str(os.environ["FLYTE_ARTIFACTS_ROOT"]) + "-get", "clean.csv")
+    cli("get", "Cleaned", "clean.csv", "-e", bad, "--all", "-o", out)
+    assert open(out).read() == open(store.record(bad, "Cleaned", "clean.csv").uri).read()
 
 
 def test_a_killed_run_stays_running_and_hidden():

@@ -89,7 +89,9 @@ def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], late
 
     store = store_of(ctx)
     check_one_of(execution, latest)
-    if include_all and not execution and not tag:
+    if include_all and execution:
+        record = store.record(execution, artifact, filename)  # any status, as `list --all` shows it
+    elif include_all and not tag:
         record = store.latest_record(artifact, filename, include_all=True)
     else:
         record = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
