@@ -21,7 +21,7 @@ COPY flytekitplugins /tmp/flytekitplugins-artifacts/flytekitplugins
 
 # The constraints file pins boto3 to the botocore range s3fs/aiobotocore accept; without it pip backtracks.
 RUN pip install --no-cache-dir -c /tmp/flytekitplugins-artifacts/constraints.txt /tmp/flytekitplugins-artifacts \
-    && python -c "import flytekit, flytekitplugins.artifacts.recorder, flytekitplugins.artifacts.exporter, flytekitplugins.artifacts.backends.s3; print(flytekit.__version__)" \
+    && python -c "import flytekit, flytekitplugins.artifacts.flyte.nodes.record, flytekitplugins.artifacts.flyte.nodes.export, flytekitplugins.artifacts.backends.s3.backend; print(flytekit.__version__)" \
     && rm -rf /tmp/flytekitplugins-artifacts
 
 # Domino job tasks link /workflow/inputs and /workflow/outputs to their own folders while their command runs

@@ -19,8 +19,10 @@ $(STAMP): constraints.txt setup.py
 demo: venv
 	$(BIN)/python examples/demo.py
 
+# ruff (style, docstrings, complexity) and the layering contracts in .importlinter.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
 browser:

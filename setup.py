@@ -27,8 +27,8 @@ setup(
         "inspect": INSPECT_REQUIRES,
         "ui": UI_REQUIRES,
         # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
-        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "httpx2", "playwright", *INSPECT_REQUIRES,
-                 *UI_REQUIRES],
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright",
+                 *INSPECT_REQUIRES, *UI_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],

@@ -44,8 +44,8 @@ def compare(named_cmds, env, repeat):
 
 def make_store(root: str, runs: int, payload: str) -> None:
     """A store of ``runs`` runs, each recording ``ADaM/adsl.csv`` (and a second artifact), written with the API."""
-    from flytekitplugins.artifacts.identity import utc_now
-    from flytekitplugins.artifacts.store import ArtifactStore, Record
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+    from flytekitplugins.artifacts.store.identity import utc_now
 
     store = ArtifactStore(root)
     uri, size, sha = store.put_local_file(payload)

@@ -33,8 +33,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 def make_files(folder: str, total: int, count: int):
     """``count`` files of random bytes adding up to ``total`` bytes, as records pointing at them."""
-    from flytekitplugins.artifacts.identity import utc_now
-    from flytekitplugins.artifacts.store import Record
+    from flytekitplugins.artifacts.store.artifact_store import Record
+    from flytekitplugins.artifacts.store.identity import utc_now
 
     os.makedirs(folder)
     size = total // count
@@ -68,7 +68,7 @@ def drop_dest(path: str) -> None:
 
 
 def export_fn(catalog, name: str, uri: str, records, run: int):
-    from flytekitplugins.artifacts.datasets import ExportItem
+    from flytekitplugins.artifacts.ops.datasets import ExportItem
 
     def go():
         ds = catalog.create(f"{name}-{run}", uri)
@@ -90,8 +90,8 @@ def in_store(store, records):
 
 
 def bench_local(work: str, src: str, records, rounds: int, label: str):
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     catalog = DatasetCatalog(ArtifactStore(os.path.join(work, "store-local")))
     ours, base = [], []
@@ -139,8 +139,8 @@ def empty_bucket(client, bucket: str) -> None:
 def bench_s3(work: str, records, rounds: int):
     import boto3
 
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     proc, url = start_moto(work)
     try:
@@ -191,7 +191,7 @@ def main() -> None:
         records = make_files(src, args.size_mib << 20, args.files)
         print(f"{args.files} files, {args.size_mib} MiB in all, {args.rounds} rounds")
         if not args.skip_local:
-            from flytekitplugins.artifacts.store import ArtifactStore
+            from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
             store = ArtifactStore(os.path.join(work, "store-local"))
             kept = in_store(store, records)

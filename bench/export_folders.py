@@ -41,7 +41,7 @@ def timed(fn) -> typing.Tuple[float, float]:
 
 def reflinks_work(folder: str) -> bool:
     """Whether this filesystem can share blocks between two files (FICLONE)."""
-    from flytekitplugins.artifacts.backends.local_copy import reflink
+    from flytekitplugins.artifacts.backends.local.copies import reflink
 
     a, b = os.path.join(folder, "probe-a"), os.path.join(folder, "probe-b")
     with open(a, "wb") as f:
@@ -61,8 +61,8 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
 
-    from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     work = tempfile.mkdtemp(prefix="bench-folders-")
     try:

@@ -140,8 +140,8 @@ def bench_small(n: int, rounds: int, work: str) -> None:
           f"ratio {(plain + loop) / plain:.2f}")
 
 def bench_big(mib: int, rounds: int, work: str) -> None:
-    from flytekitplugins.artifacts.durability import group_commit
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+    from flytekitplugins.artifacts.store.durability import group_commit
 
     src = os.path.join(work, "big.bin")
     with open(src, "wb") as f:
@@ -189,11 +189,11 @@ def bench_big(mib: int, rounds: int, work: str) -> None:
 
 
 def bench_gc(runs: int, rounds: int, work: str) -> None:
-    from flytekitplugins.artifacts.durability import group_commit
-    from flytekitplugins.artifacts.identity import utc_now
-    from flytekitplugins.artifacts.lifecycle import collect_garbage, prune_runs
-    from flytekitplugins.artifacts.lifecycle.objects import list_files
-    from flytekitplugins.artifacts.store import ArtifactStore, Record
+    from flytekitplugins.artifacts.ops.lifecycle import collect_garbage, prune_runs
+    from flytekitplugins.artifacts.ops.lifecycle.objects import list_files
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+    from flytekitplugins.artifacts.store.durability import group_commit
+    from flytekitplugins.artifacts.store.identity import utc_now
 
     root = os.path.join(work, "gc-store")
     store = ArtifactStore(root)

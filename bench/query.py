@@ -29,8 +29,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 def build_store(root: str, runs: int) -> None:
     """A store whose newest run (and ``runs - 1`` older ones) recorded ADaM/adsl.xpt."""
-    from flytekitplugins.artifacts.identity import utc_now
-    from flytekitplugins.artifacts.store import ArtifactStore, Record
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+    from flytekitplugins.artifacts.store.identity import utc_now
 
     store = ArtifactStore(root)
     for i in range(runs):

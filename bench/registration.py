@@ -23,7 +23,7 @@ from flytekit import task, workflow
 from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import DATA, Artifact
-from flytekitplugins.artifacts.digest import sha256_file
+from flytekitplugins.artifacts.backends.digest import sha256_file
 
 Big = Artifact("Bench Data", DATA)
 SOURCE = {"path": ""}

@@ -37,8 +37,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 def build(root: str, runs: int, files: int) -> str:
     """The big store; returns the execution id of the run with ``files`` files."""
-    from flytekitplugins.artifacts.inspection import summarize_recorded
-    from flytekitplugins.artifacts.store import ArtifactStore, Record
+    from flytekitplugins.artifacts.ops.inspection import summarize_recorded
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
     store = ArtifactStore(root)
     blob = os.path.join(os.path.dirname(root), "blob.csv")
@@ -163,7 +163,7 @@ def main() -> None:
 
 def store_reads(root: str, big: str, rounds: int) -> dict:
     """Medians of the store calls each page makes, without the app: what no page can go below."""
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     store = ArtifactStore(root)
 

@@ -88,7 +88,7 @@ def main(dataset_uri: typing.Optional[str] = None):
 
     Returns that snapshot (a ``DatasetSnapshot``)."""
     from flytekitplugins.artifacts.cli import main as flyte_artifacts
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 
     DatasetCatalog().ensure(DATASET, dataset_uri)
     clinical_study()

@@ -66,7 +66,7 @@ def training_workflow(data_path: str = "data/measurements.csv") -> ModelArtifact
 
 if __name__ == "__main__":
     from flytekitplugins.artifacts.cli import main as flyte_artifacts
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 
     DatasetCatalog().ensure(DATASET)
     training_workflow()

@@ -50,7 +50,7 @@ def approved_report(
 if __name__ == "__main__":
     from flytekitplugins.artifacts import ArtifactStore
     from flytekitplugins.artifacts.cli import main as flyte_artifacts
-    from flytekitplugins.artifacts.versions import versions
+    from flytekitplugins.artifacts.store.versions import versions
 
     with open(demographics_report(title="Newest ADaM")) as f:
         print(f.read())

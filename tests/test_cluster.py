@@ -70,7 +70,7 @@ def test_package_carries_declarations_recorder_and_export(package):
     recorder = nodes["artifacts-recorder"]
     assert loader_args(recorder) == [
         "task-module",
-        "flytekitplugins.artifacts.recorder",
+        "flytekitplugins.artifacts.flyte.nodes.record",
         "task-name",
         "record_artifacts",
     ]
@@ -80,7 +80,9 @@ def test_package_carries_declarations_recorder_and_export(package):
         ("My Model", "model.pt", "n2"),
     ]
     export = nodes["artifacts-export"]
-    assert loader_args(export) == ["task-module", "flytekitplugins.artifacts.exporter", "task-name", "export_artifacts"]
+    assert loader_args(export) == [
+        "task-module", "flytekitplugins.artifacts.flyte.nodes.export", "task-name", "export_artifacts"
+    ]
     assert constant(export, "request")["targets"] == [{"dataset": "clean-data", "files": [["My Data", "data.csv"]]}]
     assert "artifacts-recorder" in export.upstream_node_ids
 
@@ -100,7 +102,7 @@ def test_training_flow_runs_like_a_cluster(package, s3_endpoint, s3_bucket, tmp_
     # Every Python task of the package ran in its own "pod", the plugin's included.
     # (The query node's task is packaged with the plugin, but this workflow has no query.)
     python_tasks = {name for name, spec in package.tasks.items() if spec.template.type == "python-task"}
-    python_tasks.discard("flytekitplugins.artifacts.query_task.resolve_artifact")
+    python_tasks.discard("flytekitplugins.artifacts.flyte.nodes.resolve.resolve_artifact")
     ran = {result.nodes[n].task for n in result.order}
     assert python_tasks <= ran
     assert result.order[-2:] == ["artifacts-recorder", "artifacts-export"]

@@ -27,7 +27,7 @@ from flytekitplugins.artifacts import (
     Output,
     run_command_task,
 )
-from flytekitplugins.artifacts.command import command_task_resolver
+from flytekitplugins.artifacts.flyte.command import command_task_resolver
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -294,7 +294,7 @@ def test_resolver_loads_module_level_and_workflow_body_tasks():
     # A pod imports the module fresh (the workflow not compiled yet) and asks the resolver for the task.
     code = (
         "import json, sys\n"
-        "from flytekitplugins.artifacts.command import command_task_resolver as r\n"
+        "from flytekitplugins.artifacts.flyte.command import command_task_resolver as r\n"
         "t = r.load_task(json.loads(sys.argv[1]))\n"
         "print(json.dumps([type(t).__name__, t.name, t.command, sorted(t.python_interface.outputs)]))\n"
     )
@@ -322,7 +322,7 @@ def test_container_runs_pyflyte_execute_with_the_command_resolver():
     settings = SerializationSettings(image_config=ImageConfig(default_image=Image(name="d", fqn="img", tag="1")))
     args = module_level_echo.get_default_command(settings)
     assert args[0] == "pyflyte-execute"
-    assert args[args.index("--resolver") + 1] == "flytekitplugins.artifacts.command.command_task_resolver"
+    assert args[args.index("--resolver") + 1] == "flytekitplugins.artifacts.flyte.command.command_task_resolver"
     assert args[args.index("--") + 1 :] == ["module", "test_command", "module_level_echo"]
 
 

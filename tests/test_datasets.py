@@ -11,8 +11,8 @@ from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_
 
 from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactValueError
 from flytekitplugins.artifacts.backends import IntegrityError
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 def sha(data: bytes) -> str:

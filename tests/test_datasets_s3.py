@@ -20,8 +20,8 @@ from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_
 
 from flytekitplugins.artifacts import ArtifactValueError
 from flytekitplugins.artifacts.backends import IntegrityError
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 def sha(data: bytes) -> str:
@@ -93,7 +93,7 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
     ]
     seen = []
     # What the shared client puts on the wire (moto's own recorder is not safe with large concurrent bodies).
-    from flytekitplugins.artifacts.backends.s3client import s3_client
+    from flytekitplugins.artifacts.backends.s3.client import s3_client
 
     sent = []
 

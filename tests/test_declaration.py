@@ -12,8 +12,8 @@ from flytekitplugins.artifacts import (
     ArtifactError,
     ArtifactType,
 )
-from flytekitplugins.artifacts.declaration import declaration_of
 from flytekitplugins.artifacts.flyte.transformer import ANNOTATION_KEY
+from flytekitplugins.artifacts.store.declaration import declaration_of
 
 
 def test_types_and_constants():

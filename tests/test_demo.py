@@ -4,8 +4,8 @@ import sys
 
 from conftest import REPO
 
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 def test_make_demo_script_runs_the_clinical_flow(artifacts_root, tmp_path):

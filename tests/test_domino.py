@@ -20,11 +20,11 @@ from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import ArtifactStore, ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
-from flytekitplugins.artifacts.command import CommandFailedError
 from flytekitplugins.artifacts.domino import paths
 from flytekitplugins.artifacts.domino.artifact import DATA, REPORT, Artifact
 from flytekitplugins.artifacts.domino.helpers import Input, Output, run_domino_job_task
 from flytekitplugins.artifacts.domino.task import DominoJobConfig, DominoJobConfigError, DominoJobTask
+from flytekitplugins.artifacts.flyte.command import CommandFailedError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)

@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from flytekitplugins.artifacts import keys
 from flytekitplugins.artifacts.backends import durable
-from flytekitplugins.artifacts.recording import record_files
-from flytekitplugins.artifacts.store import SUCCEEDED, ArtifactStore
+from flytekitplugins.artifacts.ops.recording import record_files
+from flytekitplugins.artifacts.store import keys
+from flytekitplugins.artifacts.store.artifact_store import SUCCEEDED, ArtifactStore
 
 
 def _manifest(n: int) -> dict:
@@ -183,7 +183,7 @@ def test_finishing_a_run_indexes_the_records_just_written_without_reading_them_b
     record_files(_manifest(12), _sources(tmp_path, 12), store)
     assert not [k for k in reads if "/records/" in k]
     eid = store.executions()[0]["execution_id"]
-    from flytekitplugins.artifacts.versions import resolve
+    from flytekitplugins.artifacts.store.versions import resolve
 
     assert all(resolve(store, "Durable", f"f{i:03d}.txt").execution_id == eid for i in range(12))
 

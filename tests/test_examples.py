@@ -281,7 +281,7 @@ def test_training_example_runs_pod_by_pod(s3_endpoint, s3_bucket, tmp_path):
     pkg = harness.load_package(str(out))
     prep = pkg.task("examples.training.training_workflow.Prep data")
     args = list(prep.container.args)
-    assert args[args.index("--resolver") + 1] == "flytekitplugins.artifacts.command.command_task_resolver"
+    assert args[args.index("--resolver") + 1] == "flytekitplugins.artifacts.flyte.command.command_task_resolver"
     assert args[args.index("--") + 1 :] == [
         "workflow", "examples.training", "training_workflow", "examples.training.training_workflow.Prep data"
     ]

@@ -9,7 +9,7 @@ import sys
 import pytest
 from flows import exports
 
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 

@@ -23,8 +23,8 @@ from flytekitplugins.artifacts import (
     ExportArtifactToDatasetsSpec,
     run_launch_export_artifacts_task,
 )
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 def sha(text: str) -> str:
@@ -83,7 +83,7 @@ def test_compiled_export_node_depends_on_the_recorder():
     export = nodes["artifacts-export"]
     assert [u.id for u in export.upstream_nodes] == ["artifacts-recorder"]
     assert {u.id for u in nodes["artifacts-recorder"].upstream_nodes} == {"n0", "n1"}
-    assert export.flyte_entity.name == "flytekitplugins.artifacts.exporter.export_artifacts"
+    assert export.flyte_entity.name == "flytekitplugins.artifacts.flyte.nodes.export.export_artifacts"
     req = request_of(export)
     assert req["targets"] == [{"dataset": "models", "files": [["My Model", "model.pt"]]}]
 
@@ -138,12 +138,12 @@ def test_missing_dataset_fails_before_anything_is_copied(catalog):
 
 
 def test_summary_output_and_deck(catalog):
-    from flytekitplugins.artifacts.exporter import export_artifacts, summary_html
+    from flytekitplugins.artifacts.flyte.nodes.export import export_artifacts, summary_html
 
     exports.training(text="deck")
     request = request_of({n.id: n for n in exports.training.nodes}["artifacts-export"])
     # Run the node's task on its own, in the execution that recorded the file (as a retry in that run would).
-    from flytekitplugins.artifacts.identity import ExecutionIdentity, reset_local_run, set_local_run
+    from flytekitplugins.artifacts.store.identity import ExecutionIdentity, reset_local_run, set_local_run
 
     (run,) = ArtifactStore().executions()
     token = set_local_run(ExecutionIdentity(run["execution_id"], "local", "local", True))
@@ -322,12 +322,12 @@ def test_export_node_serializes_with_module_loader_args_and_overrides():
         e
         for e in entities.values()
         if getattr(getattr(e, "template", None), "id", None) is not None
-        and e.template.id.name == "flytekitplugins.artifacts.exporter.export_artifacts"
+        and e.template.id.name == "flytekitplugins.artifacts.flyte.nodes.export.export_artifacts"
     ][0]
     args = list(task_spec.template.container.args)
     assert args[args.index("--") + 1 :] == [
         "task-module",
-        "flytekitplugins.artifacts.exporter",
+        "flytekitplugins.artifacts.flyte.nodes.export",
         "task-name",
         "export_artifacts",
     ]

@@ -30,8 +30,8 @@ def cluster(s3_endpoint, s3_bucket):
 
 
 def test_export_pod_retries_reuse_the_snapshot(package, cluster, monkeypatch):
-    from flytekitplugins.artifacts.datasets import DatasetCatalog
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     cluster, root = cluster
     monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", root)

@@ -91,8 +91,8 @@ def test_task_name_and_resolver_can_be_set_after_construction():
     from flytekit import PythonInstanceTask
     from flytekit.core.interface import Interface
 
-    from flytekitplugins.artifacts.command import command_task_resolver
-    from flytekitplugins.artifacts.flyte.tasks import name_task
+    from flytekitplugins.artifacts.flyte.command import command_task_resolver
+    from flytekitplugins.artifacts.flyte.internals import name_task
 
     renamed = PythonInstanceTask(name="before", task_config=None, interface=Interface())
     name_task(renamed, "my.name", command_task_resolver)
@@ -105,7 +105,7 @@ def test_resolver_location_is_what_pods_are_told():
 
     from flytekit.configuration import ImageConfig, SerializationSettings
 
-    from flytekitplugins.artifacts.command import command_task_resolver
+    from flytekitplugins.artifacts.flyte.command import command_task_resolver
 
     wf = importlib.import_module("examples.training").training_workflow
     wf.compile()
@@ -116,7 +116,7 @@ def test_resolver_location_is_what_pods_are_told():
 
 
 def test_module_and_variable_of_a_task():
-    from flytekitplugins.artifacts.flyte.tasks import module_and_variable
+    from flytekitplugins.artifacts.flyte.internals import module_and_variable
 
     assert module_and_variable(core.prep) == ("flows.core", "prep")
 
@@ -124,7 +124,7 @@ def test_module_and_variable_of_a_task():
 def test_promise_class_swap_keeps_the_object():
     from flytekit.core.promise import Promise
 
-    from flytekitplugins.artifacts.flyte.tasks import retype_promise
+    from flytekitplugins.artifacts.flyte.internals import retype_promise
 
     class Sub(Promise):
         pass
@@ -138,7 +138,7 @@ def test_interface_can_be_replaced_before_the_first_call():
 
     from flytekit.core.interface import Interface
 
-    from flytekitplugins.artifacts.flyte.tasks import replace_interface
+    from flytekitplugins.artifacts.flyte.internals import replace_interface
 
     @task
     def later(x: int) -> int:
@@ -151,7 +151,7 @@ def test_interface_can_be_replaced_before_the_first_call():
 def test_unresolved_promises_say_what_they_stand_for():
     from flytekit import workflow
 
-    from flytekitplugins.artifacts.flyte.tasks import promised_type
+    from flytekitplugins.artifacts.flyte.internals import promised_type
 
     seen = {}
 

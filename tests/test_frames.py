@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from flytekitplugins.artifacts.errors import ArtifactTypeError, ArtifactValueError
-from flytekitplugins.artifacts.summaries import (
+from flytekitplugins.artifacts.ops.summaries import (
     accepts,
     frames,
     read_frame,

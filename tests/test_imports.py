@@ -92,3 +92,29 @@ def test_every_public_name_resolves():
         assert getattr(pkg, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         pkg.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("old_module, name, new_module", [
+    ("flytekitplugins.artifacts.recorder", "record_artifacts", "flytekitplugins.artifacts.flyte.nodes.record"),
+    ("flytekitplugins.artifacts.exporter", "export_artifacts", "flytekitplugins.artifacts.flyte.nodes.export"),
+    ("flytekitplugins.artifacts.query_task", "resolve_artifact", "flytekitplugins.artifacts.flyte.nodes.resolve"),
+])
+def test_tasks_registered_under_their_old_paths_still_load_in_a_pod(old_module, name, new_module):
+    from flytekit.core.python_auto_container import default_task_resolver
+
+    old = default_task_resolver.load_task(["task-module", old_module, "task-name", name])
+    new = default_task_resolver.load_task(["task-module", new_module, "task-name", name])
+    assert old is new
+    assert default_task_resolver.loader_args(None, new) == ["task-module", new_module, "task-name", name]
+
+
+def test_command_tasks_registered_under_the_old_resolver_path_still_load():
+    from flytekit.tools.module_loader import load_object_from_module
+
+    from flytekitplugins.artifacts.flyte.command import command_task_resolver
+
+    assert load_object_from_module("flytekitplugins.artifacts.command.command_task_resolver") is command_task_resolver
+    assert command_task_resolver.location == "flytekitplugins.artifacts.flyte.command.command_task_resolver"
+    from flytekitplugins.artifacts.command import CommandTask, run_command_task  # the old public path
+
+    assert CommandTask.__module__ == "flytekitplugins.artifacts.flyte.command.task" and callable(run_command_task)

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from flytekitplugins.artifacts import index, keys
 from flytekitplugins.artifacts.backends import open_backend
+from flytekitplugins.artifacts.store import index, keys
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -42,8 +42,8 @@ def test_a_pointer_to_a_missing_entry_is_not_trusted(backend):
 def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path):
     from flows import core
 
-    from flytekitplugins.artifacts.store import ArtifactStore
-    from flytekitplugins.artifacts.versions import resolve
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+    from flytekitplugins.artifacts.store.versions import resolve
 
     core.training(text="one")
     core.training(text="two")
@@ -59,9 +59,9 @@ def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path
 
 def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):
     """Finishing a run indexes its files concurrently on an object store; every file gets its entry."""
-    from flytekitplugins.artifacts.identity import utc_now
-    from flytekitplugins.artifacts.store import SUCCEEDED, ArtifactStore, Record
-    from flytekitplugins.artifacts.versions import resolve
+    from flytekitplugins.artifacts.store.artifact_store import SUCCEEDED, ArtifactStore, Record
+    from flytekitplugins.artifacts.store.identity import utc_now
+    from flytekitplugins.artifacts.store.versions import resolve
 
     store = ArtifactStore(s3_root)
     src = tmp_path / "f.txt"
@@ -113,9 +113,9 @@ def test_a_damaged_index_entry_is_skipped_with_a_warning_not_raised(tmp_path):
     """Resolving "newest" steps over a damaged entry (naming it), as every listing does."""
     from flows import core
 
-    from flytekitplugins.artifacts.jsonfiles import DamagedFileWarning
-    from flytekitplugins.artifacts.store import ArtifactStore
-    from flytekitplugins.artifacts.versions import resolve, versions
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+    from flytekitplugins.artifacts.store.jsonfiles import DamagedFileWarning
+    from flytekitplugins.artifacts.store.versions import resolve, versions
 
     core.training(text="one")
     core.training(text="two")

@@ -14,10 +14,10 @@ from flows import inspect_flows as flows
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.type_engine import TypeEngine
 
-from flytekitplugins.artifacts.inspection import stored_summary, summary_of
-from flytekitplugins.artifacts.run_page import run_page_html
-from flytekitplugins.artifacts.store import ArtifactStore, Record
-from flytekitplugins.artifacts.summaries import summarize
+from flytekitplugins.artifacts.ops.inspection import stored_summary, summary_of
+from flytekitplugins.artifacts.ops.run_page import run_page_html
+from flytekitplugins.artifacts.ops.summaries import summarize
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 
@@ -144,7 +144,7 @@ def test_summaries_can_be_turned_off_and_show_computes_them(monkeypatch):
 
 
 def test_a_summary_failure_never_fails_the_run(monkeypatch):
-    import flytekitplugins.artifacts.inspection as inspection
+    import flytekitplugins.artifacts.ops.inspection as inspection
 
     def boom(*args, **kwargs):
         raise RuntimeError("summariser broke")

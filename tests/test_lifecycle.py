@@ -11,20 +11,20 @@ import time
 
 import pytest
 
-from flytekitplugins.artifacts import versions
 from flytekitplugins.artifacts.backends import blob_key
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError
-from flytekitplugins.artifacts.identity import utc_now
-from flytekitplugins.artifacts.lifecycle import (
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.ops.lifecycle import (
     collect_garbage,
     load_policy,
     parse_duration,
     prune_runs,
     prune_snapshots,
 )
-from flytekitplugins.artifacts.store import ArtifactStore, Record
-from flytekitplugins.artifacts.verify import verify_store
+from flytekitplugins.artifacts.ops.verify import verify_store
+from flytekitplugins.artifacts.store import versions
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.identity import utc_now
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 DAY = 86400
@@ -214,7 +214,8 @@ def test_gc_removes_files_no_manifest_names_but_not_an_export_in_flight(store, t
 
 def test_a_retried_export_refreshes_the_files_its_dead_attempt_left(store, tmp_path, ds_uri, monkeypatch):
     """A file a died attempt left is reused by the retry, and made young again so gc leaves it to the manifest."""
-    from flytekitplugins.artifacts.backends import open_backend, s3_import
+    from flytekitplugins.artifacts.backends import open_backend
+    from flytekitplugins.artifacts.backends.s3 import upload as s3_import
 
     monkeypatch.setattr(s3_import, "REFRESH_AFTER_SECONDS", 0)  # the attempt died "long ago"
     catalog = DatasetCatalog(store)
@@ -233,7 +234,7 @@ def test_a_retried_export_refreshes_the_files_its_dead_attempt_left(store, tmp_p
 
 
 def list_files_by_key(backend):
-    from flytekitplugins.artifacts.lifecycle.objects import list_files
+    from flytekitplugins.artifacts.ops.lifecycle.objects import list_files
 
     return {f.key: f.age for f in list_files(backend, "snapshots")}
 
@@ -277,11 +278,11 @@ def test_cli_prints_what_it_removed_and_bytes_freed(tmp_path):
 
 KILL_SCRIPT = """
 import sys
-from flytekitplugins.artifacts.lifecycle import collect_garbage, prune_runs, prune_snapshots
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.backends.local import LocalBackend
-from flytekitplugins.artifacts.backends.s3 import S3Backend
+from flytekitplugins.artifacts.ops.lifecycle import collect_garbage, prune_runs, prune_snapshots
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+from flytekitplugins.artifacts.backends.local.backend import LocalBackend
+from flytekitplugins.artifacts.backends.s3.backend import S3Backend
 
 def announcing(delete):
     said = []

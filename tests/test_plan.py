@@ -5,7 +5,7 @@ from flows import core, duplicates
 from flytekit import ContainerTask, kwtypes, workflow
 
 from flytekitplugins.artifacts import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 @pytest.fixture(autouse=True)

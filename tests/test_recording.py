@@ -11,7 +11,7 @@ import pytest
 from flows import core
 from flytekit.core.context_manager import FlyteContextManager
 
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 FIELDS = {
     "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",

@@ -9,8 +9,8 @@ from flows import files, reuse
 from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactQuery, ArtifactStore
-from flytekitplugins.artifacts.lineage import lineage_of
-from flytekitplugins.artifacts.versions import Selector, newest_execution, resolve, run_status, set_tag, versions
+from flytekitplugins.artifacts.store.lineage import lineage_of
+from flytekitplugins.artifacts.store.versions import Selector, newest_execution, resolve, run_status, set_tag, versions
 
 
 def cli(*args, ok=True):
@@ -72,7 +72,7 @@ def test_tag_older_version_and_query_by_tag():
     # Moving the tag keeps its history; untag removes it.
     cli("tag", "ADaM", "approved", "--latest")
     assert read(reuse.ADaM.query("adsl.xpt", tag="approved").download()) == "ADSL S1 v2\n"
-    from flytekitplugins.artifacts.versions import tag_history
+    from flytekitplugins.artifacts.store.versions import tag_history
 
     hist = tag_history(ArtifactStore(), "ADaM", "approved")
     assert [(h["execution_id"], h["previous"]) for h in hist] == [(new, old), (old, None)]

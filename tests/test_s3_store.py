@@ -16,12 +16,13 @@ from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
 from botocore.httpsession import URLLib3Session
 
-from flytekitplugins.artifacts.backends import blob_key, open_backend, read_uri_stream, s3client
-from flytekitplugins.artifacts.backends import s3 as s3mod
-from flytekitplugins.artifacts.backends.s3 import S3Backend
-from flytekitplugins.artifacts.backends.s3client import open_s3_uri, s3_client
+from flytekitplugins.artifacts.backends import blob_key, open_backend, read_uri_stream
+from flytekitplugins.artifacts.backends.s3 import backend as s3mod
+from flytekitplugins.artifacts.backends.s3 import client as s3client
+from flytekitplugins.artifacts.backends.s3.backend import S3Backend
+from flytekitplugins.artifacts.backends.s3.client import open_s3_uri, s3_client
 from flytekitplugins.artifacts.errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 BIN = os.path.dirname(sys.executable)
 
@@ -574,7 +575,7 @@ def test_a_flow_records_to_s3_and_another_process_lists_it(s3_root, s3_endpoint,
 
 def test_flytekit_aws_settings_are_used_when_aws_ones_are_absent(s3_root, s3_endpoint, monkeypatch):
     """Pods configured only with flytekit's FLYTE_AWS_* variables (as on the Flyte sandbox) reach the store."""
-    from flytekitplugins.artifacts.store import ArtifactStore
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
     ArtifactStore(s3_root).backend.write("probe", b"x")
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):

@@ -33,10 +33,10 @@ def test_workflow_spec_carries_declarations_and_recorder():
     prep = tasks["flows.core.prep"]
     assert dict(prep.interface.outputs["o0"].type.annotation.annotations[ANNOTATION_KEY])["artifact"] == "My Data"
 
-    recorder = tasks["flytekitplugins.artifacts.recorder.record_artifacts"]
+    recorder = tasks["flytekitplugins.artifacts.flyte.nodes.record.record_artifacts"]
     args = recorder.container.args
     # A pod resolves the plugin's task from its module and name alone.
-    assert args[args.index("task-module") + 1] == "flytekitplugins.artifacts.recorder"
+    assert args[args.index("task-module") + 1] == "flytekitplugins.artifacts.flyte.nodes.record"
     assert args[args.index("task-name") + 1] == "record_artifacts"
 
     node = next(n for n in template.nodes if n.id == "artifacts-recorder")

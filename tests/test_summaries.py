@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from flytekitplugins.artifacts.errors import ArtifactValueError
-from flytekitplugins.artifacts.summaries import (
+from flytekitplugins.artifacts.ops.summaries import (
     Budget,
     diff_summaries,
     render_diff_text,
@@ -22,7 +22,7 @@ from flytekitplugins.artifacts.summaries import (
 )
 
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flytekitplugins", "artifacts",
-                       "summaries")
+                       "ops", "summaries")
 
 
 def sample_frame(n=57):
@@ -78,8 +78,8 @@ def check_against(summary, frame):
 ], ids=["int64", "uint8", "float-nan-zero", "inf", "float32", "all-nan", "nullable-int", "bool"])
 def test_number_column_statistics_equal_pandas_own(values):
     """Plain numpy number columns take a shorter path than pandas' calls: it must give the very same numbers."""
-    from flytekitplugins.artifacts.summaries.jsonsafe import json_number
-    from flytekitplugins.artifacts.summaries.table_stats import column_stats
+    from flytekitplugins.artifacts.ops.summaries.jsonsafe import json_number
+    from flytekitplugins.artifacts.ops.summaries.table_stats import column_stats
 
     series = pd.Series(values)
     stats = column_stats(series)

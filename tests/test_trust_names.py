@@ -10,11 +10,12 @@ import sys
 import pytest
 from flows.dataset_exporter import make_record
 
-from flytekitplugins.artifacts import Artifact, ArtifactValueError, keys
+from flytekitplugins.artifacts import Artifact, ArtifactValueError
 from flytekitplugins.artifacts.backends import local_path
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.declaration import validate_artifact_name, validate_filename
-from flytekitplugins.artifacts.store import ArtifactStore, DamagedFileWarning, component
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store import keys
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, DamagedFileWarning, component
+from flytekitplugins.artifacts.store.declaration import validate_artifact_name, validate_filename
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 
@@ -200,7 +201,7 @@ def test_new_files_honour_the_umask(store, tmp_path):
 
 
 def test_a_pod_without_a_store_root_fails_naming_the_variable(tmp_path, monkeypatch):
-    from flytekitplugins.artifacts.recording import record_files
+    from flytekitplugins.artifacts.ops.recording import record_files
 
     src = tmp_path / "data.csv"
     src.write_bytes(b"a,b\n")

@@ -10,9 +10,9 @@ import boto3
 import pytest
 
 from flytekitplugins.artifacts.backends import hash_uri
-from flytekitplugins.artifacts.backends.s3client import IncompleteRead
-from flytekitplugins.artifacts.recording import record_files
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.backends.s3.client import IncompleteRead
+from flytekitplugins.artifacts.ops.recording import record_files
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 class CuttingProxy:
@@ -108,7 +108,7 @@ def test_a_short_read_is_retried_and_the_record_is_right(s3_endpoint, s3_root, t
 def test_reads_that_keep_failing_record_nothing(s3_endpoint, s3_root, task_output, monkeypatch):
     uri, data = task_output
     proxy = CuttingProxy(s3_endpoint, lambda path: "/raw/" in path, cuts=100)
-    monkeypatch.setattr("flytekitplugins.artifacts.backends.s3client.time.sleep", lambda s: None)
+    monkeypatch.setattr("flytekitplugins.artifacts.backends.s3.client.time.sleep", lambda s: None)
     try:
         through(monkeypatch, proxy)
         monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "exec2")
@@ -129,7 +129,7 @@ def test_hash_checks_the_checksum_s3_keeps(s3_endpoint, s3_bucket, monkeypatch):
 
 
 def test_get_and_datasets_get_retry_a_short_read(s3_endpoint, s3_root, s3_bucket, task_output, monkeypatch, tmp_path):
-    from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
 
     uri, data = task_output
     monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "exec3")

@@ -9,9 +9,9 @@ import pytest
 from flows.dataset_exporter import make_record
 
 from flytekitplugins.artifacts.backends import IntegrityError
-from flytekitplugins.artifacts.backends.local_copy import reflink
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.backends.local.copies import reflink
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_datasets_of_the_previous_layout_are_still_read(store, catalog, ds, tmp_
 def test_a_second_store_never_overwrites_a_snapshot_at_a_shared_location(store, catalog, ds, tmp_path):
     """Two stores whose catalogs point one dataset at the same folder: the second refuses before writing a byte."""
     from flytekitplugins.artifacts.errors import ArtifactValueError
-    from flytekitplugins.artifacts.verify import verify_store
+    from flytekitplugins.artifacts.ops.verify import verify_store
 
     rec = make_record(store, tmp_path / "src", "e1", "adsl.csv", b"the first store's bytes")
     catalog.export(ds, [ExportItem("adsl.csv", rec)], run_key="r1", source={})

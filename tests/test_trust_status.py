@@ -8,7 +8,7 @@ import sys
 import pytest
 from flows import status
 
-from flytekitplugins.artifacts.store import ArtifactStore
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 HERE = os.path.dirname(os.path.abspath(__file__))

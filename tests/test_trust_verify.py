@@ -10,10 +10,10 @@ import time
 import pytest
 from flows.dataset_exporter import make_record
 
-from flytekitplugins.artifacts import keys
-from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-from flytekitplugins.artifacts.store import ArtifactStore
-from flytekitplugins.artifacts.verify import verify_store
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+from flytekitplugins.artifacts.ops.verify import verify_store
+from flytekitplugins.artifacts.store import keys
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 

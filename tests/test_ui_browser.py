@@ -9,7 +9,7 @@ import pytest
 from flows import ui as flows
 from ui_helpers import SCRIPT_NAME, serve, study_env
 
-from flytekitplugins.artifacts.datasets import DatasetCatalog
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.ui.app import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -11,9 +11,9 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, study_env
 
-from flytekitplugins.artifacts import versions
-from flytekitplugins.artifacts.keys import execution_prefix
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.store import versions
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.keys import execution_prefix
 from flytekitplugins.artifacts.ui.app import create_app
 
 
@@ -184,7 +184,7 @@ def test_the_kept_list_of_runs_sees_a_new_run(artifacts_root):
 
 
 def test_a_kept_run_page_is_served_again_and_dropped_with_its_run(artifacts_root, tmp_path):
-    from flytekitplugins.artifacts.inspection import summarize_recorded
+    from flytekitplugins.artifacts.ops.inspection import summarize_recorded
 
     store = ArtifactStore()
     path = tmp_path / "t.csv"

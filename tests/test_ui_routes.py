@@ -16,8 +16,8 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, serve, study_env
 
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 from flytekitplugins.artifacts.ui import serve as ui_serve
 from flytekitplugins.artifacts.ui.app import create_app
 

@@ -9,8 +9,8 @@ import typing
 
 import pytest
 
-from flytekitplugins.artifacts.datasets import DatasetCatalog
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 SCRIPT_FILE = "<svg onload=alert(4)>.txt"

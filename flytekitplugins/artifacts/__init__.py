@@ -22,24 +22,24 @@ _NAMES: typing.Dict[str, str] = {
     "ExportArtifactToDatasetsSpec": ".flyte.export",
     "ExportArtifactFilesToDatasetSpec": ".flyte.export",
     "run_launch_export_artifacts_task": ".flyte.export",
-    "ArtifactType": ".declaration",
-    "DATA": ".declaration",
-    "MODEL": ".declaration",
-    "REPORT": ".declaration",
-    "FileDeclaration": ".declaration",
+    "ArtifactType": ".store.declaration",
+    "DATA": ".store.declaration",
+    "MODEL": ".store.declaration",
+    "REPORT": ".store.declaration",
+    "FileDeclaration": ".store.declaration",
     "ArtifactError": ".errors",
     "ArtifactValueError": ".errors",
     "ArtifactTypeError": ".errors",
     "ArtifactNotFoundError": ".errors",
     "DuplicateArtifactFileError": ".errors",
-    "ArtifactStore": ".store",
-    "Record": ".store",
-    "DatasetCatalog": ".datasets",
-    "CommandTask": ".command",
-    "CommandFailedError": ".command",
-    "Input": ".command",
-    "Output": ".command",
-    "run_command_task": ".command",
+    "ArtifactStore": ".store.artifact_store",
+    "Record": ".store.artifact_store",
+    "DatasetCatalog": ".ops.datasets",
+    "CommandTask": ".flyte.command",
+    "CommandFailedError": ".flyte.command",
+    "Input": ".flyte.command",
+    "Output": ".flyte.command",
+    "run_command_task": ".flyte.command",
     "DominoJobTask": ".domino",
     "DominoJobConfig": ".domino",
     "run_domino_job_task": ".domino",
@@ -89,9 +89,6 @@ def __dir__() -> typing.List[str]:
 
 
 if typing.TYPE_CHECKING:
-    from .command import CommandFailedError, CommandTask, Input, Output, run_command_task
-    from .datasets import DatasetCatalog
-    from .declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration
     from .domino import DominoJobConfig, DominoJobTask, run_domino_job_task
     from .errors import (
         ArtifactError,
@@ -101,10 +98,13 @@ if typing.TYPE_CHECKING:
         DuplicateArtifactFileError,
     )
     from .flyte.artifact import Artifact
+    from .flyte.command import CommandFailedError, CommandTask, Input, Output, run_command_task
     from .flyte.export import (
         ExportArtifactFilesToDatasetSpec,
         ExportArtifactToDatasetsSpec,
         run_launch_export_artifacts_task,
     )
     from .flyte.query import ArtifactQuery
-    from .store import ArtifactStore, Record
+    from .ops.datasets import DatasetCatalog
+    from .store.artifact_store import ArtifactStore, Record
+    from .store.declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration

@@ -9,8 +9,8 @@ import textwrap
 import time
 import typing
 
-from flytekitplugins.artifacts.identity import utc_now
-from flytekitplugins.artifacts.store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+from flytekitplugins.artifacts.store.identity import utc_now
 
 
 def make_record(store: ArtifactStore, tmp_dir, execution_id: str, filename: str, data: bytes,
@@ -32,8 +32,8 @@ def make_record(store: ArtifactStore, tmp_dir, execution_id: str, filename: str,
 EXPORTER = textwrap.dedent(
     """
     import json, os, sys, time
-    from flytekitplugins.artifacts.datasets import DatasetCatalog, ExportItem
-    from flytekitplugins.artifacts.store import ArtifactStore, Record
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
     args = json.loads(sys.argv[1])
     # Start together: wait for the go file, so the exports really overlap.

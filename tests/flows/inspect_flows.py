@@ -12,7 +12,7 @@ from flytekit import task, workflow
 from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import DATA, MODEL, REPORT, Artifact
-from flytekitplugins.artifacts.summaries import read_frame
+from flytekitplugins.artifacts.ops.summaries import read_frame
 
 from .files import write
 

@@ -1,6 +1,6 @@
 """Where bytes live: a scheme registry that imports a backend only when a URI of its scheme is used.
 
-``open_backend("s3://bucket/prefix")`` imports ``backends/s3.py`` (and boto3) on first use; a local folder never
+``open_backend("s3://bucket/prefix")`` imports ``backends/s3/``  (and boto3) on first use; a local folder never
 does. Everything that must decide "local or S3?" asks :func:`scheme_of` or this registry, never the URI's text.
 """
 
@@ -14,8 +14,8 @@ from .base import BLOB_PREFIX, Backend, IntegrityError, Transfer, blob_key, is_l
 
 # scheme -> (module, class); modules are imported on first use.
 _REGISTRY: typing.Dict[str, typing.Tuple[str, str]] = {
-    "file": (".local", "LocalBackend"),
-    "s3": (".s3", "S3Backend"),
+    "file": (".local.backend", "LocalBackend"),
+    "s3": (".s3.backend", "S3Backend"),
 }
 
 __all__ = [

@@ -167,7 +167,7 @@ class Backend(abc.ABC):
     def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
         """(size, sha256) of any object of this scheme, read whole and checked; raises rather than return a short
         read's hash."""
-        from ..digest import copy_hashing
+        from .digest import copy_hashing
 
         with cls.open_uri(uri) as stream:
             return copy_hashing(stream, None, progress)

@@ -37,7 +37,7 @@ def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progr
     """Write the bytes at ``uri`` to the local path ``dest`` atomically, only if they are ``size`` bytes with
     ``sha256``; a mismatch leaves ``dest`` as it was. A remote read that fails or comes back wrong is tried again
     (a damaged object then fails every attempt and is reported)."""
-    from .local_files import write_local_file
+    from .local.files import write_local_file
 
     attempts = 1 if is_local(uri) else FETCH_ATTEMPTS
     counted = AttemptProgress(progress)

@@ -12,7 +12,7 @@ import warnings
 import click
 
 from ..errors import ArtifactError
-from ..store import ROOT_ENV, DamagedFileWarning, default_root
+from ..store.artifact_store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show

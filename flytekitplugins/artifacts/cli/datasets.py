@@ -7,8 +7,8 @@ import typing
 
 import click
 
-from ..datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
-from ..units import human_size
+from ..ops.datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
+from ..ops.summaries.sizes import human_size
 from .output import byte_progress, check_one_of, emit_json, json_option, say, store_of, table
 
 
@@ -143,7 +143,7 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.pass_context
 def export_(ctx, execution, latest, tag, artifact, filenames, dataset, link, as_json) -> None:
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
-    from ..versions import pick_execution
+    from ..store.versions import pick_execution
 
     if not execution and not latest and not tag:
         raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")

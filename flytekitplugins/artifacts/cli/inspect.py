@@ -29,7 +29,7 @@ def _console() -> "Console":
 
 
 def _line(console: "Console", text: str, style: str = "") -> None:
-    from ..summaries.textfit import literal
+    from ..ops.summaries.textfit import literal
 
     console.print(literal(text, style=style))
 
@@ -46,7 +46,7 @@ def _line(console: "Console", text: str, style: str = "") -> None:
 @click.pass_context
 def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None:
     """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines."""
-    from ..inspection import find_record, summary_of
+    from ..ops.inspection import find_record, summary_of
 
     store = store_of(ctx)
     check_one_of(execution, latest)
@@ -54,7 +54,7 @@ def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None
     summary, source = summary_of(store, record)
     if as_json:
         return emit_json({"record": record.as_dict(), "summary": summary, "summary_source": source})
-    from ..summaries import render_text
+    from ..ops.summaries import render_text
 
     console = _console()
     _line(console, f"{record.artifact} / {record.filename}  ({record.type})", "bold")
@@ -76,7 +76,7 @@ def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None
 @click.pass_context
 def diff(ctx, artifact, filename, from_, to, as_json) -> None:
     """Compare FILENAME of ARTIFACT between two executions: schema, row count and statistics, or size and sha256."""
-    from ..inspection import diff_records, find_record
+    from ..ops.inspection import diff_records, find_record
 
     store = store_of(ctx)
     old = find_record(store, artifact, filename, from_)
@@ -84,7 +84,7 @@ def diff(ctx, artifact, filename, from_, to, as_json) -> None:
     result = diff_records(store, old, new)
     if as_json:
         return emit_json(result)
-    from ..summaries import render_diff_text
+    from ..ops.summaries import render_diff_text
 
     console = _console()
     _line(console, f"{artifact} / {filename}", "bold")
@@ -102,10 +102,10 @@ def diff(ctx, artifact, filename, from_, to, as_json) -> None:
 @click.pass_context
 def datasets_diff(ctx, dataset, old, new, as_json) -> None:
     """List files added, removed and changed from snapshot A to snapshot B (a number or latest) of DATASET."""
-    from ..datasets import DatasetCatalog
-    from ..inspection import diff_snapshots
-    from ..summaries.textfit import fitted_table, literal
-    from ..units import human_size
+    from ..ops.datasets import DatasetCatalog
+    from ..ops.inspection import diff_snapshots
+    from ..ops.summaries.sizes import human_size
+    from ..ops.summaries.textfit import fitted_table, literal
 
     result = diff_snapshots(DatasetCatalog(store_of(ctx)), dataset, old, new)
     if as_json:

@@ -7,7 +7,7 @@ import typing
 
 import click
 
-from ..units import human_size
+from ..ops.summaries.sizes import human_size
 from .output import emit_json, err_console, json_option, literal, say, store_of, table
 
 
@@ -24,7 +24,7 @@ def _steps(description: str, total: typing.Optional[int] = None) -> typing.Itera
 
 
 def _age(text: typing.Optional[str]) -> typing.Optional[float]:
-    from ..lifecycle import parse_duration
+    from ..ops.lifecycle import parse_duration
 
     return None if text is None else parse_duration(text)
 
@@ -67,7 +67,7 @@ def prune(ctx: click.Context, keep_last, older_than, workflow, artifact, include
           dry_run: bool, as_json: bool) -> None:
     """Remove old runs' records with their index entries, summaries and lineage. Runs still going and tagged
     versions are kept. The bytes the records named are freed by `gc`."""
-    from ..lifecycle import apply_policy, prune_runs
+    from ..ops.lifecycle import apply_policy, prune_runs
 
     store = store_of(ctx)
     with _steps("pruning runs") as progress:
@@ -91,7 +91,7 @@ def prune(ctx: click.Context, keep_last, older_than, workflow, artifact, include
 def gc(ctx: click.Context, grace: str, dry_run: bool, as_json: bool) -> None:
     """Remove stored bytes no record names, dataset files no snapshot names, and temp files of killed writes older
     than an hour."""
-    from ..lifecycle import collect_garbage
+    from ..ops.lifecycle import collect_garbage
 
     with _steps("collecting garbage") as progress:
         outcome = collect_garbage(store_of(ctx), grace=_age(grace), dry_run=dry_run, progress=progress)
@@ -107,8 +107,8 @@ def gc(ctx: click.Context, grace: str, dry_run: bool, as_json: bool) -> None:
 @click.pass_context
 def datasets_prune(ctx: click.Context, dataset: str, keep_last, older_than, dry_run: bool, as_json: bool) -> None:
     """Remove old snapshots of DATASET (manifest and files); the newest (the one `latest` names) always stays."""
-    from ..datasets import DatasetCatalog
-    from ..lifecycle import prune_snapshots
+    from ..ops.datasets import DatasetCatalog
+    from ..ops.lifecycle import prune_snapshots
 
     catalog = DatasetCatalog(store_of(ctx))
     with _steps("pruning snapshots") as progress:

@@ -54,8 +54,8 @@ def _tree(node: dict, tree: typing.Any) -> None:
 @click.pass_context
 def lineage(ctx, artifact: str, filename: str, execution, tag, depth: int, as_json: bool) -> None:
     """Show what FILENAME of ARTIFACT was derived from (files, inputs, runs) and which later runs used it."""
-    from ..lineage import lineage_of
-    from ..versions import Selector, resolve
+    from ..store.lineage import lineage_of
+    from ..store.versions import Selector, resolve
     from .output import store_of
 
     store = store_of(ctx)

@@ -14,7 +14,7 @@ import click
 if typing.TYPE_CHECKING:
     from rich.console import Console
 
-    from ..store import ArtifactStore
+    from ..store.artifact_store import ArtifactStore
 
 
 @functools.lru_cache(maxsize=None)
@@ -107,7 +107,7 @@ def byte_progress(description: str, total: int) -> typing.Iterator[typing.Callab
 
 def store_of(ctx: click.Context) -> "ArtifactStore":
     """The store named by ``--root`` (or the environment)."""
-    from ..store import ArtifactStore
+    from ..store.artifact_store import ArtifactStore
 
     return ArtifactStore(ctx.obj["root"])
 

@@ -6,7 +6,7 @@ import typing
 
 import click
 
-from ..units import human_size
+from ..ops.summaries.sizes import human_size
 from .output import check_one_of, emit_json, json_option, say, store_of, table
 
 TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
@@ -48,7 +48,7 @@ def executions(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 def list_(ctx, execution, latest, artifact, tag, type_, include_all, as_json) -> None:
     """List artifact file records (all succeeded executions, newest first, unless narrowed). --latest is the newest
     succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status)."""
-    from ..versions import pick_execution, tags_by_execution
+    from ..store.versions import pick_execution, tags_by_execution
 
     store = store_of(ctx)
     check_one_of(execution, latest)
@@ -85,7 +85,7 @@ def list_(ctx, execution, latest, artifact, tag, type_, include_all, as_json) ->
 def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, tag: typing.Optional[str],
         output: str, include_all: bool, as_json: bool) -> None:
     """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
-    from ..versions import Selector, resolve
+    from ..store.versions import Selector, resolve
 
     store = store_of(ctx)
     check_one_of(execution, latest)

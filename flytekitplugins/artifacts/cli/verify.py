@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..units import human_size
+from ..ops.summaries.sizes import human_size
 from .output import byte_progress, emit_json, json_option, say, store_of, table
 
 
@@ -17,7 +17,7 @@ from .output import byte_progress, emit_json, json_option, say, store_of, table
 def verify(ctx: click.Context, repair: bool, as_json: bool) -> None:
     """Re-hash every stored object (store bytes, snapshot files, records, manifests) and report each problem with
     what it affects. Exits 1 if anything is wrong (after --repair: if anything is left wrong)."""
-    from ..verify import check, collect
+    from ..ops.verify import check, collect
 
     plan = collect(store_of(ctx))
     with byte_progress("verifying", plan.total_bytes) as progress:

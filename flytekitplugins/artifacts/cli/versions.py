@@ -12,7 +12,7 @@ from .output import emit_json, json_option, say, store_of, table
 @click.pass_context
 def artifacts(ctx: click.Context, as_json: bool) -> None:
     """List every artifact: type, number of versions (succeeded runs), newest run, tags."""
-    from ..versions import artifacts as list_artifacts
+    from ..store.versions import artifacts as list_artifacts
 
     rows = list_artifacts(store_of(ctx))
     if as_json:
@@ -31,7 +31,7 @@ def artifacts(ctx: click.Context, as_json: bool) -> None:
 def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
     """List the versions of ARTIFACT, newest first: execution, workflow, created, files, tags."""
     from ..errors import ArtifactNotFoundError
-    from ..versions import versions as list_versions
+    from ..store.versions import versions as list_versions
 
     rows = list_versions(store_of(ctx), artifact)
     if not rows and not as_json:
@@ -58,7 +58,7 @@ def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
 @click.pass_context
 def tag(ctx: click.Context, artifact: str, tag: str, execution, latest: bool, as_json: bool) -> None:
     """Name one version of ARTIFACT with TAG (e.g. approved, v1.0); moving a tag keeps its history."""
-    from ..versions import set_tag
+    from ..store.versions import set_tag
 
     if bool(execution) == bool(latest):
         raise click.UsageError("say which version: --execution ID or --latest")
@@ -75,7 +75,7 @@ def tag(ctx: click.Context, artifact: str, tag: str, execution, latest: bool, as
 @click.pass_context
 def untag(ctx: click.Context, artifact: str, tag: str) -> None:
     """Remove TAG from ARTIFACT (its history stays)."""
-    from ..versions import remove_tag
+    from ..store.versions import remove_tag
 
     event = remove_tag(store_of(ctx), artifact, tag)
     say(f"removed tag {tag} of {artifact!r} (it named {event['previous']})")

@@ -19,9 +19,9 @@ import datetime
 import typing
 import warnings
 
-from ..command import DOMINO_ONLY_KEYWORDS, Input, Output
-from ..command.task import call_with_inputs
 from ..errors import ArtifactTypeError
+from ..flyte.command import DOMINO_ONLY_KEYWORDS, Input, Output
+from ..flyte.command.task import call_with_inputs
 from .task import DominoJobConfig, DominoJobConfigError, DominoJobTask
 
 # Keywords of Domino's helper that name Domino infrastructure or job bookkeeping: accepted and ignored.

@@ -32,10 +32,10 @@ from flytekit.extend import Interface, Promise
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
-from ..command import DOMINO_ONLY_KEYWORDS, CommandFailedError, CommandTask
-from ..command.spec import base_type, kind_of
 from ..errors import ArtifactTypeError, ArtifactValueError
-from ..flyte.tasks import promised_type, replace_interface
+from ..flyte.command import DOMINO_ONLY_KEYWORDS, CommandFailedError, CommandTask
+from ..flyte.command.spec import base_type, kind_of
+from ..flyte.internals import promised_type, replace_interface
 from . import paths
 
 # DominoJobConfig fields that name Domino infrastructure (authentication, project, repositories, hardware, compute

@@ -6,7 +6,7 @@ import typing
 
 from flytekit.types.file import FlyteFile
 
-from ..declaration import ArtifactType, FileDeclaration, file_type_of, validate_artifact_name, validate_filename
+from ..store.declaration import ArtifactType, FileDeclaration, file_type_of, validate_artifact_name, validate_filename
 from .query import query
 from .transformer import ArtifactFileTransformer
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import typing
 
-from ..declaration import FileDeclaration
 from ..errors import ArtifactTypeError
-from ..summaries.frames import FRAME_TYPES, _matches, accepts, registered_formats, write_frame
+from ..ops.summaries.frames import FRAME_TYPES, _matches, accepts, registered_formats, write_frame
+from ..store.declaration import FileDeclaration
 
 if typing.TYPE_CHECKING:
     from flytekit.core.context_manager import FlyteContext

@@ -11,15 +11,15 @@ import json
 import typing
 from dataclasses import dataclass, field
 
-from ..datasets.exports import REQUEST_VERSION
-from ..declaration import declaration_of, validate_artifact_name
 from ..errors import ArtifactTypeError, ArtifactValueError
+from ..ops.datasets.exports import REQUEST_VERSION
+from ..store.declaration import declaration_of, validate_artifact_name
+from .artifact import Artifact
 
 # Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
 # after the compilation it is defined in, which would make the loader arguments point at the workflow.
-from ..exporter import export_artifacts
-from .artifact import Artifact
-from .frame import current_frame
+from .nodes.export import export_artifacts
+from .workflow_body import current_frame
 
 
 def _check_dataset_id(dataset_id: typing.Any) -> str:

@@ -13,8 +13,8 @@ import typing
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.types.file import FlyteFile
 
-from ..declaration import declaration_of
-from ..recorder import INPUT_KINDS
+from ..store.declaration import declaration_of
+from .nodes.record import INPUT_KINDS
 
 QUERY_NODE_PREFIX = "artifacts-query-"
 

@@ -22,12 +22,12 @@ from flytekit.core.base_task import Task
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
-from ..identity import current_local_run, new_local_identity, reset_local_run, set_local_run
-from ..recording import end_local_run
-from .frame import Frame, current_frame, enter, leave
+from ..ops.recording import end_local_run
+from ..store.identity import current_local_run, new_local_identity, reset_local_run, set_local_run
 from .query import apply_query_defaults, rewrite_query_defaults
-from .single import record_task_run
+from .task_run import record_task_run
 from .wiring import finish_compile, finish_local
+from .workflow_body import Frame, current_frame, enter, leave
 
 
 def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None) -> typing.Callable:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from flytekit.core.promise import Promise
 
-from ..declaration import FileDeclaration, declaration_of, nested_declaration
 from ..errors import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
+from ..store.declaration import FileDeclaration, declaration_of, nested_declaration
 
 
 @dataclass(frozen=True)

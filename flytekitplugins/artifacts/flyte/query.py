@@ -19,15 +19,16 @@ import typing
 
 from flytekit.core.interface import Interface
 
-# Imported at plugin import, never first inside a compilation (see export.py on task naming).
-from ..query_task import QUERY_VERSION, resolve_artifact
-from ..versions import Selector, resolve
-from .frame import Frame, current_frame
+from ..store.versions import Selector, resolve
 from .graph import QUERY_NODE_PREFIX
-from .tasks import replace_interface
+from .internals import replace_interface
+
+# Imported at plugin import, never first inside a compilation (see export.py on task naming).
+from .nodes.resolve import QUERY_VERSION, resolve_artifact
+from .workflow_body import Frame, current_frame
 
 if typing.TYPE_CHECKING:
-    from ..store import ArtifactStore, Record
+    from ..store.artifact_store import ArtifactStore, Record
 
 
 class ArtifactQuery:
@@ -44,14 +45,14 @@ class ArtifactQuery:
 
     def record(self, store: typing.Optional["ArtifactStore"] = None) -> "Record":
         """The record of the file this query names (ArtifactNotFoundError, naming what exists, when none)."""
-        from ..store import ArtifactStore
+        from ..store.artifact_store import ArtifactStore
 
         return resolve(store or ArtifactStore(), self.artifact, self.filename, self.selector)
 
     def download(self, path: typing.Optional[str] = None, store: typing.Optional["ArtifactStore"] = None) -> str:
         """Write the file's bytes (checked against the recorded sha256) to ``path`` (default: a new temporary
         folder, under the file's name) and return the path."""
-        from ..store import ArtifactStore
+        from ..store.artifact_store import ArtifactStore
 
         store = store or ArtifactStore()
         rec = resolve(store, self.artifact, self.filename, self.selector)

@@ -18,7 +18,7 @@ from flytekit.models.literals import Literal
 from flytekit.models.types import LiteralType
 from flytekit.types.file import FlyteFile
 
-from ..declaration import FileDeclaration
+from ..store.declaration import FileDeclaration
 from .dataframes import wants_writing, write_value
 
 #: Key of the declaration inside a literal type's ``TypeAnnotation``.

@@ -17,12 +17,12 @@ import typing
 from flytekit.core.promise import NodeOutput, Promise
 
 from ..errors import ArtifactValueError
-from ..lineage import source_identity, version_of
-from ..recorder import MANIFEST_VERSION, record_artifacts
+from ..store.lineage import source_identity, version_of
 from .export import add_export_nodes, run_exports_locally
-from .frame import Frame
 from .graph import derived_from, input_kinds, recorder_inputs
+from .nodes.record import MANIFEST_VERSION, record_artifacts
 from .plan import Plan, PlanEntry, build_plan
+from .workflow_body import Frame
 
 RECORDER_NODE = "artifacts-recorder"
 

@@ -20,12 +20,12 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..backends import read_uri_stream
-from ..datasets import DatasetCatalog
-from ..declaration import TYPE_ORDER
 from ..errors import ArtifactError, ArtifactNotFoundError
-from ..store import SUCCEEDED, ArtifactStore
-from ..summaries.textfit import format_count
-from ..units import human_size
+from ..ops.datasets import DatasetCatalog
+from ..ops.summaries.sizes import human_size
+from ..ops.summaries.textfit import format_count
+from ..store.artifact_store import SUCCEEDED, ArtifactStore
+from ..store.declaration import TYPE_ORDER
 from . import file_pages, lineage_graph, pages
 from .pages import NotFound
 from .reads import Reads

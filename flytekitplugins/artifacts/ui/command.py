@@ -6,7 +6,7 @@ import typing
 
 import click
 
-from ..store import ROOT_ENV, default_root
+from ..store.artifact_store import ROOT_ENV, default_root
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -29,7 +29,7 @@ def ui(ctx: click.Context, root: typing.Optional[str], host: str, port: int, ope
         raise click.ClickException(
             f"the web page needs the 'ui' extra ({e.name} is missing): pip install 'flytekitplugins-artifacts[ui]'"
         ) from None
-    from ..store import ArtifactStore
+    from ..store.artifact_store import ArtifactStore
 
     parent = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
     store = ArtifactStore(root or parent.get("root") or default_root())

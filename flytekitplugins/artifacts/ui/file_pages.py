@@ -9,13 +9,13 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
-from .. import versions as versions_mod
 from ..errors import ArtifactNotFoundError
-from ..inspection import stored_summary
-from ..store import Record
-from ..summaries import diff_summaries
-from ..summaries.render_text import column_detail
-from ..summaries.textfit import format_value, visible
+from ..ops.inspection import stored_summary
+from ..ops.summaries import diff_summaries
+from ..ops.summaries.render_text import column_detail
+from ..ops.summaries.textfit import format_value, visible
+from ..store import versions as versions_mod
+from ..store.artifact_store import Record
 from . import lineage_graph
 from .pages import NotFound
 

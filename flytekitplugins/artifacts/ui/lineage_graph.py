@@ -12,9 +12,9 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field
 
-from .. import lineage
 from ..errors import ArtifactNotFoundError
-from ..store import ArtifactStore, Record
+from ..store import lineage
+from ..store.artifact_store import ArtifactStore, Record
 
 MAX_DEPTH = 5
 MAX_NODES = 120

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..backends import is_local
-from ..declaration import type_rank
-from ..run_index import RunFiles
-from ..store import ArtifactStore, Record
-from ..versions import tags_by_execution
+from ..store.artifact_store import ArtifactStore, Record
+from ..store.declaration import type_rank
+from ..store.run_index import RunFiles
+from ..store.versions import tags_by_execution
 
 if typing.TYPE_CHECKING:
     from .reads import Reads

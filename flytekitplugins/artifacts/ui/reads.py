@@ -7,14 +7,14 @@ import typing
 
 from markupsafe import Markup
 
-from .. import run_index
 from ..errors import ArtifactNotFoundError
-from ..inspection import stored_summary
-from ..jsonfiles import read_json
-from ..keys import execution_prefix
-from ..run_index import RunFiles
-from ..store import SUCCEEDED, ArtifactStore, Record
-from ..summaries import render_html
+from ..ops.inspection import stored_summary
+from ..ops.summaries import render_html
+from ..store import run_index
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
+from ..store.jsonfiles import read_json
+from ..store.keys import execution_prefix
+from ..store.run_index import RunFiles
 from .cache import LRU
 
 RUNS_INDEX = "index/executions"

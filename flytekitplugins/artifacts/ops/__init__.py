@@ -1,0 +1,2 @@
+"""Operations: the use cases over the store. Recording, inspection (``summaries/``), verify, datasets and
+lifecycle; nothing here imports flytekit."""

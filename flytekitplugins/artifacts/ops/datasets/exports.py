@@ -1,0 +1,106 @@
+"""Exports into datasets: what one export node does (from the request its workflow compiled), and a manual
+export of an execution's recorded files (``flyte-artifacts export``)."""
+
+from __future__ import annotations
+
+import json
+import typing
+import uuid
+
+from ...errors import ArtifactNotFoundError, ArtifactValueError
+from ...store.artifact_store import ArtifactStore, store_for_run
+from ...store.identity import ExecutionIdentity
+from .catalog import DatasetCatalog
+from .model import DatasetSnapshot, ExportItem
+
+#: Version of the JSON request an export node receives (written into registered workflows).
+REQUEST_VERSION = 1
+
+
+def parse_request(request: str) -> dict:
+    """The export node's ``request`` input, checked."""
+    try:
+        req = json.loads(request)
+    except (TypeError, ValueError):
+        raise ArtifactValueError(f"export request is not JSON: {request!r:.200}") from None
+    if not isinstance(req, dict) or req.get("version") != REQUEST_VERSION or not isinstance(req.get("targets"), list):
+        raise ArtifactValueError(
+            f"export request of version {req.get('version') if isinstance(req, dict) else None!r} is not understood by "
+            f"this plugin (version {REQUEST_VERSION}): re-register the workflow with the installed plugin"
+        )
+    return req
+
+
+def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typing.Optional[ArtifactStore] = None,
+               progress=None) -> typing.List[dict]:
+    """Do what one export node does; returns one summary row per target dataset."""
+    req = parse_request(request)
+    store = store or store_for_run(ident.local)
+    catalog = DatasetCatalog(store)
+    # Every dataset is resolved before a byte moves, so a wrong id fails the node with nothing copied.
+    datasets = [catalog.get(t["dataset"]) for t in req["targets"]]
+    try:
+        records = {(r.artifact, r.filename): r for r in store.records(ident.execution_id)}
+    except ArtifactNotFoundError:
+        records = {}  # nothing recorded in this execution (a branch that produced no artifact file)
+    source = {
+        "execution_id": ident.execution_id,
+        "project": ident.project,
+        "domain": ident.domain,
+        "workflow": req.get("workflow", ""),
+        "node_id": req.get("node_id", ""),
+    }
+    out = []
+    for target, ds in zip(req["targets"], datasets):
+        items = [ExportItem(path=f, record=records[(a, f)]) for a, f in target["files"] if (a, f) in records]
+        if not items:
+            out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": None, "files": 0, "bytes": 0,
+                        "reused": False, "note": "no file of the export was recorded in this execution"})
+            continue
+        result = catalog.export(ds, items, run_key=run_key, source=source, progress=progress)
+        snap = result.snapshot
+        out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": snap.number, "files": snap.file_count,
+                    "bytes": snap.bytes, "reused": result.reused})
+    return out
+
+
+def export_recorded(
+    catalog: DatasetCatalog,
+    dataset: str,
+    execution_id: typing.Optional[str],
+    artifact: str,
+    filenames: typing.Sequence[str] = (),
+    progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
+    link: bool = False,
+) -> DatasetSnapshot:
+    """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
+    recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
+    yielding a byte callback. ``link=True`` hard-links local files instead of copying them (see
+    ``backends/local/copies.py``: an edit through either name then changes both)."""
+    store = catalog.store
+    ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
+    if execution_id is None:
+        execution_id = store.latest_execution()
+    records = store.records(execution_id, artifact=artifact)
+    if not records:
+        have = sorted({r.artifact for r in store.records(execution_id)})
+        raise ArtifactNotFoundError(
+            f"execution {execution_id!r} recorded no file of artifact {artifact!r} "
+            f"(artifacts there: {', '.join(have) or 'none'})"
+        )
+    if filenames:
+        missing = sorted(set(filenames) - {r.filename for r in records})
+        if missing:
+            raise ArtifactNotFoundError(
+                f"artifact {artifact!r} of execution {execution_id!r} has no file {', '.join(map(repr, missing))} "
+                f"(it has: {', '.join(r.filename for r in records)})"
+            )
+        records = [r for r in records if r.filename in filenames]
+    source = {"execution_id": execution_id, "project": records[0].project, "domain": records[0].domain,
+              "workflow": records[0].workflow, "node_id": ""}
+    items = [ExportItem(r.filename, r) for r in records]
+    run_key = f"manual/{uuid.uuid4().hex}"
+    if progress_factory is None:
+        return catalog.export(ds, items, run_key=run_key, source=source, link=link).snapshot
+    with progress_factory(sum(r.size for r in records)) as progress:
+        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link).snapshot

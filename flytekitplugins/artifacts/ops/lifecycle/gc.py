@@ -1,0 +1,122 @@
+"""``gc``: free the bytes nothing needs any more, from one listing of the store (and of each dataset).
+
+Removed:
+
+* stored bytes (``blobs/sha256/...``) that no record names, whatever the record's run status; only once they are
+  older than the grace period, checked again at the moment of removal (:func:`objects.remove_if_stale`), so the
+  bytes a run is recording right now (written before its records) are never taken;
+* at each dataset's location, files that no snapshot manifest names (a snapshot pruned half way, an export that
+  died and was never retried), again only past the grace period;
+* temp files of killed writes (``.tmp-*``, S3 ``tmp/``) older than an hour.
+
+If any record cannot be read, no stored bytes are removed (its bytes cannot be told apart): ``verify`` names it.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from concurrent.futures import ThreadPoolExecutor
+
+from ...backends import BLOB_PREFIX, Backend, is_local, open_backend
+from ...errors import ArtifactError
+from ...store.artifact_store import ArtifactStore
+from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, is_temp, list_files, remove_if_stale
+from .report import Outcome, Removal
+
+#: Bytes younger than this are never collected: a run may be about to write the record that needs them.
+DEFAULT_GRACE_SECONDS = 3600
+_READERS = 16
+
+
+def _record_shas(b: Backend, keys: typing.Sequence[str]) -> typing.Tuple[typing.Set[str], typing.List[str]]:
+    """The sha256 of every record in ``keys``, and the keys of records that could not be read."""
+    def one(key: str) -> typing.Optional[str]:
+        try:
+            d = json.loads(b.read_bytes(key))
+            return d["sha256"] if isinstance(d, dict) and isinstance(d.get("sha256"), str) else None
+        except (ArtifactError, OSError, ValueError, UnicodeDecodeError):
+            return None
+
+    if is_local(b.root) and len(keys) < 64:
+        shas = [one(k) for k in keys]
+    else:
+        with ThreadPoolExecutor(max_workers=_READERS) as pool:
+            shas = list(pool.map(one, keys, chunksize=64))
+    bad = [k for k, s in zip(keys, shas) if s is None and b.exists(k)]
+    return {s for s in shas if s}, bad
+
+
+def collect_garbage(
+    store: ArtifactStore,
+    grace: float = DEFAULT_GRACE_SECONDS,
+    dry_run: bool = False,
+    progress: typing.Optional[typing.Callable[[int], None]] = None,
+) -> Outcome:
+    """Remove unreferenced stored bytes, dataset files no manifest names, and stale temp files (module docstring)."""
+    out = Outcome(dry_run)
+    b = store.backend
+    listing = list_files(b, "", include_temp=True)
+    if progress is not None:
+        progress(len(listing) // 2)
+    temps = [f for f in listing if is_temp(f.key)]
+    blobs = [f for f in listing if f.key.startswith(BLOB_PREFIX + "/") and not is_temp(f.key)
+             and len(f.key.rsplit("/", 1)[-1]) == 64]
+    records = [f.key for f in listing if f.key.startswith("executions/") and "/records/" in f.key
+               and f.key.endswith(".json") and not is_temp(f.key)]
+    # Records matter only to tell which stored bytes are still named: a store of cluster runs, whose records point
+    # at the objects their tasks uploaded, keeps none, and is collected from its listing alone.
+    shas, bad = _record_shas(b, records) if blobs else (set(), [])
+    if progress is not None:
+        progress(len(listing) - len(listing) // 2)
+    if bad:
+        out.kept.append((f"{len(blobs)} stored objects", f"record(s) cannot be read ({', '.join(bad[:3])}): "
+                         "`flyte-artifacts verify` names them; fix or remove them, then run gc again"))
+    else:
+        for f in blobs:
+            if f.key.rsplit("/", 1)[-1] in shas:
+                continue
+            if f.age < grace:
+                out.kept.append((b.uri(f.key), "younger than the grace period (a run may be writing its record)"))
+                continue
+            if dry_run or remove_if_stale(b, f.key, grace):
+                out.removed.append(Removal("blob", b.uri(f.key), f.size))
+    _remove_temps(b, temps, out)
+    _collect_datasets(store, grace, out)
+    return out
+
+
+def _remove_temps(b: Backend, temps: typing.Sequence[StoredFile], out: Outcome) -> None:
+    stale = [f for f in temps if f.age >= TEMP_GRACE_SECONDS]
+    out.removed.extend(Removal("temp", b.uri(f.key), f.size) for f in stale)
+    if not out.dry_run:
+        delete_keys(b, [f.key for f in stale])
+
+
+def _collect_datasets(store: ArtifactStore, grace: float, out: Outcome) -> None:
+    from ..datasets import DatasetCatalog
+
+    catalog = DatasetCatalog(store)
+    for ds in catalog.list():
+        target = open_backend(ds.uri)
+        listing = list_files(target, "", include_temp=True)
+        needed = {"latest"}
+        for snap in catalog.snapshots(ds):
+            needed.update(f.key for f in snap.files)
+        for f in listing:
+            if f.key.startswith("snapshots/") and f.key.endswith(".json") and f.key.count("/") == 1:
+                needed.add(f.key)  # a manifest beside its folder: it and its files stay
+                try:
+                    doc = json.loads(target.read_bytes(f.key))
+                    needed.update(x["key"] for x in doc.get("files", []) if isinstance(x, dict) and "key" in x)
+                except (ArtifactError, OSError, ValueError, UnicodeDecodeError, AttributeError):
+                    continue
+        _remove_temps(target, [f for f in listing if is_temp(f.key)], out)
+        for f in listing:
+            if f.key in needed or is_temp(f.key) or not f.key.startswith(("snapshots/", "blobs/")):
+                continue
+            if f.age < grace:
+                out.kept.append((target.uri(f.key), "younger than the grace period (an export may be writing it)"))
+                continue
+            if out.dry_run or remove_if_stale(target, f.key, grace):
+                out.removed.append(Removal("dataset-file", target.uri(f.key), f.size))

@@ -1,0 +1,113 @@
+"""Recording: turning produced artifact files into store records, the same way in every process.
+
+``record_files`` is called by the recorder node (``flyte/nodes/record.py``) and right after a task run on its own;
+it takes the manifest of declarations the workflow compiled and the URI of each file, and writes one record per
+file.
+"""
+
+from __future__ import annotations
+
+import typing
+
+from ..backends import hash_uri, is_local, local_path
+from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
+from ..store.durability import group_commit
+from ..store.identity import current_identity, current_local_run, utc_now
+from ..store.lineage import write_lineage
+from .inspection import summarize_recorded
+
+#: Version of the manifest the recorder node receives (written into registered workflows).
+MANIFEST_VERSION = 1
+
+# Local runs that recorded files in this process and have not ended yet: execution id -> its store and the records
+# written so far.
+_OPEN_LOCAL_RUNS: typing.Dict[str, typing.Tuple[ArtifactStore, typing.List[Record]]] = {}
+
+
+def describe_input(kind: str, value: typing.Any) -> dict:
+    """A run input as lineage keeps it: a primitive's value, or a file's location, size and sha256."""
+    if kind != "file":
+        return {"type": kind, "value": value}
+    size, sha = hash_uri(value)
+    return {"type": "file", "uri": value, "size": size, "sha256": sha}
+
+
+def record_files(
+    manifest: dict,
+    uris: typing.Sequence[str],
+    store: typing.Optional[ArtifactStore] = None,
+    inputs: typing.Optional[typing.Dict[str, dict]] = None,
+) -> typing.List[Record]:
+    """Record each file (``uris[i]`` answers ``manifest["files"][i]``) for the current execution.
+
+    ``inputs`` (the run's inputs, described by :func:`describe_input`) goes into the run's lineage document, which
+    is written before the records, so every recorded file has its lineage.
+    """
+    items = manifest["files"]
+    if len(items) != len(uris):
+        raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
+    ident = current_identity()
+    store = store or store_for_run(ident.local)
+    with group_commit(store) as batch:
+        out = _record_all(store, ident, manifest, items, uris, inputs, batch)
+    if ident.local and current_local_run() is not None:
+        # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
+        _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, (store, []))[1].extend(out)
+    else:
+        # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
+        # succeeded. (Called outside any local run, nothing else would end the run.)
+        with group_commit(store):
+            store.finish_run(ident.execution_id, SUCCEEDED, out)
+    return out
+
+
+def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typing.List[Record]:
+    """Store every file's bytes, make them durable together, then write the lineage, records and summaries."""
+    out = []
+    pending = []
+    for item, uri in zip(items, uris):
+        if not is_local(uri):
+            # In a cluster the task already uploaded the file: the record points at that object.
+            size, sha = hash_uri(uri)
+            kept = uri
+        else:
+            # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.
+            kept, size, sha = store.put_local_file(local_path(uri))
+        rec = Record(
+            execution_id=ident.execution_id,
+            project=ident.project,
+            domain=ident.domain,
+            workflow=item["workflow"],
+            node_id=item["node_id"],
+            task=item["task"],
+            output_name=item["output_name"],
+            artifact=item["artifact"],
+            type=item["type"],
+            filename=item["filename"],
+            file_type=item.get("file_type", ""),
+            uri=kept,
+            size=size,
+            sha256=sha,
+            created_at=utc_now(),
+            code_version=manifest.get("code_version"),
+        )
+        pending.append((rec, uri))
+    batch.commit()  # every file's bytes are durable before the first record names one
+    if pending and "code" in manifest:
+        write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
+    for rec, uri in pending:
+        written = store.add_record(rec, pending=True)
+        # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
+        # record written just now has no summary yet; one kept already (a retried task) may.
+        summarize_recorded(store, written, uri, fresh=written is rec)
+        out.append(written)
+    return out
+
+
+def end_local_run(execution_id: str, succeeded: bool) -> None:
+    """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
+    opened = _OPEN_LOCAL_RUNS.pop(execution_id, None)
+    if opened is not None:
+        store, records = opened
+        with group_commit(store):  # the status and every index entry synced together
+            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)

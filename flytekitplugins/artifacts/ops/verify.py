@@ -1,0 +1,332 @@
+"""Checking everything a store keeps, and repairing what can be repaired from an intact copy.
+
+``collect(store)`` lists what there is to check: every JSON file of the store (runs, records, index entries, the
+dataset catalog and its manifests), every stored object (the store's own bytes, each record's file, each snapshot
+file of each dataset) with the size and sha256 it must have, and what each one affects. ``check(plan)`` re-hashes
+every object and reports each problem; with ``repair=True`` it
+
+* restores damaged or missing bytes from any intact copy with the same sha256 (a store copy, a task output, a
+  snapshot file of any dataset), verified on the way;
+* rebuilds the index entries of succeeded runs that a crash left out, and drops damaged index entries first;
+* restores a damaged catalog manifest from the copy beside the snapshot's files;
+* removes leftovers of killed writes (``.tmp-*`` files older than an hour) in local folders.
+
+Damaged records and run files cannot be rebuilt (nothing else holds their facts): they are reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import typing
+from dataclasses import asdict, dataclass, field
+
+from ..backends import BLOB_PREFIX, hash_uri, is_local, local_path, open_backend, read_uri_stream
+from ..errors import ArtifactError
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, component
+
+#: A ``.tmp-*`` file older than this is a leftover of a killed write, not one in progress.
+STALE_TEMP_SECONDS = 3600
+
+
+@dataclass
+class Problem:
+    """One thing wrong in the store: what kind, where, what exactly, and what it affects."""
+
+    kind: str  # damaged-bytes, missing-bytes, damaged-json, missing-index, leftover
+    where: str
+    detail: str
+    affects: typing.List[str] = field(default_factory=list)
+    repaired: bool = False
+
+    def as_dict(self) -> dict:
+        """The problem as plain data (``verify --json``)."""
+        return asdict(self)
+
+
+@dataclass
+class StoredObject:
+    """Bytes that must be ``size`` bytes with ``sha256`` at ``uri``, and what relies on them."""
+
+    uri: str
+    size: int
+    sha256: str
+    affects: typing.List[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What ``check`` will look at."""
+
+    store: ArtifactStore
+    objects: typing.Dict[str, StoredObject] = field(default_factory=dict)
+    problems: typing.List[Problem] = field(default_factory=list)
+    json_files: int = 0
+    runs: typing.List[typing.Tuple[dict, typing.List[str]]] = field(default_factory=list)
+    bad_index: typing.List[str] = field(default_factory=list)
+    manifests: typing.List[typing.Tuple[str, str]] = field(default_factory=list)  # damaged catalog key, copy URI
+    local_roots: typing.List[str] = field(default_factory=list)
+    run_files: typing.List[typing.Tuple[str, dict]] = field(default_factory=list)  # missing run files, rebuilt
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes ``check`` will read."""
+        return sum(max(0, o.size) for o in self.objects.values())
+
+
+@dataclass
+class Report:
+    """What ``check`` found: the problems, and how much it looked at."""
+
+    objects: int
+    bytes: int
+    json_files: int
+    problems: typing.List[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is left wrong (every problem found was repaired)."""
+        return all(p.repaired for p in self.problems)
+
+    def as_dict(self) -> dict:
+        """The report as plain data (``verify --json``)."""
+        return {"ok": self.ok, "objects": self.objects, "bytes": self.bytes, "json_files": self.json_files,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+def _load(plan: Plan, backend, key: str, affects: str) -> typing.Optional[dict]:
+    plan.json_files += 1
+    try:
+        value = json.loads(backend.read_bytes(key))
+    except (ValueError, UnicodeDecodeError) as e:
+        value, why = None, str(e).split("\n")[0]
+    else:
+        why = "not a JSON object"
+    if not isinstance(value, dict):
+        plan.problems.append(Problem("damaged-json", backend.uri(key), f"cannot be read: {why}", [affects]))
+        return None
+    return value
+
+
+def _expect(plan: Plan, uri: str, size: int, sha256: str, affects: str) -> None:
+    obj = plan.objects.setdefault(uri, StoredObject(uri, size, sha256))
+    if (obj.size, obj.sha256) != (size, sha256):
+        plan.problems.append(Problem("damaged-json", uri, f"described as both {obj.sha256[:12]}... and "
+                                    f"{sha256[:12]}...", [affects]))
+    obj.affects.append(affects)
+
+
+def collect(store: ArtifactStore) -> Plan:
+    """List every JSON file and stored object of ``store`` and its datasets, reading only the small files."""
+    plan = Plan(store)
+    b = store.backend
+    if is_local(store.root):
+        plan.local_roots.append(store.root)
+    by_run: typing.Dict[str, typing.List[str]] = {}
+    for k in b.list("executions"):
+        by_run.setdefault(k.split("/")[1], []).append(k)
+    for name, keys in sorted(by_run.items()):
+        key = f"executions/{name}/execution.json"
+        run = _load(plan, b, key, f"run {name}") if key in keys else {}
+        if run is None:
+            continue
+        artifacts = []
+        for rkey in [k for k in keys if k.startswith(f"executions/{name}/records/") and k.endswith(".json")]:
+            d = _load(plan, b, rkey, f"run {name}")
+            try:
+                rec = Record.from_dict(d) if d is not None else None
+            except TypeError:
+                plan.problems.append(Problem("damaged-json", b.uri(rkey), "fields missing", [f"run {name}"]))
+                rec = None
+            if rec is not None:
+                if not run:
+                    # Records whose run file was never written (a writer died in between): the run is rebuilt.
+                    run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
+                    plan.run_files.append((key, run))
+                artifacts.append(rec.artifact)
+                _expect(plan, rec.uri, rec.size, rec.sha256,
+                        f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
+        if run and run.get("status", SUCCEEDED) == SUCCEEDED:
+            plan.runs.append((run, artifacts))
+    for key in b.list("index"):
+        if _load(plan, b, key, "listings") is None:
+            plan.bad_index.append(key)
+    for key in b.list(BLOB_PREFIX):
+        name = key.rsplit("/", 1)[-1]
+        if len(name) == 64:
+            obj = plan.objects.get(b.uri(key))
+            if obj is None:
+                plan.objects[b.uri(key)] = StoredObject(b.uri(key), -1, name, ["kept bytes no record names"])
+    _collect_datasets(plan)
+    return plan
+
+
+def _collect_datasets(plan: Plan) -> None:
+    from .datasets import Dataset, DatasetSnapshot
+
+    b = plan.store.backend
+    for key in [k for k in b.list("datasets") if k.endswith("/dataset.json")]:
+        d = _load(plan, b, key, "the dataset catalog")
+        try:
+            ds = Dataset.from_dict(d) if d is not None else None
+        except KeyError:
+            ds = None
+        if ds is None:
+            continue
+        if is_local(ds.uri):
+            plan.local_roots.append(ds.uri)
+        prefix = f"datasets/{component(ds.id)}/snapshots"
+        for mkey in [k for k in b.list(prefix) if k.endswith(".json")]:
+            number = int(mkey.rsplit("/", 1)[-1][:-5])
+            m = _load(plan, b, mkey, f"dataset {ds.name} snapshot {number}")
+            if m is None:
+                plan.manifests.append((mkey, open_backend(ds.uri).uri(f"snapshots/{number}.json")))
+                continue
+            snap = DatasetSnapshot.from_dict(m)
+            for f in snap.files:
+                _expect(plan, open_backend(ds.uri).uri(f.key), f.size, f.sha256,
+                        f"dataset {ds.name} snapshot {snap.number} {f.path}")
+
+
+def check(plan: Plan, repair: bool = False, progress: typing.Optional[typing.Callable[[int], None]] = None) -> Report:
+    """Re-hash every object of ``plan`` and report each problem; with ``repair`` fix what an intact copy allows."""
+    bad: typing.List[StoredObject] = []
+    good: typing.Dict[str, typing.Tuple[str, int]] = {}
+    for obj in plan.objects.values():
+        try:
+            size, sha = hash_uri(obj.uri, progress)
+        except (ArtifactError, OSError) as e:
+            missing = isinstance(e, FileNotFoundError) or "does not exist" in str(e) or "not found" in str(e)
+            plan.problems.append(Problem("missing-bytes" if missing else "damaged-bytes", obj.uri,
+                                         "missing" if missing else f"cannot be read: {e}", obj.affects))
+            bad.append(obj)
+            continue
+        if obj.size < 0 and sha == obj.sha256:
+            obj.size = size  # a stored copy no record names: its name is its sha256, any size is right
+        if (size, sha) != (obj.size, obj.sha256):
+            plan.problems.append(Problem(
+                "damaged-bytes", obj.uri,
+                f"holds {size} bytes with sha256 {sha[:12]}..., must hold "
+                f"{'the' if obj.size < 0 else obj.size} bytes with sha256 {obj.sha256[:12]}...", obj.affects))
+            bad.append(obj)
+        else:
+            good.setdefault(sha, (obj.uri, size))
+    if repair:
+        _repair_bytes(plan, bad, good)
+        _repair_manifests(plan)
+    _check_index(plan, repair)
+    _leftovers(plan, repair)
+    return Report(len(plan.objects), plan.total_bytes, plan.json_files, plan.problems)
+
+
+def _repair_bytes(
+    plan: Plan, bad: typing.List[StoredObject], good: typing.Dict[str, typing.Tuple[str, int]]
+) -> None:
+    problems = {p.where: p for p in plan.problems if p.kind in ("damaged-bytes", "missing-bytes")}
+    for obj in bad:
+        problem = problems.get(obj.uri)
+        if obj.sha256 not in good or problem is None:
+            continue
+        source, size = good[obj.sha256]
+        try:
+            restore(obj.uri, source, size, obj.sha256)
+        except (ArtifactError, OSError) as e:
+            problem.detail += f"; repair from {source} failed: {e}"
+            continue
+        problem.repaired = True
+        problem.detail += f"; restored from {source}"
+
+
+def restore(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
+    if is_local(dest_uri):
+        from ..backends.local.files import file_mode, write_local_file
+
+        path = local_path(dest_uri)
+        write_local_file(read_uri_stream(source_uri), path, expect=(size, sha256), what=source_uri)
+        os.chmod(path, file_mode(0o444))
+        return
+    from ..backends.s3.client import copy_server_side, parse_s3_uri, s3_client, sha256_b64
+
+    bucket, key = parse_s3_uri(dest_uri)
+    client = s3_client()
+    if is_local(source_uri):
+        with open(local_path(source_uri), "rb") as f:
+            client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256))
+        return
+    src_bucket, src_key = parse_s3_uri(source_uri)
+    got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4)
+    if got is not None and got != sha256_b64(sha256):
+        raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
+
+
+def _check_index(plan: Plan, repair: bool) -> None:
+    b = plan.store.backend
+    if repair:
+        for key in plan.bad_index:
+            b.delete(key)
+            for p in plan.problems:
+                if p.where == b.uri(key):
+                    p.repaired, p.detail = True, p.detail + "; removed (rebuilt below if its run needs it)"
+        for key, run in plan.run_files:
+            b.write_once(key, json.dumps(run).encode())
+    listings: typing.Dict[str, typing.Set[str]] = {}  # runs listed in each index folder, each folder listed once
+
+    def indexed(prefix: str) -> typing.Set[str]:
+        if prefix not in listings:
+            listings[prefix] = {n.split("_", 1)[-1] for n in b.list_children(prefix)}
+        return listings[prefix]
+
+    for run, artifacts in plan.runs:
+        ekey = component(run["execution_id"])
+        missing = ekey not in indexed("index/executions") or any(
+            ekey not in indexed(f"index/artifacts/{component(a)}") for a in set(artifacts)
+        )
+        if not missing:
+            continue
+        if repair:
+            plan.store.reindex_run(run)
+        plan.problems.append(Problem(
+            "missing-index", b.uri(f"executions/{ekey}/execution.json"),
+            "a succeeded run is missing from the index, so listings do not show it"
+            + ("; index entries rebuilt" if repair else ""),
+            [f"run {run['execution_id']}"], repaired=repair))
+
+
+def _repair_manifests(plan: Plan) -> None:
+    b = plan.store.backend
+    for key, copy in plan.manifests:
+        try:
+            with read_uri_stream(copy) as f:
+                data = f.read()
+            json.loads(data)
+        except (ArtifactError, OSError, ValueError):
+            continue
+        b.write(key, data)
+        for p in plan.problems:
+            if p.where == b.uri(key):
+                p.repaired, p.detail = True, p.detail + f"; restored from {copy}"
+
+
+def _leftovers(plan: Plan, repair: bool) -> None:
+    now = time.time()
+    for root in plan.local_roots:
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                if not name.startswith(".tmp-"):
+                    continue
+                try:
+                    if now - os.stat(path).st_mtime < STALE_TEMP_SECONDS:
+                        continue
+                    if repair:
+                        os.unlink(path)
+                except FileNotFoundError:
+                    continue
+                plan.problems.append(Problem("leftover", path, "temp file of a killed write", [], repaired=repair))
+
+
+def verify_store(store: ArtifactStore, repair: bool = False, progress=None) -> Report:
+    """Check (and with ``repair``, repair) ``store`` and its datasets in one call."""
+    return check(collect(store), repair=repair, progress=progress)

@@ -1,0 +1,412 @@
+"""The artifact store: write-once records of artifact files, and the bytes they point at (key layout: ``keys.py``).
+
+A run's records are indexed only once it has succeeded (``finish_run``), so listings and "newest" queries see the
+files of a run together, and never those of a failed or killed run unless asked for (``include_all``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import typing
+import warnings
+from dataclasses import dataclass, fields
+
+from ..backends import Backend, is_local, open_backend
+from ..backends.base import run_all
+from ..backends.transfer import fetch_verified
+from ..errors import ArtifactNotFoundError, ArtifactValueError
+from . import index
+from .jsonfiles import DamagedFileWarning, read_json, read_optional_json
+from .keys import (
+    artifact_index_prefix,
+    component,
+    execution_prefix,
+    file_index_prefix,
+    inverted,
+    record_key,
+    summary_key,
+)
+
+ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
+DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
+
+
+def default_root() -> str:
+    """The store root: ``$FLYTE_ARTIFACTS_ROOT``, else ``~/.flyte/artifacts``."""
+    return os.environ.get(ROOT_ENV) or os.path.expanduser(DEFAULT_ROOT)
+
+
+def store_for_run(local: bool) -> "ArtifactStore":
+    """The store a run records into. In a pod (``local=False``) the root must be set: a default folder would be the
+    pod's own disk, which dies with the pod, so the run would report success and keep nothing."""
+    if not local and not os.environ.get(ROOT_ENV):
+        raise ArtifactValueError(
+            f"{ROOT_ENV} is not set in this pod, so its artifact files would be kept on the pod's own disk and lost "
+            f"with it: set {ROOT_ENV} to s3://BUCKET/PREFIX in the task environment (e.g. pyflyte run --remote --env "
+            f"{ROOT_ENV}=s3://...; see docs/cluster.md)"
+        )
+    return ArtifactStore()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One artifact file of one execution: what it is, where its bytes are, and where it came from."""
+
+    execution_id: str
+    project: str
+    domain: str
+    workflow: str
+    node_id: str
+    task: str
+    output_name: str
+    artifact: str
+    type: str
+    filename: str
+    file_type: str
+    uri: str
+    size: int
+    sha256: str
+    created_at: str
+    code_version: typing.Optional[str] = None
+
+    def as_dict(self) -> dict:
+        # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Record":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
+    d = read_json(backend, key)
+    if d is None:
+        return None
+    try:
+        return Record.from_dict(d)
+    except TypeError:
+        warnings.warn(
+            DamagedFileWarning(f"skipped the damaged record {backend.uri(key)} (fields missing)"), stacklevel=2
+        )
+        return None
+
+
+#: Index entries written at once on an object store when a run ends.
+INDEX_WORKERS = 16
+
+#: Run statuses (``executions/<exec>/execution.json``, key ``status``; absent means succeeded).
+RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+_RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
+
+
+def _run_of(record: Record) -> dict:
+    return {k: getattr(record, k) for k in _RUN_FIELDS}
+
+
+class ArtifactStore:
+    """The records of artifact files, and the bytes local runs keep, under one root (a folder or S3 prefix)."""
+
+    def __init__(self, root: typing.Optional[str] = None):
+        self.backend: Backend = open_backend(root if root is not None else default_root())
+        #: Runs this object has marked ``running`` already (their ``execution.json`` need not be written again).
+        self._marked_running: typing.Set[str] = set()
+
+    @property
+    def root(self) -> str:
+        return self.backend.root
+
+    # ---- writing ----------------------------------------------------------------------------------------
+    def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+        """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
+        key, size, sha = self.backend.put_file_blob(path, progress)
+        return self.backend.uri(key), size, sha
+
+    def add_record(self, record: Record, pending: bool = False) -> Record:
+        """Write a record once. Writing the same record again (a retried task) is a no-op.
+
+        With ``pending`` the record belongs to a run still going: its execution is marked ``running`` and nothing is
+        indexed until :meth:`finish_run` says how the run ended, so the records of a run become visible together and
+        only if it succeeded. Without it the record is indexed at once (a run that is already over).
+        """
+        key = record_key(record.execution_id, record.artifact, record.filename)
+        # One line: json's C encoder only runs without indent, and a record is written per file.
+        data = json.dumps(record.as_dict(), sort_keys=True).encode()
+        if pending and record.execution_id not in self._marked_running:
+            # The run first, so a record never exists without the status that hides it until the run is over.
+            self.backend.write_once(
+                self._run_key(record.execution_id), json.dumps({**_run_of(record), "status": RUNNING}).encode()
+            )
+            self._marked_running.add(record.execution_id)
+        if not self.backend.write_once(key, data):
+            existing = _record_of(self.backend, key)
+            if existing is None:
+                # A damaged record of this very file: the new one is the same fact, written whole.
+                self.backend.write(key, data)
+                existing = record
+            if existing.sha256 != record.sha256:
+                raise ArtifactValueError(
+                    f"execution {record.execution_id!r} already recorded {record.artifact!r}/{record.filename!r} "
+                    f"with other bytes (sha256 {existing.sha256[:12]}... vs {record.sha256[:12]}...): records are "
+                    "write-once; an artifact file may be produced once per execution"
+                )
+            return existing
+        if not pending:
+            self._index(record)
+        return record
+
+    def _run_key(self, execution_id: str) -> str:
+        return f"{execution_prefix(execution_id)}/execution.json"
+
+    def run_status(self, execution_id: str) -> str:
+        """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
+        status are ``succeeded``."""
+        try:
+            run = read_json(self.backend, self._run_key(execution_id)) or {}
+        except ArtifactNotFoundError:
+            raise ArtifactNotFoundError(
+                f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
+                "lists them"
+            ) from None
+        return run.get("status", SUCCEEDED)
+
+    def finish_run(self, execution_id: str, status: str,
+                   records: typing.Optional[typing.Sequence[Record]] = None) -> None:
+        """Say how a run whose records were added as ``pending`` ended. ``succeeded`` makes all of its records
+        visible at once (the index entries are written after the status); ``failed`` keeps them out of listings.
+        Idempotent, so a retried recorder or a repair can call it again. ``records``: the records to index, when
+        the caller wrote them (one read per record saved); by default every record of the run is read back."""
+        self._marked_running.discard(execution_id)
+        if status not in (SUCCEEDED, FAILED, RUNNING):
+            raise ArtifactValueError(f"run status {status!r} is not one of {RUNNING}, {SUCCEEDED}, {FAILED}")
+        key = self._run_key(execution_id)
+        run = read_optional_json(self.backend, key)
+        if run is None:
+            return  # nothing recorded by this run
+        if run.get("status", SUCCEEDED) != status:
+            run = {**run, "status": status}
+            if status == SUCCEEDED and not isinstance(run.get("index_ms"), int):
+                # The time its index entries carry, kept with the status (and kept from an earlier success): a
+                # repeat writes the very same entries.
+                run["index_ms"] = int(time.time() * 1000)
+            self.backend.write(key, json.dumps(run).encode())
+        if status == SUCCEEDED:
+            self._index_run(run, records if records is not None else self.records(execution_id, include_all=True))
+
+    def reindex_run(self, run: dict) -> None:
+        """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""
+        self._index_run(run, self.records(run["execution_id"], include_all=True))
+
+    def _index_run(self, run: dict, records: typing.Sequence[Record]) -> None:
+        """Index entries of a finished run (the ones missing: a repeat after a crash completes the set).
+
+        A run that keeps the time of its entries (``index_ms``) names them the same way every time, so writing one
+        that exists already does nothing. Older runs do not: their folders are listed to find what is missing."""
+        ms = run.get("index_ms")
+        known = isinstance(ms, int)
+        if not known:
+            ms = int(time.time() * 1000)
+        fields = {k: run[k] for k in _RUN_FIELDS if k in run}
+        entry = json.dumps(fields).encode()
+        ekey = component(run["execution_id"])
+        name = f"{inverted(ms)}_{ekey}"
+
+        def missing(prefix: str) -> bool:
+            return known or not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix))
+
+        if missing("index/executions"):
+            self._add_index_entry("index/executions", name, entry)
+
+        def index_artifact(artifact: str) -> None:
+            prefix = artifact_index_prefix(artifact)
+            if missing(prefix):
+                self._add_index_entry(prefix, name, entry)
+
+        # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
+        workers = 1 if is_local(self.root) else INDEX_WORKERS
+        run_all(index_artifact, sorted({r.artifact for r in records}), workers)
+        files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
+        index.add_entries(self.backend, files, name, entry, workers)
+
+    def _all_runs(self) -> typing.List[dict]:
+        """Every run with records, whatever its status, newest first (one read per run)."""
+        out = []
+        for name in self.backend.list_children("executions"):
+            run = read_optional_json(self.backend, f"executions/{name}/execution.json")
+            if run is not None and "execution_id" in run:
+                out.append({**run, "status": run.get("status", SUCCEEDED)})
+        return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
+
+    def _index(self, record: Record) -> None:
+        run = _run_of(record)
+        ekey = component(record.execution_id)
+        name, entry = f"{inverted(int(time.time() * 1000))}_{ekey}", json.dumps(run).encode()
+        # Only the writer that creates execution.json adds the index entry, so a run is listed once.
+        if self.backend.write_once(self._run_key(record.execution_id), entry):
+            self._add_index_entry("index/executions", name, entry)
+        marker = artifact_index_prefix(record.artifact)
+        if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
+            self._add_index_entry(marker, name, entry)
+        self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
+
+    # ---- reading ----------------------------------------------------------------------------------------
+    def executions(self, include_all: bool = False, offset: int = 0,
+                   limit: typing.Optional[int] = None) -> typing.List[dict]:
+        """Runs with artifacts, newest first: the succeeded ones, or with ``include_all`` every run (running, killed
+        or failed too). Each has a ``status``. ``offset``/``limit`` read only the index entries of one page."""
+        if include_all:
+            return self._all_runs()[offset: None if limit is None else offset + limit]
+        out = []
+        names = self.backend.list_children("index/executions")
+        for name in names[offset: None if limit is None else offset + limit]:
+            run = read_json(self.backend, f"index/executions/{name}")
+            if run is not None and "execution_id" in run:
+                out.append({**run, "status": SUCCEEDED})
+        return out
+
+    def latest_execution(self, include_all: bool = False) -> str:
+        """The newest succeeded run (with ``include_all``: the newest run, whatever its status)."""
+        if not include_all:
+            pointed = self.pointed_newest("index/executions")
+            if pointed is not None:
+                run = read_json(self.backend, f"index/executions/{pointed}")
+                if run is not None and "execution_id" in run:
+                    return run["execution_id"]
+        runs = self.executions(include_all, limit=None if include_all else 1)
+        if not runs:
+            raise ArtifactNotFoundError(
+                f"the store at {self.root!r} has no executions yet: run a workflow with artifacts first"
+            )
+        return runs[0]["execution_id"]
+
+    def has_execution(self, execution_id: str) -> bool:
+        return self.backend.exists(f"{execution_prefix(execution_id)}/execution.json")
+
+    def records(
+        self,
+        execution_id: typing.Optional[str] = None,
+        artifact: typing.Optional[str] = None,
+        type: typing.Optional[str] = None,
+        include_all: bool = False,
+    ) -> typing.List[Record]:
+        """Records of one execution, or of every succeeded execution (newest first) when none is given
+        (``include_all``: of every execution, whatever its status)."""
+        if execution_id is not None:
+            if not self.has_execution(execution_id):
+                raise ArtifactNotFoundError(
+                    f"no execution {execution_id!r} in the store at {self.root!r}: "
+                    "`flyte-artifacts executions` lists them"
+                )
+            executions = [execution_id]
+        elif include_all:
+            executions = [e["execution_id"] for e in self.executions(include_all=True)]
+        elif artifact is not None:
+            executions = list(self._artifact_executions(artifact))
+        else:
+            executions = [e["execution_id"] for e in self.executions()]
+        out: typing.List[Record] = []
+        for eid in executions:
+            prefix = f"{execution_prefix(eid)}/records"
+            if artifact is not None:
+                prefix += f"/{component(artifact)}"
+            recs = [r for r in (_record_of(self.backend, k) for k in self.backend.list(prefix)) if r is not None]
+            recs.sort(key=lambda r: (r.artifact, r.filename))
+            out.extend(recs)
+        if type is not None:
+            out = [r for r in out if r.type == type.upper()]
+        return out
+
+    def record(self, execution_id: str, artifact: str, filename: str) -> Record:
+        key = record_key(execution_id, artifact, filename)
+        if not self.backend.exists(key):
+            if not self.has_execution(execution_id):
+                raise ArtifactNotFoundError(
+                    f"no execution {execution_id!r} in the store at {self.root!r}: "
+                    "`flyte-artifacts executions` lists them"
+                )
+            have = ", ".join(f"{r.artifact}/{r.filename}" for r in self.records(execution_id)) or "none"
+            raise ArtifactNotFoundError(
+                f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
+            )
+        rec = _record_of(self.backend, key)
+        if rec is None:
+            raise ArtifactNotFoundError(
+                f"the record of {artifact!r}/{filename!r} in execution {execution_id!r} is damaged: "
+                "`flyte-artifacts verify` says more"
+            )
+        return rec
+
+    def _artifact_executions(self, artifact: str) -> typing.Iterator[str]:
+        """Executions that recorded ``artifact``, newest first, from its index (damaged entries skipped); read one
+        entry at a time, so a caller that stops at the first reads one."""
+        prefix = artifact_index_prefix(artifact)
+        for n in self.backend.list_children(prefix):
+            entry = read_json(self.backend, f"{prefix}/{n}")
+            if entry is not None and "execution_id" in entry:
+                yield entry["execution_id"]
+
+    def latest_record(self, artifact: str, filename: str, include_all: bool = False) -> Record:
+        """The newest succeeded execution's record of ``artifact``/``filename`` (``include_all``: any execution's)."""
+        if include_all:
+            eids = [e["execution_id"] for e in self.executions(include_all=True)]
+        else:
+            eids = self._artifact_executions(artifact)
+        for eid in eids:
+            key = record_key(eid, artifact, filename)
+            if self.backend.exists(key):
+                rec = _record_of(self.backend, key)
+                if rec is not None:
+                    return rec
+        raise ArtifactNotFoundError(
+            f"no execution in the store at {self.root!r} recorded file {filename!r} of artifact {artifact!r}: "
+            "`flyte-artifacts list` shows what was recorded"
+        )
+
+    def download(self, record: Record, dest: str, progress=None) -> None:
+        """Write ``record``'s bytes to ``dest`` atomically; a sha256 mismatch leaves ``dest`` untouched.
+
+        A read from object storage that breaks off or comes back wrong is tried again before it is reported.
+        """
+        fetch_verified(record.uri, dest, record.size, record.sha256,
+                       f"{record.artifact!r}/{record.filename!r} at {record.uri!r}", progress)
+
+    # ---- summaries (what they hold: ``ops/inspection.py``) --------------------------------------------------
+    def put_summary(self, record: Record, summary: dict) -> None:
+        """Store the summary of ``record``'s file (replacing one stored before)."""
+        key = summary_key(record.execution_id, record.artifact, record.filename)
+        self.backend.write(key, json.dumps(summary, sort_keys=True, allow_nan=False).encode())
+
+    def summary(self, record: Record) -> typing.Optional[dict]:
+        """The summary stored for ``record``'s file, or None when there is none."""
+        try:
+            return json.loads(self.backend.read_bytes(summary_key(record.execution_id, record.artifact,
+                                                                  record.filename)))
+        except ArtifactNotFoundError:
+            return None
+
+    # ---- versions and tags (what they mean: ``store/versions.py``) ---------------------------------------------
+    def execution_key(self, execution_id: str, *parts: str) -> str:
+        """A key inside an execution's folder (``parts`` are path components, already safe)."""
+        return "/".join((execution_prefix(execution_id), *parts))
+
+    def read_json(self, key: str) -> typing.Any:
+        """The JSON document at ``key``."""
+        return json.loads(self.backend.read_bytes(key))
+
+    def execution_info(self, execution_id: str) -> dict:
+        """The run's ``execution.json`` (id, project, domain, workflow, created_at, and status when known)."""
+        return self.read_json(f"{execution_prefix(execution_id)}/execution.json")
+
+    def _add_index_entry(self, prefix: str, name: str, data: bytes) -> None:
+        index.add_entry(self.backend, prefix, name, data)
+
+    def pointed_newest(self, prefix: str) -> typing.Optional[str]:
+        """The newest entry's name under an index ``prefix`` from its pointer (None: list instead)."""
+        return index.pointed_newest(self.backend, prefix)
+
+    def newest_names(self, prefix: str, limit: int) -> typing.List[str]:
+        """The first ``limit`` names under an index prefix, newest first."""
+        return index.first_names(self.backend, prefix, limit)
+
