@@ -2,6 +2,8 @@
 
 import ast
 import base64
+import datetime
+import decimal
 import io
 import json
 import os
@@ -20,6 +22,7 @@ from flytekitplugins.artifacts.ops.summaries import (
     render_text,
     summarize,
 )
+from flytekitplugins.artifacts.ops.summaries.jsonsafe import json_value
 
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flytekitplugins", "artifacts",
                        "ops", "summaries")
@@ -456,3 +459,45 @@ def test_diff_of_other_files_uses_size_and_sha256(tmp_path):
     write_pdf(p2, 4)
     diff = diff_summaries(summarize(p1), summarize(p2))
     assert diff["facts"]["pages"] == {"old": 1, "new": 4, "change": 3}
+
+
+def test_diff_of_a_file_that_changed_kind_names_the_change_and_the_errors():
+    old = {"kind": "table", "file_type": "csv", "size": 10, "rows": 3, "error": "cannot read row 4"}
+    new = {"kind": "text", "file_type": "txt", "size": 10, "lines": 2, "sha256": "b" * 64}
+    diff = diff_summaries(old, new, old_sha256="a" * 64)
+    assert diff["kind_changed"] == {"old": "table", "new": "text"}
+    assert diff["file_type_changed"] == {"old": "csv", "new": "txt"}
+    assert diff["sha256"] == {"old": "a" * 64, "new": "b" * 64, "changed": True}
+    assert "facts" not in diff and "rows" not in diff and diff["changed"] is True
+    assert diff["notes"] == ["the old summary has an error: cannot read row 4"]
+    lines = rendered_lines(render_diff_text(diff))
+    assert lines[:3] == ["kind: table -> text", "file: csv -> txt", "size: 10 B -> 10 B (+0)"]
+    assert lines[-1] == "note: the old summary has an error: cannot read row 4"
+    # Same kind, same facts: nothing changed, and no "facts" key.
+    image = {"kind": "image", "file_type": "png", "size": 5, "width": 2, "height": 3}
+    assert diff_summaries(image, dict(image)) == {
+        "kind": "image", "file_type": "png", "size": {"old": 5, "new": 5, "change": 0}, "changed": False, "notes": [],
+    }
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, None),
+    (True, True),
+    (np.bool_(False), False),
+    (2**63 - 1, 2**63 - 1),
+    (2**63, str(2**63)),
+    (np.int64(-3), -3),
+    (float("nan"), None),
+    (np.float64("-inf"), "-inf"),
+    (decimal.Decimal("2.5"), 2.5),
+    (decimal.Decimal("1e400"), "inf"),
+    (decimal.Decimal("NaN"), None),
+    (pd.NA, None),
+    (pd.NaT, None),
+    (datetime.date(2024, 2, 29), "2024-02-29"),
+    (pd.Timestamp("2024-02-29 10:00"), "2024-02-29T10:00:00"),
+    (b"ab\xff", "ab\\xff"),
+    ("x" * 300, "x" * 199 + "\u2026"),
+])
+def test_json_value_of_cells(value, expected):
+    assert json_value(value) == expected and type(json_value(value)) is type(expected)

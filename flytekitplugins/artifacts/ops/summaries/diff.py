@@ -29,37 +29,43 @@ def diff_summaries(old, new, *, old_sha256=None, new_sha256=None):
     for name, value in (("old", old), ("new", new)):
         if not isinstance(value, dict):
             raise ArtifactTypeError(f"{name} must be a summary dict, got {type(value).__name__}")
-    old_sha256 = old_sha256 or old.get("sha256")
-    new_sha256 = new_sha256 or new.get("sha256")
     result = {"kind": new.get("kind"), "file_type": new.get("file_type"), "size": _change(old.get("size"),
                                                                                         new.get("size"))}
+    changed = _diff_file(old, new, old_sha256 or old.get("sha256"), new_sha256 or new.get("sha256"), result)
+    notes = [f"the {name} summary has an error: {summary['error']}"
+             for name, summary in (("old", old), ("new", new)) if summary.get("error")]
+    if old.get("kind") == new.get("kind") == "table":
+        changed = _diff_tables(old, new, result, notes) or changed
+    elif old.get("kind") == new.get("kind"):
+        changed = _diff_facts(old, new, result) or changed
+    result["changed"] = changed
+    result["notes"] = notes
+    return result
+
+
+def _diff_file(old, new, old_sha256, new_sha256, result):
+    """What every file has (size, sha256 when both are known, kind, file type): adds what differs to ``result``
+    and says whether anything did."""
     changed = old.get("size") != new.get("size")
     if old_sha256 and new_sha256:
         result["sha256"] = {"old": old_sha256, "new": new_sha256, "changed": old_sha256 != new_sha256}
         changed = changed or old_sha256 != new_sha256
-    if old.get("kind") != new.get("kind"):
-        result["kind_changed"] = {"old": old.get("kind"), "new": new.get("kind")}
-        changed = True
-    if old.get("file_type") != new.get("file_type"):
-        result["file_type_changed"] = {"old": old.get("file_type"), "new": new.get("file_type")}
-        changed = True
-    notes = []
-    for name, summary in (("old", old), ("new", new)):
-        if summary.get("error"):
-            notes.append(f"the {name} summary has an error: {summary['error']}")
-    if old.get("kind") == new.get("kind") == "table":
-        changed = _diff_tables(old, new, result, notes) or changed
-    elif old.get("kind") == new.get("kind"):
-        facts = {}
-        for key in KIND_FACTS.get(new.get("kind"), ()):
-            if old.get(key) != new.get(key):
-                facts[key] = _change(old.get(key), new.get(key))
-        if facts:
-            result["facts"] = facts
+    for key in ("kind", "file_type"):
+        if old.get(key) != new.get(key):
+            result[f"{key}_changed"] = {"old": old.get(key), "new": new.get(key)}
             changed = True
-    result["changed"] = changed
-    result["notes"] = notes
-    return result
+    return changed
+
+
+def _diff_facts(old, new, result):
+    """The facts of a kind other than tables (dimensions, line or page counts) that differ, added to ``result``."""
+    facts = {}
+    for key in KIND_FACTS.get(new.get("kind"), ()):
+        if old.get(key) != new.get(key):
+            facts[key] = _change(old.get(key), new.get(key))
+    if facts:
+        result["facts"] = facts
+    return bool(facts)
 
 
 def _diff_tables(old, new, result, notes):

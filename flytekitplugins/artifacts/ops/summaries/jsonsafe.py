@@ -27,25 +27,9 @@ def json_value(value, limit=MAX_TEXT):
     """
     if value is None:
         return None
-    # numpy scalars: take the Python value without importing numpy.
-    item = getattr(value, "item", None)
-    if item is not None and type(value).__module__ == "numpy":
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            pass
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 2**63 else str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return value
-    if isinstance(value, decimal.Decimal):
-        return json_value(float(value), limit) if value.is_finite() else None
+    value = _python_scalar(value)
+    if isinstance(value, (bool, int, float, decimal.Decimal)):
+        return _json_safe_number(value)
     if _is_missing(value):
         return None
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
@@ -56,6 +40,32 @@ def json_value(value, limit=MAX_TEXT):
     if isinstance(value, bytes):
         return short_text(value.decode("utf-8", errors="backslashreplace"), limit)
     return short_text(value, limit)
+
+
+def _python_scalar(value):
+    """The Python value of a numpy scalar (taken without importing numpy); any other value as it is."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    return value
+
+
+def _json_safe_number(value):
+    """A bool, int, float or Decimal as JSON can hold it: huge ints and infinities as text, NaN as None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    return _json_safe_number(float(value)) if value.is_finite() else None
 
 
 def json_number(value):

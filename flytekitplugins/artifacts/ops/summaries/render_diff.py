@@ -26,6 +26,19 @@ def render_diff_text(diff, width=80):
     out = []
     if not diff.get("changed"):
         out.append(Text("no changes", style="bold green"))
+    out += _file_lines(diff)
+    out += _column_lines(diff)
+    for key, change in (diff.get("facts") or {}).items():
+        out.append(literal(f"{key}: {format_value(change.get('old'))} -> {format_value(change.get('new'))}"))
+    out += _statistics(diff, width)
+    for note in diff.get("notes") or []:
+        out.append(Text.assemble(("note: ", "dim"), literal(note)))
+    return Group(*out)
+
+
+def _file_lines(diff):
+    """Lines on the file as a whole: kind and file type when they changed, size, sha256 and row count."""
+    out = []
     for key in ("kind_changed", "file_type_changed"):
         if key in diff:
             out.append(literal(f"{key.split('_')[0]}: {diff[key]['old']} -> {diff[key]['new']}", style="bold"))
@@ -41,26 +54,35 @@ def render_diff_text(diff, width=80):
         approx = "" if rows.get("exact") else " (from samples)"
         out.append(literal(f"rows: {format_count(rows.get('old'))} -> {format_count(rows.get('new'))}"
                            f"{_signed(rows.get('change'))}{approx}"))
-    for col in diff.get("columns_added") or []:
-        out.append(literal(f"+ column {col['name']} ({col.get('type')})", style="green"))
-    for col in diff.get("columns_removed") or []:
-        out.append(literal(f"- column {col['name']} ({col.get('type')})", style="red"))
-    for col in diff.get("columns_retyped") or []:
-        out.append(literal(f"~ column {col['name']}: {col.get('old')} -> {col.get('new')}", style="yellow"))
+    return out
+
+
+def _column_lines(diff):
+    """Lines on a table's columns: added, removed, retyped, reordered."""
+    out = [literal(f"+ column {col['name']} ({col.get('type')})", style="green")
+           for col in diff.get("columns_added") or []]
+    out += [literal(f"- column {col['name']} ({col.get('type')})", style="red")
+            for col in diff.get("columns_removed") or []]
+    out += [literal(f"~ column {col['name']}: {col.get('old')} -> {col.get('new')}", style="yellow")
+            for col in diff.get("columns_retyped") or []]
     if diff.get("column_order_changed"):
         out.append(literal("column order changed"))
-    for key, change in (diff.get("facts") or {}).items():
-        out.append(literal(f"{key}: {format_value(change.get('old'))} -> {format_value(change.get('new'))}"))
+    return out
+
+
+def _statistics(diff, width):
+    """The table of changed column statistics (nothing when none changed), fitting ``width``."""
+    from rich.text import Text
+
     rows = []
     for col in diff.get("column_changes") or []:
         for key, change in col["changes"].items():
             rows.append([literal(col["name"]), literal(key), literal(_stat(key, change.get("old"))),
                          literal(_stat(key, change.get("new")))])
-    if rows:
-        table, hidden = fitted_table(["column", "statistic", "old", "new"], rows, width, max_cell=max(width // 3, 12))
-        out += [Text(""), Text("Changed statistics", style="bold"), table]
-        if hidden:
-            out.append(literal(f"({hidden} column(s) hidden: terminal too narrow)", style="dim"))
-    for note in diff.get("notes") or []:
-        out.append(Text.assemble(("note: ", "dim"), literal(note)))
-    return Group(*out)
+    if not rows:
+        return []
+    table, hidden = fitted_table(["column", "statistic", "old", "new"], rows, width, max_cell=max(width // 3, 12))
+    out = [Text(""), Text("Changed statistics", style="bold"), table]
+    if hidden:
+        out.append(literal(f"({hidden} column(s) hidden: terminal too narrow)", style="dim"))
+    return out
