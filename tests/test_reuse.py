@@ -139,3 +139,35 @@ def test_list_latest_artifact_means_newest_run_with_it():
     reuse.report()  # a newer run of another workflow
     latest = json.loads(cli("list", "--latest", "--artifact", "ADaM", "--json").stdout)
     assert {r["execution_id"] for r in latest} == {new} and len(latest) == 2
+
+
+def test_lineage_tree_marks_unrecorded_missing_and_repeated_files(tmp_path):
+    from flows.dataset_exporter import make_record
+
+    from flytekitplugins.artifacts.store.lineage import note_query, upstream, write_lineage
+
+    store = ArtifactStore()
+    old = make_record(store, tmp_path, "e1", "old.csv", b"old", artifact="A")
+    gone = make_record(store, tmp_path, "e0", "gone.csv", b"gone", artifact="A", put=False)
+    made = make_record(store, tmp_path, "e2", "made.csv", b"made", artifact="A")
+    part = make_record(store, tmp_path, "e2", "part.csv", b"part", artifact="A")
+    derived = {"files": [["A", "part.csv"], ["A", "never.csv"], ["A", "part.csv"]],
+               "inputs": ["n"], "queries": ["q_old", "q_gone", "q_none"]}
+    manifest = {"workflow": "wf", "files": [{"derived_from": derived}, {}]}
+    write_lineage(store, "e2", manifest, [made, part], {"n": {"type": "int", "value": 3}})
+    note_query(store, "e2", "wf", "q_old", {"artifact": "A"}, old)
+    note_query(store, "e2", "wf", "q_gone", {"artifact": "A"}, gone)
+
+    tree = upstream(store, made, 1)
+    assert tree["inputs_sha256"] and tree["code"]["commit"] is None
+    kids = tree["derived_from"]
+    assert kids[0] == {"kind": "input", "name": "n", "type": "int", "value": 3}
+    assert (kids[1]["filename"], kids[1]["derived_from"]) == ("part.csv", [])
+    assert kids[2] == {"kind": "file", "artifact": "A", "filename": "never.csv", "missing": True}
+    assert kids[3]["filename"] == "part.csv" and kids[3]["repeated"] is True
+    # Of the queries only the one that resolved e1's file remains (the gone version and the undocumented one do not).
+    assert len(kids) == 5 and kids[4]["execution_id"] == "e1"
+    assert kids[4]["via_query"] == {"node_id": "q_old", "selector": {"artifact": "A"}}
+    assert kids[4]["lineage"].startswith("not recorded")
+    # Depth 0: the inputs only.
+    assert [k["kind"] for k in upstream(store, made, 0)["derived_from"]] == ["input"]

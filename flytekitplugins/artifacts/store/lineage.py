@@ -159,43 +159,64 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
         node["repeated"] = True
         return node
     seen.add(key)
-    docs = lineage_docs(store, rec.execution_id)
-    entry, doc = None, None
-    for d in docs:
-        for f in d.get("files", []):
-            if f["artifact"] == rec.artifact and f["filename"] == rec.filename:
-                entry, doc = f, d
+    entry, doc = _lineage_entry(store, rec)
     if doc is None:
         node["lineage"] = "not recorded (the run predates lineage, or its recorder wrote none)"
         return node
     node["code"] = doc.get("code")
     node["inputs_sha256"] = doc.get("inputs_sha256")
     derived = entry.get("derived_from", {})
-    children: typing.List[dict] = []
-    for name in derived.get("inputs", []):
-        value = doc.get("inputs", {}).get(name, {})
-        children.append({"kind": "input", "name": name, **value})
+    children: typing.List[dict] = [
+        {"kind": "input", "name": name, **doc.get("inputs", {}).get(name, {})} for name in derived.get("inputs", [])
+    ]
     if depth > 0:
-        for artifact, filename in derived.get("files", []):
-            try:
-                up = store.record(rec.execution_id, artifact, filename)
-            except Exception:  # noqa: BLE001 - a file of a branch not taken: say so instead of failing
-                children.append({"kind": "file", "artifact": artifact, "filename": filename, "missing": True})
-                continue
-            children.append(upstream(store, up, depth - 1, seen))
-        for node_id in derived.get("queries", []):
-            q = _query_doc(store, rec.execution_id, node_id)
-            if q is None:
-                continue
-            try:
-                src = store.record(q["execution_id"], q["artifact"], q["filename"])
-            except Exception:  # noqa: BLE001
-                continue
-            child = upstream(store, src, depth - 1, seen)
-            child["via_query"] = {"node_id": node_id, "selector": q.get("selector")}
-            children.append(child)
+        children += _files_upstream(store, rec, derived.get("files", []), depth - 1, seen)
+        children += _files_queried(store, rec, derived.get("queries", []), depth - 1, seen)
     node["derived_from"] = children
     return node
+
+
+def _lineage_entry(store: ArtifactStore, rec: Record) -> typing.Tuple[typing.Optional[dict], typing.Optional[dict]]:
+    """The entry of ``rec``'s file in its run's lineage documents, and that document (both None when absent; the
+    last one wins if several name it)."""
+    entry, doc = None, None
+    for d in lineage_docs(store, rec.execution_id):
+        for f in d.get("files", []):
+            if f["artifact"] == rec.artifact and f["filename"] == rec.filename:
+                entry, doc = f, d
+    return entry, doc
+
+
+def _files_upstream(store: ArtifactStore, rec: Record, files: typing.Iterable, depth: int, seen: set) -> list:
+    """The trees of the files of ``rec``'s own run it was derived from (a file that run did not record is marked
+    missing: a branch not taken)."""
+    out = []
+    for artifact, filename in files:
+        try:
+            up = store.record(rec.execution_id, artifact, filename)
+        except Exception:  # noqa: BLE001 - a file of a branch not taken: say so instead of failing
+            out.append({"kind": "file", "artifact": artifact, "filename": filename, "missing": True})
+            continue
+        out.append(upstream(store, up, depth, seen))
+    return out
+
+
+def _files_queried(store: ArtifactStore, rec: Record, node_ids: typing.Iterable[str], depth: int, seen: set) -> list:
+    """The trees of the versions that the query nodes ``rec`` depends on resolved (of earlier runs), each with the
+    query that found it; a query without its document, or whose version is gone, is left out."""
+    out = []
+    for node_id in node_ids:
+        q = _query_doc(store, rec.execution_id, node_id)
+        if q is None:
+            continue
+        try:
+            src = store.record(q["execution_id"], q["artifact"], q["filename"])
+        except Exception:  # noqa: BLE001
+            continue
+        child = upstream(store, src, depth, seen)
+        child["via_query"] = {"node_id": node_id, "selector": q.get("selector")}
+        out.append(child)
+    return out
 
 
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
