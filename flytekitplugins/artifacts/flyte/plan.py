@@ -8,7 +8,7 @@ can be wired to exactly the outputs that carry artifact files.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flytekit.core.promise import Promise
 
@@ -91,12 +91,18 @@ def _check_no_nesting(name: str, node_id: str, out: str, t: typing.Any) -> None:
 
 def build_plan(workflow: typing.Any, nodes: typing.Sequence[typing.Any], outputs: typing.Any) -> Plan:
     """Derive the plan of ``workflow`` from its compiled ``nodes`` and the promises its function returned."""
-    wf_name = _entity_name(workflow)
-    plan = Plan(workflow=wf_name)
-    by_id = {n.id: n for n in nodes}
+    plan = Plan(workflow=_entity_name(workflow))
+    sub_plans = _add_node_outputs(plan, nodes)
+    _add_workflow_outputs(plan, workflow, outputs, {n.id: n for n in nodes}, sub_plans)
+    check_unique(plan)
+    return plan
+
+
+def _add_node_outputs(plan: Plan, nodes: typing.Sequence[typing.Any]) -> typing.Dict[str, Plan]:
+    """Add to ``plan`` the artifact outputs of every node (a sub-workflow's entries as its own recorder records
+    them) and each node's key; returns the plans of the sub-workflow nodes by node id."""
     seen: typing.Dict[str, int] = {}
     sub_plans: typing.Dict[str, Plan] = {}
-
     for node in nodes:
         entity = node.flyte_entity
         name = _entity_name(entity)
@@ -105,20 +111,7 @@ def build_plan(workflow: typing.Any, nodes: typing.Sequence[typing.Any], outputs
         sub = getattr(entity, "_artifact_plan", None)
         if isinstance(sub, Plan):
             sub_plans[node.id] = sub
-            for e in sub.entries:
-                plan.entries.append(
-                    PlanEntry(
-                        declaration=e.declaration,
-                        node_id=e.node_id,
-                        task=e.task,
-                        output_name=e.output_name,
-                        workflow=e.workflow,
-                        origin=f"{node.id}/{e.origin}",
-                        site=e.site,
-                        workflow_output=e.workflow_output,
-                        recorded_here=False,
-                    )
-                )
+            plan.entries += [replace(e, origin=f"{node.id}/{e.origin}", recorded_here=False) for e in sub.entries]
             continue
         iface = getattr(entity, "python_interface", None)
         if iface is None:
@@ -129,41 +122,61 @@ def build_plan(workflow: typing.Any, nodes: typing.Sequence[typing.Any], outputs
                 _check_no_nesting(name, node.id, out, t)
                 continue
             plan.entries.append(
-                PlanEntry(decl, node.id, name, out, wf_name, origin=f"{node.id}.{out}", site="task")
+                PlanEntry(decl, node.id, name, out, plan.workflow, origin=f"{node.id}.{out}", site="task")
             )
+    return sub_plans
 
+
+def _returned_values(workflow: typing.Any, outputs: typing.Any) -> typing.List[typing.Any]:
+    """What the workflow function returned, one value per workflow output."""
     out_names = list(workflow.python_interface.outputs.keys())
     if len(out_names) == 1:
-        values = [outputs[0] if isinstance(outputs, tuple) and workflow.python_interface.output_tuple_name else outputs]
-    elif out_names:
-        values = list(outputs)
+        return [outputs[0] if isinstance(outputs, tuple) and workflow.python_interface.output_tuple_name else outputs]
+    return list(outputs) if out_names else []
+
+
+def _producer_of(
+    value: typing.Any,
+    out: str,
+    wf_name: str,
+    by_id: typing.Dict[str, typing.Any],
+    sub_plans: typing.Dict[str, Plan],
+) -> typing.Tuple[str, str, str, str]:
+    """Which node output the value returned as workflow output ``out`` is: (node id, output name, entity name,
+    origin), the origin seen through a sub-workflow's own return; the end node itself for a constant or an input."""
+    if not (isinstance(value, Promise) and value.ref is not None and not value.ref.attr_path):
+        return "end-node", out, wf_name, f"end-node.{out}"
+    node_id, var = value.ref.node_id, value.ref.var
+    if node_id in sub_plans and var in sub_plans[node_id].output_origins:
+        origin = f"{node_id}/{sub_plans[node_id].output_origins[var]}"
     else:
-        values = []
-    for out, value in zip(out_names, values):
+        origin = f"{node_id}.{var}"
+    producer = by_id.get(node_id)
+    return node_id, var, _entity_name(producer.flyte_entity) if producer is not None else wf_name, origin
+
+
+def _add_workflow_outputs(
+    plan: Plan,
+    workflow: typing.Any,
+    outputs: typing.Any,
+    by_id: typing.Dict[str, typing.Any],
+    sub_plans: typing.Dict[str, Plan],
+) -> None:
+    """Add to ``plan`` the origin of every workflow output, and the artifact files declared on its return type
+    (unless the producing node's output already declares the same file)."""
+    wf_name = plan.workflow
+    for out, value in zip(workflow.python_interface.outputs.keys(), _returned_values(workflow, outputs)):
         t = workflow.python_interface.outputs[out]
         decl = declaration_of(t)
         if decl is None:
             _check_no_nesting(wf_name, "end-node", out, t)
-        if isinstance(value, Promise) and value.ref is not None and not value.ref.attr_path:
-            node_id, var = value.ref.node_id, value.ref.var
-            if node_id in sub_plans and var in sub_plans[node_id].output_origins:
-                origin = f"{node_id}/{sub_plans[node_id].output_origins[var]}"
-            else:
-                origin = f"{node_id}.{var}"
-            producer = by_id.get(node_id)
-            task = _entity_name(producer.flyte_entity) if producer is not None else wf_name
-        else:
-            node_id, var, task = "end-node", out, wf_name
-            origin = f"end-node.{out}"
+        node_id, var, task, origin = _producer_of(value, out, wf_name, by_id, sub_plans)
         plan.output_origins[out] = origin
         if decl is None:
             continue
         if any(e.declaration == decl and e.origin == origin for e in plan.entries):
             continue  # the same file declared twice (task and workflow return): recorded once
         plan.entries.append(PlanEntry(decl, node_id, task, var, wf_name, origin, site="workflow", workflow_output=out))
-
-    check_unique(plan)
-    return plan
 
 
 def check_unique(plan: Plan) -> None:
