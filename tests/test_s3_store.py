@@ -417,6 +417,45 @@ def test_blobs_over_the_single_copy_limit_are_copied_in_parts(s3_root, s3_endpoi
     assert S3Backend(s3_root).read_bytes(key) == data and digest == sha(data)
 
 
+@pytest.mark.parametrize("refresh", ["same bytes", "precondition failed", "other bytes"])
+def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_root, tmp_path, monkeypatch, refresh):
+    """An object a dead attempt left is copied onto itself to make it young; if it changed meanwhile (the copy's
+    ETag precondition fails, or S3 hashes other bytes) it is not trusted, and the file is uploaded again."""
+    from flytekitplugins.artifacts.backends import Transfer
+    from flytekitplugins.artifacts.backends.s3 import upload as s3upload
+
+    data = b"a,b\n1,2\n"
+    path = tmp_path / "data.csv"
+    path.write_bytes(data)
+    backend = open_backend(s3_root)
+    backend.write("snap/1/data.csv", data)  # what the dead attempt left
+    monkeypatch.setattr(s3upload, "REFRESH_AFTER_SECONDS", 0)
+    real_copy, refreshed, readers = s3upload.copy_server_side, [], []
+
+    def copy(client, source, bucket, key, size, concurrency, extra_args=None):
+        if (extra_args or {}).get("MetadataDirective") == "REPLACE":
+            refreshed.append(key)
+            if refresh == "precondition failed":
+                raise botocore.exceptions.ClientError({"Error": {"Code": "PreconditionFailed"}}, "CopyObject")
+            if refresh == "other bytes":
+                return base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+        return real_copy(client, source, bucket, key, size, concurrency, extra_args)
+
+    class CountedReader(s3upload._VerifyingReader):
+        def __init__(self, *args):
+            super().__init__(*args)
+            readers.append(self)
+
+    monkeypatch.setattr(s3upload, "copy_server_side", copy)
+    monkeypatch.setattr(s3upload, "_VerifyingReader", CountedReader)
+    done = []
+    backend.import_files([(Transfer(str(path), len(data), sha(data)), "snap/1/data.csv")], read_uri_stream,
+                         done.append)
+    assert refreshed == ["store/snap/1/data.csv"] and sum(done) == len(data)
+    assert len(readers) == (0 if refresh == "same bytes" else 1)
+    assert backend.read_bytes("snap/1/data.csv") == data
+
+
 def test_download_is_atomic(s3_root, tmp_path):
     backend = S3Backend(s3_root)
     backend.write("files/x.bin", b"payload")

@@ -90,128 +90,162 @@ def land_in_s3(
     backend: "S3Backend", placements: typing.Sequence[Placement], open_source: Opener, progress
 ) -> None:
     """Put each transfer's bytes at its key under ``backend``'s prefix (``(transfer, key)`` pairs), verified."""
-    progress = locked(progress)
-    client = s3_client()
-    bucket = backend.bucket
+    landing = _Landing(backend, progress)
+    todo = landing.missing(placements)
+    run_all(landing.copy, [p for p in todo if scheme_of(p[0].source_uri) == "s3"], S3_COPY_WORKERS)
+    landing.upload([p for p in todo if scheme_of(p[0].source_uri) != "s3"], open_source)
 
-    def dest_key(p: Placement) -> str:
-        return backend._full(p[1])
 
-    def fail(e: BaseException, where: str, action: str) -> BaseException:
+def _upload_checksum(t: Transfer) -> typing.Dict[str, str]:
+    """What S3 checks an upload of ``t`` against before it stores it."""
+    if t.size < MULTIPART_THRESHOLD:
+        # One request: S3 checks the whole object against the record's sha256 before storing it.
+        return {"ChecksumSHA256": sha256_b64(t.sha256)}
+    # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
+    return {"ChecksumAlgorithm": "SHA256"}
+
+
+class _Landing:
+    """One :func:`land_in_s3`: the destination bucket and prefix, the client, and the progress callback, for its
+    three phases: find what is missing, copy what is in S3 already (server-side), upload the rest."""
+
+    def __init__(self, backend: "S3Backend", progress):
+        self.backend = backend
+        self.progress = locked(progress)
+        self.client = s3_client()
+        self.bucket = backend.bucket
+
+    def dest_key(self, p: Placement) -> str:
+        return self.backend._full(p[1])
+
+    def dest_uri(self, p: Placement) -> str:
+        return f"s3://{self.bucket}/{self.dest_key(p)}"
+
+    def fail(self, e: BaseException, where: str, action: str) -> BaseException:
         if isinstance(e, (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)):
-            return translate_error(e, where, action, client.meta.endpoint_url)
+            return translate_error(e, where, action, self.client.meta.endpoint_url)
         return e
 
-    def present(p: Placement) -> bool:
+    def landed(self, t: Transfer) -> None:
+        if self.progress is not None:
+            self.progress(t.size)
+
+    # ---- what is there already ---------------------------------------------------------------------------------
+    def present(self, p: Placement) -> bool:
+        """Whether the destination already holds the transfer's bytes (as far as S3 can tell): the object of an
+        earlier attempt, kept only if it does."""
         t = p[0]
-        head = backend._head(dest_key(p))
-        # An object of an earlier attempt is kept only if it holds the record's bytes (as far as S3 can tell).
+        head = self.backend._head(self.dest_key(p))
         if head is None or not holds(head, t.size, t.sha256):
             return False
         if age_seconds(head) >= REFRESH_AFTER_SECONDS and t.size <= s3client.MAX_SINGLE_COPY:
-            # Left by an attempt that died a while ago: copied onto itself (server-side) so its age is fresh and
-            # `gc`, which takes only files older than its grace period, leaves it to the manifest to come.
-            try:
-                got = copy_server_side(client, {"Bucket": bucket, "Key": dest_key(p)}, bucket, dest_key(p), t.size,
-                                       1, {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
-            except botocore.exceptions.ClientError as e:
-                if error_code(e) in ("PreconditionFailed", "412"):
-                    return False  # changed under us: copied again from the source below
-                raise
-            if got is not None and got != sha256_b64(t.sha256):
-                return False  # changed under us: copied again from the source below
+            return self._refresh(p, head)
         return True
 
-    todo: typing.List[Placement] = []
-    lock = threading.Lock()
-
-    def check(p: Placement) -> None:
+    def _refresh(self, p: Placement, head: dict) -> bool:
+        """Copy an object left by an attempt that died a while ago onto itself (server-side), so that its age is
+        fresh and `gc`, which takes only files older than its grace period, leaves it to the manifest to come.
+        False when it changed under us (it is then copied again from the source)."""
+        t = p[0]
+        key = self.dest_key(p)
         try:
-            if present(p):
-                if progress is not None:
-                    progress(p[0].size)
-                return
-        except Exception as e:  # noqa: BLE001
-            raise fail(e, f"s3://{bucket}/{dest_key(p)}", "checking") from e
-        with lock:
-            todo.append(p)
+            got = copy_server_side(self.client, {"Bucket": self.bucket, "Key": key}, self.bucket, key, t.size,
+                                   1, {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) in ("PreconditionFailed", "412"):
+                return False
+            raise
+        return got is None or got == sha256_b64(t.sha256)
 
-    run_all(check, list(placements), S3_COPY_WORKERS)
-    copies = [p for p in todo if scheme_of(p[0].source_uri) == "s3"]
-    uploads = [p for p in todo if scheme_of(p[0].source_uri) != "s3"]
+    def missing(self, placements: typing.Sequence[Placement]) -> typing.List[Placement]:
+        """The placements whose destination does not hold their bytes yet (the others count as landed)."""
+        todo: typing.List[Placement] = []
+        lock = threading.Lock()
 
-    def copy(p: Placement) -> None:
+        def check(p: Placement) -> None:
+            try:
+                if self.present(p):
+                    self.landed(p[0])
+                    return
+            except Exception as e:  # noqa: BLE001
+                raise self.fail(e, self.dest_uri(p), "checking") from e
+            with lock:
+                todo.append(p)
+
+        run_all(check, list(placements), S3_COPY_WORKERS)
+        return todo
+
+    # ---- from S3: server-side copies -----------------------------------------------------------------------------
+    def copy(self, p: Placement) -> None:
+        """Copy an S3 source to its destination server-side, verified."""
         t = p[0]
         src_bucket, src_key = _split(t.source_uri)
-        where = f"s3://{bucket}/{dest_key(p)}"
+        where = self.dest_uri(p)
         try:
-            head = client.head_object(Bucket=src_bucket, Key=src_key)
-            if head.get("ContentLength") != t.size:
-                raise mismatch(t, head.get("ContentLength", -1), "(not read)")
-            source = {"Bucket": src_bucket, "Key": src_key}
-            got = copy_server_side(client, source, bucket, dest_key(p), t.size, S3_COPY_WORKERS,
-                                   {"CopySourceIfMatch": head["ETag"]})
-            if t.size <= s3client.MAX_SINGLE_COPY:
-                if got != sha256_b64(t.sha256):
-                    # The key is this sha256's address: it must not keep other bytes.
-                    client.delete_object(Bucket=bucket, Key=dest_key(p))
-                    got_hex = base64.b64decode(got).hex() if got else "(no checksum reported)"
-                    raise mismatch(t, t.size, got_hex)
-            elif not present(p):
-                # Part copies carry no full-object checksum: the size, and the ETag pinned above, are the check.
-                raise mismatch(t, -1, "(size differs after copy)")
+            self._copy_verified(p, src_bucket, src_key)
         except IntegrityError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise fail(e, where, f"copying {t.source_uri!r} into") from e
-        if progress is not None:
-            progress(t.size)
+            raise self.fail(e, where, f"copying {t.source_uri!r} into") from e
+        self.landed(t)
 
-    run_all(copy, copies, S3_COPY_WORKERS)
+    def _copy_verified(self, p: Placement, src_bucket: str, src_key: str) -> None:
+        t = p[0]
+        head = self.client.head_object(Bucket=src_bucket, Key=src_key)
+        if head.get("ContentLength") != t.size:
+            raise mismatch(t, head.get("ContentLength", -1), "(not read)")
+        source = {"Bucket": src_bucket, "Key": src_key}
+        got = copy_server_side(self.client, source, self.bucket, self.dest_key(p), t.size, S3_COPY_WORKERS,
+                               {"CopySourceIfMatch": head["ETag"]})
+        if t.size <= s3client.MAX_SINGLE_COPY:
+            if got != sha256_b64(t.sha256):
+                # The key is this sha256's address: it must not keep other bytes.
+                self.client.delete_object(Bucket=self.bucket, Key=self.dest_key(p))
+                got_hex = base64.b64decode(got).hex() if got else "(no checksum reported)"
+                raise mismatch(t, t.size, got_hex)
+        elif not self.present(p):
+            # Part copies carry no full-object checksum: the size, and the ETag pinned above, are the check.
+            raise mismatch(t, -1, "(size differs after copy)")
 
-    if not uploads:
-        return
-    config = TransferConfig(
-        multipart_threshold=MULTIPART_THRESHOLD,
-        multipart_chunksize=MULTIPART_THRESHOLD,
-        max_concurrency=16,
-        preferred_transfer_client="classic",
-    )
-    # s3transfer reads non-seekable sources in its submission threads; more of them means more files read at once.
-    config.max_submission_concurrency = 8
-    readers: typing.List[_VerifyingReader] = []
-    try:
-        with create_transfer_manager(client, config) as tm:
-            futures = []
-            try:
-                for p in uploads:
-                    t = p[0]
-                    reader = _VerifyingReader(t, open_source)
-                    readers.append(reader)
-                    if t.size < MULTIPART_THRESHOLD:
-                        # One request: S3 checks the whole object against the record's sha256 before storing it.
-                        extra = {"ChecksumSHA256": sha256_b64(t.sha256)}
-                    else:
-                        # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
-                        extra = {"ChecksumAlgorithm": "SHA256"}
-                    futures.append(
-                        (p, tm.upload(reader, bucket, dest_key(p),
-                                      extra_args=extra,
-                                      subscribers=[TransferProgress(progress, t.size)]))
-                    )
-                for p, fut in futures:
-                    t = p[0]
-                    try:
-                        fut.result()
-                    except IntegrityError:
-                        raise
-                    except Exception as e:  # noqa: BLE001
-                        raise fail(e, f"s3://{bucket}/{dest_key(p)}", f"uploading {t.source_uri!r} into") from e
-            except BaseException:
-                for _, fut in futures:
-                    fut.cancel()
-                raise
-    finally:
-        for reader in readers:
-            with contextlib.suppress(Exception):
-                reader.close()
+    # ---- from anywhere else: verified uploads ----------------------------------------------------------------------
+    def upload(self, uploads: typing.Sequence[Placement], open_source: Opener) -> None:
+        """Upload the sources of ``uploads`` through s3transfer, each read once by a reader that checks it."""
+        if not uploads:
+            return
+        config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD,
+            multipart_chunksize=MULTIPART_THRESHOLD,
+            max_concurrency=16,
+            preferred_transfer_client="classic",
+        )
+        # s3transfer reads non-seekable sources in its submission threads; more of them means more files read at once.
+        config.max_submission_concurrency = 8
+        readers: typing.List[_VerifyingReader] = []
+        try:
+            with create_transfer_manager(self.client, config) as tm:
+                futures = []
+                try:
+                    for p in uploads:
+                        reader = _VerifyingReader(p[0], open_source)
+                        readers.append(reader)
+                        futures.append((p, tm.upload(reader, self.bucket, self.dest_key(p),
+                                                     extra_args=_upload_checksum(p[0]),
+                                                     subscribers=[TransferProgress(self.progress, p[0].size)])))
+                    for p, fut in futures:
+                        self._wait(p, fut)
+                except BaseException:
+                    for _, fut in futures:
+                        fut.cancel()
+                    raise
+        finally:
+            for reader in readers:
+                with contextlib.suppress(Exception):
+                    reader.close()
+
+    def _wait(self, p: Placement, fut: typing.Any) -> None:
+        try:
+            fut.result()
+        except IntegrityError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise self.fail(e, self.dest_uri(p), f"uploading {p[0].source_uri!r} into") from e
