@@ -495,3 +495,46 @@ def test_unknown_keywords_warn_and_domino_keywords_do_not():
             )
 
         loud.compile()
+
+
+def test_options_reach_the_task_the_same_whichever_way_they_are_given(tmp_path):
+    import datetime
+
+    from flytekit import Resources, Secret
+
+    from flytekitplugins.artifacts.domino.helpers import run_domino_job_task
+    from flytekitplugins.artifacts.flyte.command import TaskOptions
+
+    given = dict(cwd=str(tmp_path), environment={"A": "b"}, timeout=30, retries=2, cache=True, cache_version="v1",
+                 cache_ignore_input_vars=["n"], container_image="ghcr.io/example/cmd:1",
+                 requests=Resources(cpu="1"), limits=Resources(cpu="2"))
+
+    def facts(t):
+        m = t.metadata
+        return (m.retries, m.timeout, m.cache, m.cache_version, tuple(m.cache_ignore_input_vars), t.container_image,
+                t.resources.requests, t.resources.limits, t.environment, t.working_directory, t._timeout_seconds)
+
+    @workflow
+    def both(n: int):
+        run_command_task(flyte_task_name="r", command="true", inputs=[Input("n", int, n)], **given)
+        run_domino_job_task(flyte_task_name="d", command="true", inputs=[Input("n", int, n)], **given)
+
+    both.compile()
+    tasks = [
+        CommandTask(name="k", command="true", inputs={"n": int}, **given),
+        CommandTask(name="o", command="true", inputs={"n": int}, options=TaskOptions(**given)),
+        *(node.flyte_entity for node in both.nodes),
+    ]
+    assert [t.name.rsplit(".", 1)[-1] for t in tasks] == ["k", "o", "r", "d"]
+    expected = (2, datetime.timedelta(seconds=30), True, "v1", ("n",), "ghcr.io/example/cmd:1", Resources(cpu="1"),
+                Resources(cpu="2"), {"A": "b"}, str(tmp_path), 30.0)
+    assert [facts(t) for t in tasks] == [expected] * 4
+    plain = CommandTask(name="plain", command="true", secret_requests=[Secret(group="g", key="k")])
+    assert facts(plain)[:6] == (0, None, False, "", (), None) and plain.environment == {}
+    assert [s.group for s in plain.security_context.secrets] == ["g"]  # flytekit's own keywords pass through
+    with pytest.raises(ArtifactTypeError, match=r"got options= and also \['retries'\] as keywords"):
+        CommandTask(name="twice", command="true", options=TaskOptions(), retries=1)
+    with pytest.raises(ArtifactTypeError, match=r"options of command task 'bad' must be a TaskOptions"):
+        CommandTask(name="bad", command="true", options={"retries": 1})
+    with pytest.raises(ArtifactTypeError, match=r"cwd must be a path, got 3"):
+        CommandTask(name="cwd", command="true", cwd=3)

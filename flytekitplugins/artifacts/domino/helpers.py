@@ -15,12 +15,11 @@ Mirrors Domino's ``flytekitplugins.domino.helpers``::
 
 from __future__ import annotations
 
-import datetime
 import typing
 import warnings
 
 from ..errors import ArtifactTypeError
-from ..flyte.command import DOMINO_ONLY_KEYWORDS, Input, Output
+from ..flyte.command import DOMINO_ONLY_KEYWORDS, Input, Output, TaskOptions
 from ..flyte.command.task import call_with_inputs
 from .task import DominoJobConfig, DominoJobConfigError, DominoJobTask
 
@@ -37,26 +36,18 @@ def run_domino_job_task(
     inputs: typing.Optional[typing.Sequence[Input]] = None,
     input_specs: typing.Optional[typing.Sequence[Input]] = None,
     output_specs: typing.Optional[typing.Sequence[Output]] = None,
-    cwd: typing.Optional[str] = None,
-    environment: typing.Optional[typing.Dict[str, str]] = None,
-    timeout: typing.Union[datetime.timedelta, int, None] = None,
-    retries: int = 0,
-    cache: bool = False,
-    cache_version: str = "",
-    cache_ignore_input_vars: typing.Sequence[str] = (),
-    container_image: typing.Any = None,
-    requests: typing.Any = None,
-    limits: typing.Any = None,
-    **domino_only: typing.Any,
+    **keywords: typing.Any,
 ) -> typing.Any:
     """Declare a :class:`DominoJobTask` running ``command`` and call it with the values of the inputs.
 
     Call it inside a ``@workflow`` body. ``inputs`` (or Domino's other name for them, ``input_specs``) are
     ``Input(name=..., type=..., value=...)``; ``output_specs`` are ``Output(name=..., type=...)``, ``Artifact.File``
     types included. One output: the result is that output (``res`` and ``res["name"]`` are the same); several:
-    unpack them in order or index by name. Domino-only keywords (:data:`IGNORED_HELPER_KEYWORDS`) are accepted and
-    ignored; any other unknown keyword is ignored with a warning.
+    unpack them in order or index by name. The other keywords are the command task's options (``cwd``,
+    ``environment``, ``timeout``, ``retries``, ``cache``...: see :class:`TaskOptions`). Domino-only keywords
+    (:data:`IGNORED_HELPER_KEYWORDS`) are accepted and ignored; any other unknown keyword is ignored with a warning.
     """
+    options, domino_only = TaskOptions.from_keywords(keywords)
     if inputs is not None and input_specs is not None:
         raise DominoJobConfigError(
             f"run_domino_job_task {flyte_task_name!r} got both inputs= and input_specs=: they are two names for the "
@@ -82,20 +73,9 @@ def run_domino_job_task(
             domino_job_config=DominoJobConfig(Command=command),
             inputs=declared,
             outputs=output_specs,
-            cwd=cwd,
-            environment=environment,
-            timeout=timeout,
-            retries=retries,
-            cache=cache,
-            cache_version=cache_version,
-            cache_ignore_input_vars=cache_ignore_input_vars,
-            container_image=container_image,
-            requests=requests,
-            limits=limits,
+            options=options,
         ),
         specs,
         f"run_domino_job_task {flyte_task_name!r}",
         DominoJobConfigError,
     )
-
-__all__ = ["Input", "Output", "run_domino_job_task"]

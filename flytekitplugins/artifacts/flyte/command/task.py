@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime
 import inspect
 import os
 import shutil
@@ -59,12 +58,13 @@ import typing
 import warnings
 
 import flytekit
-from flytekit import PythonInstanceTask, TaskMetadata
+from flytekit import PythonInstanceTask
 from flytekit.extend import Interface
 
 from ...errors import ArtifactTypeError, ArtifactValueError
 from ..internals import name_task, working_directory
 from ..workflow_body import current_frame
+from .options import OPTION_NAMES, TaskOptions
 from .process import (
     INPUT_ENV_PREFIX,
     INPUTS_DIR_ENV,
@@ -74,7 +74,6 @@ from .process import (
     check_command,
     collect_output,
     run_process,
-    seconds,
     shown,
     stage_input,
     tail_text,
@@ -121,6 +120,49 @@ def _declaring_file() -> typing.Optional[str]:
         del frame
 
 
+def _options_of(
+    name: str, options: typing.Optional[TaskOptions], kwargs: typing.Dict[str, typing.Any]
+) -> typing.Tuple[TaskOptions, typing.Dict[str, typing.Any]]:
+    """A command task's options (given as one object, or gathered from its keywords) and its other keywords."""
+    if options is None:
+        return TaskOptions.from_keywords(kwargs)
+    if not isinstance(options, TaskOptions):
+        raise ArtifactTypeError(f"options of command task {name!r} must be a TaskOptions, got {options!r}")
+    twice = sorted(OPTION_NAMES & set(kwargs))
+    if twice:
+        raise ArtifactTypeError(
+            f"command task {name!r} got options= and also {twice} as keywords: give each option once"
+        )
+    return options, kwargs
+
+
+def _parse_command(name: str, command: typing.Any) -> typing.Union[str, typing.List[str]]:
+    """The task's command, checked, after its name."""
+    if not isinstance(name, str) or not name.strip():
+        raise ArtifactValueError(
+            f"a command task needs a name, got {name!r}: pass e.g. flyte_task_name='Prep data'"
+        )
+    return check_command(command, name)
+
+
+def _check_names(name: str, in_specs: typing.Sequence[Input], out_specs: typing.Sequence[Output]) -> None:
+    """Refuse a name used for an input and an output, and two inputs (or outputs) sharing one variable."""
+    clash = {i.name for i in in_specs} & {o.name for o in out_specs}
+    if clash:
+        raise ArtifactValueError(
+            f"command task {name!r} uses {sorted(clash)} as both an input and an output name: rename one of them"
+        )
+    for specs, what in ((in_specs, "inputs"), (out_specs, "outputs")):
+        upper: typing.Dict[str, str] = {}
+        for spec in specs:
+            other = upper.setdefault(spec.name.upper(), spec.name)
+            if other != spec.name:
+                raise ArtifactValueError(
+                    f"command task {name!r} has {what} {other!r} and {spec.name!r}, which would share the variable "
+                    f"${'INPUT' if what == 'inputs' else 'OUTPUT'}_{spec.name.upper()}: rename one of them"
+                )
+
+
 class CommandTask(PythonInstanceTask[None]):
     """A task that runs ``command`` in a subprocess; see the module documentation for the contract.
 
@@ -134,77 +176,64 @@ class CommandTask(PythonInstanceTask[None]):
         command: typing.Union[str, typing.Sequence[str]],
         inputs: typing.Any = None,
         outputs: typing.Any = None,
-        cwd: typing.Optional[str] = None,
-        environment: typing.Optional[typing.Dict[str, str]] = None,
-        timeout: typing.Union[datetime.timedelta, int, None] = None,
-        retries: int = 0,
-        cache: bool = False,
-        cache_version: str = "",
-        cache_ignore_input_vars: typing.Sequence[str] = (),
+        *,
+        options: typing.Optional[TaskOptions] = None,
         **kwargs: typing.Any,
     ):
-        if not isinstance(name, str) or not name.strip():
-            raise ArtifactValueError(
-                f"a command task needs a name, got {name!r}: pass e.g. flyte_task_name='Prep data'"
-            )
-        self._command = check_command(command, name)
-        in_specs = parse_specs(inputs, Input, f"inputs of command task {name!r}")
-        out_specs = parse_specs(outputs, Output, f"outputs of command task {name!r}")
-        clash = {i.name for i in in_specs} & {o.name for o in out_specs}
-        if clash:
-            raise ArtifactValueError(
-                f"command task {name!r} uses {sorted(clash)} as both an input and an output name: rename one of them"
-            )
-        for specs, what in ((in_specs, "inputs"), (out_specs, "outputs")):
-            upper: typing.Dict[str, str] = {}
-            for spec in specs:
-                other = upper.setdefault(spec.name.upper(), spec.name)
-                if other != spec.name:
-                    raise ArtifactValueError(
-                        f"command task {name!r} has {what} {other!r} and {spec.name!r}, which would share the variable "
-                        f"${'INPUT' if what == 'inputs' else 'OUTPUT'}_{spec.name.upper()}: rename one of them"
-                    )
-        self._input_kinds = {i.name: kind_of(i.type, f"input {i.name!r}") for i in in_specs}
-        self._output_kinds = {o.name: kind_of(o.type, f"output {o.name!r}") for o in out_specs}
-        self._timeout_seconds = seconds(timeout)
-        if cwd is not None and not isinstance(cwd, (str, os.PathLike)):
-            raise ArtifactTypeError(f"cwd must be a path, got {cwd!r}")
-        declared_in = _declaring_file()
-        self._declared_dir = os.path.dirname(declared_in) if declared_in else None
-        self._cwd = os.fspath(cwd) if cwd is not None else None
-
-        frame = current_frame()
-        self._workflow = frame.workflow if frame is not None else None
-        task_name = name
-        if frame is not None:
-            # Unique per workflow body, and the same in compile mode, local execution and the pod's recompile, which
-            # is what lets the plan match local calls to nodes and the resolver find the task again.
-            used = frame.task_names
-            used[name] = used.get(name, 0) + 1
-            task_name = f"{self._workflow.name}.{name}" + (f"-{used[name]}" if used[name] > 1 else "")
-
+        """``kwargs`` are the options (``cwd``, ``environment``, ``timeout``, ``retries``, ``cache``... see
+        :class:`TaskOptions`), or all of them at once as ``options=TaskOptions(...)``, and flytekit's task keywords
+        (``secret_requests``, ``metadata``...); Domino-only keywords are dropped."""
+        options, kwargs = _options_of(name, options, kwargs)
+        self._command = _parse_command(name, command)
+        interface = self._declare_interface(name, inputs, outputs)
+        self._apply_options(options)
+        task_name = self._name_in_workflow(name)
         for k in DOMINO_ONLY_KEYWORDS & set(kwargs):
             del kwargs[k]
-        metadata = kwargs.pop("metadata", None) or TaskMetadata(
-            retries=retries,
-            timeout=timeout,
-            cache=cache,
-            cache_version=cache_version,
-            cache_ignore_input_vars=tuple(cache_ignore_input_vars),
-        )
+        metadata = kwargs.pop("metadata", None) or options.metadata()
         super().__init__(
             name=task_name,
             task_config=None,
-            interface=Interface(
-                inputs=collections.OrderedDict((i.name, i.type) for i in in_specs),
-                outputs=collections.OrderedDict((o.name, o.type) for o in out_specs),
-            ),
-            environment=environment,
+            interface=interface,
             metadata=metadata,
+            **options.task_keywords(),
             **kwargs,
         )
         # A workflow's resolver would rename it; ours keeps the name above.
         name_task(self, task_name, command_task_resolver)
+
+    def _declare_interface(self, name: str, inputs: typing.Any, outputs: typing.Any) -> Interface:
+        """The task's typed interface, from the declared inputs and outputs (checked), and how each is handed to
+        the command."""
+        in_specs = parse_specs(inputs, Input, f"inputs of command task {name!r}")
+        out_specs = parse_specs(outputs, Output, f"outputs of command task {name!r}")
+        _check_names(name, in_specs, out_specs)
+        self._input_kinds = {i.name: kind_of(i.type, f"input {i.name!r}") for i in in_specs}
+        self._output_kinds = {o.name: kind_of(o.type, f"output {o.name!r}") for o in out_specs}
+        return Interface(
+            inputs=collections.OrderedDict((i.name, i.type) for i in in_specs),
+            outputs=collections.OrderedDict((o.name, o.type) for o in out_specs),
+        )
+
+    def _apply_options(self, options: TaskOptions) -> None:
+        """What the task keeps of its options to run the command: the timeout, and the folder to run in."""
+        self._timeout_seconds = options.timeout_seconds()
+        cwd = options.checked_cwd()
+        declared_in = _declaring_file()
+        self._declared_dir = os.path.dirname(declared_in) if declared_in else None
+        self._cwd = cwd
+
+    def _name_in_workflow(self, name: str) -> str:
+        """The task's name: unique per workflow body when it is created in one (noted as its workflow), and the same
+        in compile mode, local execution and the pod's recompile, which is what lets the plan match local calls to
+        nodes and the resolver find the task again."""
+        frame = current_frame()
+        self._workflow = frame.workflow if frame is not None else None
+        if frame is None:
+            return name
+        used = frame.task_names
+        used[name] = used.get(name, 0) + 1
+        return f"{self._workflow.name}.{name}" + (f"-{used[name]}" if used[name] > 1 else "")
 
     # -- what it is -------------------------------------------------------------------------------------------------
     @property
@@ -300,45 +329,25 @@ def run_command_task(
     command: typing.Union[str, typing.Sequence[str]],
     inputs: typing.Optional[typing.Sequence[Input]] = None,
     output_specs: typing.Optional[typing.Sequence[Output]] = None,
-    cwd: typing.Optional[str] = None,
-    environment: typing.Optional[typing.Dict[str, str]] = None,
-    timeout: typing.Union[datetime.timedelta, int, None] = None,
-    retries: int = 0,
-    cache: bool = False,
-    cache_version: str = "",
-    cache_ignore_input_vars: typing.Sequence[str] = (),
-    container_image: typing.Any = None,
-    requests: typing.Any = None,
-    limits: typing.Any = None,
-    **domino_only: typing.Any,
+    **keywords: typing.Any,
 ) -> typing.Any:
     """Declare a command task and call it with the values of ``inputs``; returns its outputs.
 
     Call it inside a ``@workflow`` body. With one output the result is that output (``res`` and ``res["name"]`` are
-    the same); with several it unpacks in ``output_specs`` order and indexes by name (``res["adae"]``). Domino-only
-    keywords (``use_project_defaults_for_omitted``, ``environment_name``, ``hardware_tier_id``...) are accepted and
-    ignored, so flows written for Domino run unchanged.
+    the same); with several it unpacks in ``output_specs`` order and indexes by name (``res["adae"]``). The other
+    keywords are the task's options (``cwd``, ``environment``, ``timeout``, ``retries``, ``cache``,
+    ``cache_version``, ``cache_ignore_input_vars``, ``container_image``, ``requests``, ``limits``: see
+    :class:`TaskOptions`). Domino-only keywords (``use_project_defaults_for_omitted``, ``environment_name``,
+    ``hardware_tier_id``...) are accepted and ignored, so flows written for Domino run unchanged.
     """
+    options, domino_only = TaskOptions.from_keywords(keywords)
     unknown = sorted(set(domino_only) - DOMINO_ONLY_KEYWORDS)
     if unknown:
         warnings.warn(f"run_command_task ignores the keyword(s) {unknown}: it does not know them", stacklevel=2)
     what = f"command task {flyte_task_name!r}"
     return call_with_inputs(
         lambda declared: CommandTask(
-            name=flyte_task_name,
-            command=command,
-            inputs=declared,
-            outputs=output_specs,
-            cwd=cwd,
-            environment=environment,
-            timeout=timeout,
-            retries=retries,
-            cache=cache,
-            cache_version=cache_version,
-            cache_ignore_input_vars=cache_ignore_input_vars,
-            container_image=container_image,
-            requests=requests,
-            limits=limits,
+            name=flyte_task_name, command=command, inputs=declared, outputs=output_specs, options=options
         ),
         inputs,
         what,
