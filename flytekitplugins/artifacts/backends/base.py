@@ -164,6 +164,13 @@ class Backend(abc.ABC):
         """A readable binary stream over any object of this scheme, including ones no store wrote."""
 
     @classmethod
+    @abc.abstractmethod
+    def open_uri_exact(cls, uri: str, size: int) -> typing.BinaryIO:
+        """Like :meth:`open_uri`, for an object that must be exactly ``size`` bytes: checked (from the open file's
+        or the response's own length, not a separate look-up) before it is returned. Raises
+        ``StoredBytesMismatchError`` for another size, and for a symbolic link where a local object should be."""
+
+    @classmethod
     def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
         """(size, sha256) of any object of this scheme, read whole and checked; raises rather than return a short
         read's hash."""

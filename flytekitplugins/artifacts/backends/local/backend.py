@@ -11,10 +11,11 @@ import errno
 import hashlib
 import heapq
 import os
+import stat
 import typing
 import uuid
 
-from ...errors import ArtifactNotFoundError, ArtifactValueError
+from ...errors import ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 from ..base import (
     BLOB_PREFIX,
     Backend,
@@ -62,6 +63,25 @@ class LocalBackend(Backend):
     @classmethod
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         return open(local_path(uri), "rb")
+
+    @classmethod
+    def open_uri_exact(cls, uri: str, size: int) -> typing.BinaryIO:
+        path = local_path(uri)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            raise ArtifactNotFoundError(f"{path!r} does not exist") from None
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise StoredBytesMismatchError(f"{path!r} is a symbolic link, not the stored copy") from None
+            raise
+        f = os.fdopen(fd, "rb")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            f.close()
+            what = f"{st.st_size:,} bytes" if stat.S_ISREG(st.st_mode) else "not a regular file"
+            raise StoredBytesMismatchError(f"{path!r} is {what}, where {size:,} bytes were recorded")
+        return f
 
     def _path(self, key: str) -> str:
         path = os.path.normpath(os.path.join(self.root, key))
