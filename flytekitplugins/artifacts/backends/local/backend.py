@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import heapq
 import os
@@ -25,7 +26,7 @@ from ..base import (
     blob_key,
     local_path,
 )
-from ..digest import copy_hashing, sha256_file
+from ..digest import copy_hashing, sha256_file, write_all
 from ..durable import SyncBatch, Writeback, fsync_path
 from .files import (
     NEW_FILE,
@@ -109,9 +110,7 @@ class LocalBackend(Backend):
         tmp = os.path.join(os.path.dirname(path), f".tmp-{uuid.uuid4().hex}")
         fd = open_in_new_folder(tmp, NEW_FILE, mode)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(functools.partial(os.write, fd), data)
             if self.pending is None:
                 os.fsync(fd)
         except BaseException:
@@ -263,6 +262,9 @@ class LocalBackend(Backend):
                         size, sha = copy_hashing(src, dst, wb.chain(progress))
                 else:
                     size, sha = copy_hashing(src, dst, progress, overlap=False)
+                landed = os.fstat(dst.fileno()).st_size
+            if landed != size:  # what the copy holds, not what was handed to write(), is what gets named
+                raise OSError(errno.EIO, f"the copy of {path!r} holds {landed:,} of its {size:,} bytes")
             self._note_size(size)
             if not _damaged(self._path(blob_key(sha)), size, sha) and refresh(self._path(blob_key(sha))):
                 return blob_key(sha), size, sha  # kept already: the copy never reaches the disk
