@@ -173,3 +173,12 @@ def test_open_recorded_refuses_a_link_in_place_of_a_local_copy(tmp_path):
     os.symlink(outside, path)
     with pytest.raises(StoredBytesMismatchError, match="symbolic link"):
         open_recorded(path, 10)
+
+
+def test_root_exists_once_anything_is_there(backend, tmp_path):
+    assert backend.root_exists() is False
+    backend.write_once("some/key", b"x")
+    assert backend.root_exists() is True
+    empty = open_backend(str(tmp_path / "empty-folder"))
+    os.makedirs(empty.root)
+    assert empty.root_exists() is True  # an existing folder is an (empty) store

@@ -204,6 +204,11 @@ class Backend(abc.ABC):
         list part way reads no more than that."""
         return self.list_children(prefix)[:limit]
 
+    def root_exists(self) -> bool:
+        """Whether anything is at the root: a backend with real folders says whether the folder exists (an empty one
+        counts); one with prefixes only, whether any object is under it."""
+        return bool(self.list_children_first("", 1))
+
     def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
         """:meth:`write_once` of the same ``data`` at each of ``keys`` (``workers`` at once); which were created. A
         backend may let them share one copy of the bytes, as nothing ever changes a write-once file."""

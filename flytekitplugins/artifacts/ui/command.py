@@ -44,6 +44,7 @@ def ui(ctx: click.Context, root: typing.Optional[str], host: str, port: int, all
 
     parent = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
     store = ArtifactStore(root or parent.get("root") or default_root())
+    store.require_exists()
     names = [*allow_hosts, *([] if host in WILDCARD else [host])]
     try:
         app = create_app(store, allowed_hosts=names)

@@ -226,6 +226,9 @@ class LocalBackend(Backend):
     def list_children(self, prefix: str) -> typing.List[str]:
         return sorted(self._children(prefix))
 
+    def root_exists(self) -> bool:
+        return os.path.isdir(self.root)
+
     def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
         """The first ``limit`` names under ``prefix``: a folder is read whole, but not sorted whole."""
         return heapq.nsmallest(limit, self._children(prefix))
