@@ -5,7 +5,7 @@ microlib_name = f"flytekitplugins-{PLUGIN_NAME}"
 UI_REQUIRES = ["starlette", "uvicorn", "jinja2"]
 
 # Readers and writers for file summaries and DataFrame values (tables, images, PDFs).
-INSPECT_REQUIRES = ["pandas", "pyarrow", "pyreadstat", "pillow", "pypdf", "openpyxl"]
+INSPECT_REQUIRES = ["pandas", "pyarrow", "pyreadstat", "pillow", "pypdf", "openpyxl", "python-calamine"]
 
 setup(
     name=microlib_name,

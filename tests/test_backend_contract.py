@@ -16,10 +16,11 @@ from flytekitplugins.artifacts.backends import (
     blob_key,
     normalize_location,
     open_backend,
+    open_recorded,
     read_uri_stream,
     scheme_of,
 )
-from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError
+from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -147,3 +148,37 @@ def test_open_uri_reads_objects_the_store_did_not_write(backend):
     backend.write_once("outside/file.txt", b"hello")
     with type(backend).open_uri(backend.uri("outside/file.txt")) as f:
         assert io.BytesIO(f.read()).read() == b"hello"
+
+
+def test_open_recorded_refuses_another_size_before_reading(backend):
+    backend.write_once("rec/file.bin", b"0123456789")
+    uri = backend.uri("rec/file.bin")
+    with open_recorded(uri, 10) as f:
+        assert f.read() == b"0123456789"
+    for wrong in (9, 11, 0):
+        with pytest.raises(StoredBytesMismatchError, match="10 bytes|is 10"):
+            open_recorded(uri, wrong)
+    with pytest.raises(ArtifactNotFoundError):
+        open_recorded(backend.uri("rec/missing.bin"), 10)
+
+
+def test_open_recorded_refuses_a_link_in_place_of_a_local_copy(tmp_path):
+    backend = open_backend(str(tmp_path / "root"))
+    backend.write_once("rec/file.bin", b"0123456789")
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"9876543210")  # the same size: only the link gives it away
+    path = backend.uri("rec/file.bin")
+    os.chmod(path, 0o644)
+    os.unlink(path)
+    os.symlink(outside, path)
+    with pytest.raises(StoredBytesMismatchError, match="symbolic link"):
+        open_recorded(path, 10)
+
+
+def test_root_exists_once_anything_is_there(backend, tmp_path):
+    assert backend.root_exists() is False
+    backend.write_once("some/key", b"x")
+    assert backend.root_exists() is True
+    empty = open_backend(str(tmp_path / "empty-folder"))
+    os.makedirs(empty.root)
+    assert empty.root_exists() is True  # an existing folder is an (empty) store

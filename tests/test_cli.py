@@ -97,7 +97,8 @@ def test_get_refuses_damaged_bytes_and_writes_nothing(two_runs, tmp_path):
         (["list", "--latest"], ["no executions yet"]),
     ],
 )
-def test_errors_are_one_clear_line(args, words, tmp_path):
+def test_errors_are_one_clear_line(args, words, tmp_path, artifacts_root):
+    os.makedirs(artifacts_root)  # an empty store
     if "My Model" in args:
         core.training(text="x")
     r = run(*args, check=False)
@@ -128,12 +129,39 @@ def test_unreadable_roots(tmp_path):
     assert r.returncode == 1 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
 
 
-def test_empty_store_lists_nothing():
+def test_empty_store_lists_nothing(artifacts_root):
+    os.makedirs(artifacts_root)
     assert json.loads(run("executions", "--json").stdout) == []
     assert json.loads(run("list", "--json").stdout) == []
 
 
-def test_usage_errors():
+@pytest.mark.parametrize("args", [
+    ["executions"], ["executions", "--json"], ["list", "--json"], ["list", "--latest"], ["artifacts", "--json"],
+    ["versions", "My Model", "--json"], ["get", "My Model", "model.pt", "-o", "x"], ["show", "My Model", "model.pt"],
+    ["lineage", "My Model", "model.pt"], ["verify"], ["gc", "--dry-run"], ["prune", "--keep-last", "1"],
+    ["datasets", "list", "--json"], ["export", "-a", "My Model", "--dataset", "d", "--latest"], ["ui", "--port", "0"],
+])
+def test_a_mistyped_root_is_an_error_not_an_empty_listing(args, tmp_path):
+    core.training(text="x")  # the real store has runs; the mistyped one is a sibling where nothing is
+    typo = os.environ["FLYTE_ARTIFACTS_ROOT"] + "-typo"
+    r = run(*args, root=typo, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert r.stderr.strip() == (f"error: there is no artifact store at {typo!r}: check the store root (--root, "
+                                "$FLYTE_ARTIFACTS_ROOT); a store is made by the first run that records an artifact, "
+                                "or by `flyte-artifacts datasets create`")
+    assert not os.path.exists(typo)  # and nothing was made there
+
+
+def test_datasets_create_may_make_the_store(tmp_path):
+    root = str(tmp_path / "new-store")
+    r = run("datasets", "create", "adam", "--uri", str(tmp_path / "ds"), root=root)
+    assert os.path.isdir(root) and json.loads(run("datasets", "list", "--json", root=root).stdout)[0]["name"] == "adam"
+    assert r.returncode == 0
+
+
+def test_usage_errors(artifacts_root):
+    os.makedirs(artifacts_root)
     r = run("list", "--execution", "x", "--latest", check=False)
     assert r.returncode == 2 and "not both" in r.stderr
     r = run("list", "--type", "PICTURE", check=False)

@@ -198,3 +198,58 @@ def test_a_run_that_succeeds_again_keeps_its_index_names(tmp_path, artifacts_roo
     store.finish_run(eid, SUCCEEDED)
     assert sorted(store.backend.list("index")) == before
     assert [e["execution_id"] for e in store.executions()] == [eid]
+
+
+# ---- a short write is never kept as the whole file -------------------------------------------------------------
+
+
+class _ShortWriter:
+    """An unbuffered file near a full disk: write() takes at most ``step`` bytes, then none at all."""
+
+    def __init__(self, step, room):
+        self.step, self.room, self.data = step, room, bytearray()
+
+    def write(self, view):
+        n = min(self.step, len(view), self.room - len(self.data))
+        self.data += bytes(view[:n])
+        return n
+
+
+@pytest.mark.parametrize("overlap", [True, False])
+def test_copy_hashing_writes_every_byte_through_short_writes(overlap):
+    import hashlib
+    import io
+
+    from flytekitplugins.artifacts.backends.digest import copy_hashing
+
+    data = os.urandom(3 << 20)
+    dst = _ShortWriter(step=70_001, room=len(data))
+    assert copy_hashing(io.BytesIO(data), dst, overlap=overlap) == (len(data), hashlib.sha256(data).hexdigest())
+    assert bytes(dst.data) == data
+    full = _ShortWriter(step=70_001, room=1 << 20)  # the disk fills up part way
+    with pytest.raises(OSError, match="disk full"):
+        copy_hashing(io.BytesIO(data), full, overlap=overlap)
+
+
+def test_a_large_copy_shorter_than_its_source_is_never_named(tmp_path, monkeypatch):
+    from flytekitplugins.artifacts.backends.digest import copy_hashing
+    from flytekitplugins.artifacts.backends.local import backend as local_backend
+
+    def lossy(src, dst, progress=None, overlap=True):  # the old failure: writes dropped, the hash of the source
+        data = src.read()
+        dst.write(data[: len(data) // 2])
+        import hashlib
+
+        return len(data), hashlib.sha256(data).hexdigest()
+
+    store = ArtifactStore(str(tmp_path / "store"))
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 << 20))
+    monkeypatch.setattr(local_backend, "copy_hashing", lossy)
+    with pytest.raises(OSError, match="holds 1,572,864 of its 3,145,728 bytes"):
+        store.put_local_file(str(big))
+    blobs = [n for _, _, names in os.walk(tmp_path / "store") for n in names]
+    assert blobs == [], blobs  # no blob, no temp file
+    monkeypatch.setattr(local_backend, "copy_hashing", copy_hashing)
+    uri, size, _ = store.put_local_file(str(big))
+    assert size == 3 << 20 and open(uri, "rb").read() == big.read_bytes()

@@ -254,7 +254,8 @@ def test_policy_in_config_json(tmp_path):
         load_policy(store)
 
 
-def test_durations_and_usage_errors(tmp_path):
+def test_durations_and_usage_errors(tmp_path, artifacts_root):
+    os.makedirs(artifacts_root)  # an empty store: the errors below are about the options
     assert parse_duration("30d") == 30 * DAY and parse_duration("90m") == 5400
     with pytest.raises(ArtifactValueError, match="30d"):
         parse_duration("30 days")

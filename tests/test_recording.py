@@ -153,10 +153,19 @@ def test_task_run_on_its_own_is_recorded():
     assert rec.sha256 == sha("col\nsolo\n")
 
 
-def test_unannotated_workflow_records_nothing():
+def test_unannotated_workflow_records_nothing(capsys):
     core.reports  # annotated at the task: recorded; a plain task run: not recorded
     core.plain(text="x")
     assert ArtifactStore().executions() == []
+    assert "Recorded" not in capsys.readouterr().err  # nothing recorded, nothing said
+
+
+def test_a_local_run_ends_with_one_line_naming_its_id_and_count(capsys):
+    core.training(text="hello")
+    eid = only_execution(ArtifactStore())
+    err = capsys.readouterr().err
+    assert err.count("Recorded ") == 1
+    assert f"Recorded 2 artifact files in run {eid} (flyte-artifacts list -e {eid})" in err
 
 
 def test_record_is_write_once():
@@ -212,6 +221,9 @@ def test_pyflyte_run_in_a_git_repo_records_code_version(tmp_path, artifacts_root
     (rec,) = store.records(only_execution(store))
     assert rec.code_version == head and rec.sha256 == sha("from pyflyte")
     assert rec.workflow == "flow.wf"
+    # The run ends by saying what it recorded and where to look.
+    last = r.stderr.strip().splitlines()[-1]
+    assert last == f"Recorded 1 artifact file in run {rec.execution_id} (flyte-artifacts list -e {rec.execution_id})"
 
 
 def test_failed_run_does_not_leak_its_execution_id():

@@ -501,3 +501,89 @@ def test_diff_of_a_file_that_changed_kind_names_the_change_and_the_errors():
 ])
 def test_json_value_of_cells(value, expected):
     assert json_value(value) == expected and type(json_value(value)) is type(expected)
+
+
+# ---- the budget holds for tables that are wide, nested or packed tight ---------------------------------------
+
+
+def test_a_nested_parquet_bomb_is_sampled_from_its_footer_not_decoded(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # One row holding a list of 30 million nulls: about 600 bytes on disk, gigabytes once decoded.
+    n = 30_000_000
+    column = pa.ListArray.from_arrays(pa.array([0, n], type=pa.int32()), pa.nulls(n, type=pa.int8()))
+    path = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"x": column, "y": pa.array([1])}), path, compression="zstd")
+    assert path.stat().st_size < 4096
+    s = summarize(path)
+    assert s["kind"] == "table" and s["rows"] == 1 and s["sample_rows"] == 0 and s["sampled"] is True
+    assert s["column_count"] == 2 and [c["name"] for c in s["columns"]] == ["x", "y"]
+    assert any("more than 2,000,000 values (max_cells)" in n for n in s["notes"])
+    # Under the cell budget the same shape is read as usual.
+    small = tmp_path / "small.parquet"
+    pq.write_table(pa.table({"x": pa.ListArray.from_arrays(pa.array([0, 3], type=pa.int32()),
+                                                            pa.array([1, 2, 3], type=pa.int8()))}), small)
+    assert summarize(small)["sample_rows"] == 1
+
+
+def test_parquet_rows_are_capped_by_cells_across_row_groups(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    table = pa.table({f"c{i}": pa.array(range(1000)) for i in range(10)})
+    pq.write_table(table, path, row_group_size=300)
+    s = summarize(path, budget={"max_cells": 4_500})  # 10 columns: 450 rows fit
+    assert s["rows"] == 1000 and s["sample_rows"] == 450 and s["sampled"] is True
+    assert s["columns"][0]["max"] == 449
+
+
+def test_a_csv_of_very_many_columns_keeps_the_first_thousand_and_counts_all(tmp_path):
+    ncols = 300_000
+    path = tmp_path / "wide.csv"
+    with open(path, "w") as f:
+        f.write(",".join(f"c{i}" for i in range(ncols)) + "\n")
+        for _ in range(3):
+            f.write(",".join("7" for _ in range(ncols)) + "\n")
+    s = summarize(path)
+    assert s["kind"] == "table" and s["column_count"] == ncols and len(s["columns"]) == 1000
+    assert s["columns"][-1]["name"] == "c999" and s["sample_rows"] == 3 and s["sampled"] is True
+    assert any("first 1,000 of 300,000 columns" in n for n in s["notes"])
+    assert [len(row) for row in s["preview"]] == [1000, 1000, 1000]
+
+
+def test_csv_rows_are_capped_by_cells(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({f"c{i}": range(500) for i in range(20)}).to_csv(path, index=False)
+    s = summarize(path, budget={"max_cells": 2_000})  # 20 columns: 100 rows
+    assert s["sample_rows"] == 100 and s["sampled"] is True and s["rows"] is None
+
+
+def test_xlsx_is_read_by_calamine_within_the_cell_budget(tmp_path):
+    path = tmp_path / "t.xlsx"
+    frame = pd.DataFrame({"USUBJID": [f"S{i:04d}" for i in range(300)], "AGE": range(300)})
+    frame.to_excel(path, index=False)
+    whole = summarize(path)
+    assert whole["rows"] == 300 and whole["sampled"] is False
+    assert [c["name"] for c in whole["columns"]] == ["USUBJID", "AGE"] and whole["columns"][1]["max"] == 299
+    s = summarize(path, budget={"max_cells": 100})  # 2 columns (from the sheet's dimension): 50 rows
+    assert s["sample_rows"] == 50 and s["sampled"] is True
+
+
+def test_an_xlsx_whose_sheet_unpacks_past_the_budget_gets_an_error_summary(tmp_path):
+    import zipfile
+
+    path = tmp_path / "t.xlsx"
+    pd.DataFrame({"a": [1, 2]}).to_excel(path, index=False)
+    bombed = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", b"<!--" + b" " * (5 << 20) + b"--></worksheet>")
+            dst.writestr(info, data)
+    assert bombed.stat().st_size < 64 << 10
+    s = summarize(bombed, budget={"max_bytes": 1 << 20})
+    assert s["kind"] == "table" and "unpacks to" in s["error"] and "not read" in s["error"]
+    assert summarize(bombed)["rows"] == 2  # within the default budget it is an ordinary workbook

@@ -8,8 +8,7 @@ import urllib.parse
 import pytest
 from flows import ui as flows
 from markupsafe import escape
-from starlette.testclient import TestClient
-from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, study_env
+from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, local_client, study_env
 
 from flytekitplugins.artifacts.store import versions
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
@@ -25,7 +24,7 @@ def study(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(study):
-    with TestClient(create_app(study.store)) as c:
+    with local_client(create_app(study.store)) as c:
         yield c
 
 
@@ -138,7 +137,7 @@ def test_run_page_shows_a_page_of_files_at_a_time(artifacts_root):
     store = ArtifactStore()
     for i in range(250):
         _record(store, "big", f"A{i % 3}", ("DATA", "MODEL", "REPORT")[i % 3], f"f{i:03d}.csv")
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     first = c.get("/run", params={"id": "big"}).text
     assert first.count('<td data-label="File" class="name">') == 100
     assert "files 1–100 of 250 · page 1 of 3" in first and 'rel="next" href="/run?id=big&amp;page=2"' in first
@@ -157,7 +156,7 @@ def test_run_page_shows_a_page_of_files_at_a_time(artifacts_root):
 def test_a_running_run_shows_new_files_and_a_removed_run_is_gone(artifacts_root):
     store = ArtifactStore()
     _record(store, "going", "A", "DATA", "a.csv", pending=True)
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     assert '<span class="status status-running">running</span>' in c.get("/run", params={"id": "going"}).text
     _record(store, "going", "A", "DATA", "b.csv", pending=True)
     assert "b.csv" in c.get("/run", params={"id": "going"}).text
@@ -174,7 +173,7 @@ def test_the_kept_list_of_runs_sees_a_new_run(artifacts_root):
     index = os.path.join(store.root, "index", "executions")
     past = time.time() - 5
     os.utime(index, (past, past))  # old enough to be kept
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     assert "r1</a>" in c.get("/").text
     assert c.app.state.ui.reads._listing is not None  # the listing was kept
     time.sleep(0.01)
@@ -193,7 +192,7 @@ def test_a_kept_run_page_is_served_again_and_dropped_with_its_run(artifacts_root
     rec = store.add_record(Record("kept", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "t.csv", "csv", uri, size,
                                   digest, "2026-01-01T00:00:00.000Z"))
     summarize_recorded(store, rec)
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     first = c.get("/run", params={"id": "kept"}).text
     assert "<th>a</th>" in first and c.app.state.ui.reads.pages.get(("run", "kept", 1)) == first
     assert c.get("/run", params={"id": "kept"}).text == first

@@ -13,8 +13,7 @@ import urllib.request
 import pytest
 from flows import ui as flows
 from markupsafe import escape
-from starlette.testclient import TestClient
-from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, serve, study_env
+from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, local_client, serve, study_env
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
@@ -30,7 +29,7 @@ def study(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(study):
-    with TestClient(create_app(study.store)) as c:
+    with local_client(create_app(study.store)) as c:
         yield c
 
 
@@ -236,7 +235,7 @@ def test_read_only(client, study, method):
 
 
 def test_empty_store(tmp_path):
-    c = TestClient(create_app(ArtifactStore(str(tmp_path / "empty"))))
+    c = local_client(create_app(ArtifactStore(str(tmp_path / "empty"))))
     assert "No runs in this store yet" in c.get("/").text
     assert "No datasets in this store yet" in c.get("/datasets").text
     css = c.get("/static/style.css")
@@ -255,7 +254,7 @@ def _write_runs(store, n):
 def test_runs_are_paginated_and_filtered(artifacts_root):
     store = ArtifactStore()
     _write_runs(store, 120)
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     page1 = c.get("/").text
     assert "run-119" in page1 and "run-070" in page1 and "run-069" not in page1 and "runs 1–50" in page1
     assert 'rel="next" href="/?page=2"' in page1 and 'rel="prev"' not in page1
@@ -296,7 +295,7 @@ def test_damaged_small_file_gets_an_error_page_and_no_bytes(artifacts_root, tmp_
     uri, size, digest = store.put_local_file(str(path))
     rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "f.csv", "csv", uri, size,
                                   digest, "2026-01-01T00:00:00.000Z"))
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     assert c.get("/file", params={"run": "e1", "artifact": "A", "filename": "f.csv"}).content == b"good bytes\n"
     _damage(rec)
     r = c.get("/file", params={"run": "e1", "artifact": "A", "filename": "f.csv"})
@@ -380,7 +379,7 @@ def test_a_store_on_s3(s3_root, tmp_path):
     missing = "s3://" + s3_root[len("s3://"):].split("/")[0] + "/nowhere/gone.bin"
     store.add_record(Record("e-s3", "p", "d", "wf.s3", "n0", "t", "o1", "M", "MODEL", "gone.bin", "bin", missing, 1,
                             "0" * 64, "2026-01-01T00:00:00.000Z"))
-    c = TestClient(create_app(store))
+    c = local_client(create_app(store))
     assert "wf.s3" in c.get("/").text and "model.pt" in c.get("/run", params={"id": "e-s3"}).text
     r = c.get("/file", params={"run": "e-s3", "artifact": "M", "filename": "model.pt"})
     assert r.status_code == 200 and r.content == b"weights\n"
@@ -389,6 +388,143 @@ def test_a_store_on_s3(s3_root, tmp_path):
 
 
 def test_a_store_that_cannot_be_read_gets_an_error_page(s3_endpoint):
-    c = TestClient(create_app(ArtifactStore("s3://no-such-bucket-for-ui/store")), raise_server_exceptions=False)
+    c = local_client(create_app(ArtifactStore("s3://no-such-bucket-for-ui/store")), raise_server_exceptions=False)
     r = c.get("/")
     assert r.status_code == 500 and "The store could not be read" in r.text and "no-such-bucket-for-ui" in r.text
+
+
+# ---- what a hostile web page or a damaged store can do --------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8265", "127.0.0.1.evil.example", "testserver", ""])
+def test_a_host_the_page_does_not_serve_gets_400_and_nothing_else(study, host):
+    # DNS rebinding: a site points its own name at 127.0.0.1; the browser then sends that name as the Host.
+    with serve(create_app(study.store)) as base:
+        port = urllib.parse.urlsplit(base).port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.putrequest("GET", "/", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        conn.close()
+    assert resp.status == 400, (host, resp.status)
+    assert study.first not in body and "Invalid host header" in body
+    assert resp.getheader("x-frame-options") == "DENY" and resp.getheader("x-content-type-options") == "nosniff"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST:8265", "[::1]:8265", "artifacts.example.org"])
+def test_loopback_names_and_allowed_hosts_are_served_with_the_protective_headers(study, host):
+    c = local_client(create_app(study.store, allowed_hosts=["artifacts.example.org"]))
+    r = c.get("/", headers={"host": host})
+    assert r.status_code == 200 and study.first in r.text
+    for name, value in (("x-frame-options", "DENY"), ("x-content-type-options", "nosniff"),
+                        ("referrer-policy", "no-referrer")):
+        assert r.headers[name] == value
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("bad", ["evil.example:80", "a/b", "*.example.org", "", "user@host"])
+def test_a_bad_allowed_host_is_refused_naming_it(study, bad):
+    with pytest.raises(ValueError, match="is not a host name"):
+        create_app(study.store, allowed_hosts=[bad])
+
+
+def test_the_command_answers_only_its_names(study):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    exe = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
+    proc = subprocess.Popen([exe, "--root", study.store.root, "ui", "--port", str(port), "--allow-host",
+                             "artifacts.example.org"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        statuses = {}
+        for host in ("artifacts.example.org", "rebound.example"):
+            while True:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", "/", headers={"Host": host})
+                    statuses[host] = conn.getresponse().status
+                    conn.close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    assert statuses == {"artifacts.example.org": 200, "rebound.example": 400}
+    bad = subprocess.run([exe, "--root", study.store.root, "ui", "--allow-host", "x.org:80"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "'x.org:80' is not a host name" in bad.stderr
+
+
+def _big_record(store, tmp_path, size=3000):
+    data = os.urandom(size)
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    uri, size, digest = store.put_local_file(str(path))
+    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "MODEL", "big.bin", "bin", uri, size,
+                                  digest, "2026-01-01T00:00:00.000Z"))
+    return rec, data
+
+
+@pytest.mark.parametrize("damage", ["truncated", "symlink", "longer"])
+def test_a_large_copy_of_the_wrong_size_or_a_link_sends_not_one_byte(artifacts_root, tmp_path, monkeypatch, damage):
+    monkeypatch.setattr(ui_serve, "VERIFY_FIRST_LIMIT", 1024)
+    store = ArtifactStore()
+    rec, data = _big_record(store, tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"root:x:0:0:secret\n" * 200)
+    os.chmod(rec.uri, 0o644)
+    if damage == "truncated":
+        with open(rec.uri, "r+b") as f:
+            f.truncate(2000)
+    elif damage == "longer":
+        with open(rec.uri, "ab") as f:
+            f.write(b"more")
+    else:
+        os.unlink(rec.uri)
+        os.symlink(secret, rec.uri)
+    params = {"run": "e1", "artifact": "A", "filename": "big.bin"}
+    c = local_client(create_app(store))
+    r = c.get("/file", params=params)
+    assert r.status_code == 502 and "nothing was sent" in r.text
+    assert data[:64] not in r.content and b"secret" not in r.content
+    head = c.head("/file", params=params)
+    assert head.status_code == 502  # HEAD says what GET would
+
+
+def test_downloads_carry_a_digest_the_client_can_check(artifacts_root, tmp_path, monkeypatch):
+    monkeypatch.setattr(ui_serve, "VERIFY_FIRST_LIMIT", 1024)
+    store = ArtifactStore()
+    rec, data = _big_record(store, tmp_path)
+    c = local_client(create_app(store))
+    params = {"run": "e1", "artifact": "A", "filename": "big.bin"}
+    r = c.get("/file", params=params)
+    want = "sha-256=:" + __import__("base64").b64encode(hashlib.sha256(data).digest()).decode() + ":"
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["repr-digest"] == want and r.headers["content-length"] == str(len(data))
+    assert r.headers["etag"] == f'"{rec.sha256}"'
+    head = c.head("/file", params=params)
+    assert head.status_code == 200 and head.headers["repr-digest"] == want and head.content == b""
+
+
+def test_head_of_a_damaged_small_file_answers_as_get_does(artifacts_root, tmp_path):
+    store = ArtifactStore()
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"good bytes\n")
+    uri, size, digest = store.put_local_file(str(path))
+    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "f.csv", "csv", uri, size,
+                                  digest, "2026-01-01T00:00:00.000Z"))
+    c = local_client(create_app(store))
+    params = {"run": "e1", "artifact": "A", "filename": "f.csv"}
+    assert c.head("/file", params=params).status_code == 200
+    _damage(rec)  # same size, other bytes
+    assert c.get("/file", params=params).status_code == 502
+    assert c.head("/file", params=params).status_code == 502
+    os.unlink(rec.uri)
+    assert c.head("/file", params=params).status_code == 502

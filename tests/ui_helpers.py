@@ -12,6 +12,14 @@ import pytest
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
+
+def local_client(app, **kwargs):
+    """Starlette's test client sending ``Host: 127.0.0.1``, a name the app answers to (not its "testserver")."""
+    from starlette.testclient import TestClient
+
+    return TestClient(app, base_url="http://127.0.0.1", **kwargs)
+
+
 SCRIPT_NAME = "<script>alert(1)</script>"
 SCRIPT_FILE = "<svg onload=alert(4)>.txt"
 

@@ -17,5 +17,9 @@ class DuplicateArtifactFileError(ArtifactValueError):
     """One (artifact, filename) pair is produced by more than one node output of a workflow."""
 
 
+class StoredBytesMismatchError(ArtifactError):
+    """A stored copy is no longer what its record says (another size, a link in its place, other bytes)."""
+
+
 class ArtifactNotFoundError(ArtifactValueError):
     """A lookup (execution, artifact file, dataset, snapshot) matched nothing."""

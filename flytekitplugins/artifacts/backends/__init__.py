@@ -31,6 +31,7 @@ __all__ = [
     "hash_uri",
     "open_backend",
     "read_uri_stream",
+    "open_recorded",
     "scheme_of",
 ]
 
@@ -63,6 +64,12 @@ def open_backend(root: str) -> Backend:
 def read_uri_stream(uri: str) -> typing.BinaryIO:
     """Open a file the store did not write (a task output): a local path or an object of a registered scheme."""
     return backend_class(uri).open_uri(uri)
+
+
+def open_recorded(uri: str, size: int) -> typing.BinaryIO:
+    """Open stored bytes a record promises are ``size`` long, checked before the first byte is read: raises
+    ``StoredBytesMismatchError`` when the object has another size or a local copy has been replaced by a link."""
+    return backend_class(uri).open_uri_exact(uri, size)
 
 
 def hash_uri(uri: str, progress=None) -> typing.Tuple[int, str]:

@@ -164,6 +164,13 @@ class Backend(abc.ABC):
         """A readable binary stream over any object of this scheme, including ones no store wrote."""
 
     @classmethod
+    @abc.abstractmethod
+    def open_uri_exact(cls, uri: str, size: int) -> typing.BinaryIO:
+        """Like :meth:`open_uri`, for an object that must be exactly ``size`` bytes: checked (from the open file's
+        or the response's own length, not a separate look-up) before it is returned. Raises
+        ``StoredBytesMismatchError`` for another size, and for a symbolic link where a local object should be."""
+
+    @classmethod
     def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
         """(size, sha256) of any object of this scheme, read whole and checked; raises rather than return a short
         read's hash."""
@@ -196,6 +203,11 @@ class Backend(abc.ABC):
         """The first ``limit`` names under ``prefix`` (what :meth:`list_children` would start with); a backend that can
         list part way reads no more than that."""
         return self.list_children(prefix)[:limit]
+
+    def root_exists(self) -> bool:
+        """Whether anything is at the root: a backend with real folders says whether the folder exists (an empty one
+        counts); one with prefixes only, whether any object is under it."""
+        return bool(self.list_children_first("", 1))
 
     def write_once_many(self, keys: typing.Sequence[str], data: bytes, workers: int = 1) -> typing.List[bool]:
         """:meth:`write_once` of the same ``data`` at each of ``keys`` (``workers`` at once); which were created. A

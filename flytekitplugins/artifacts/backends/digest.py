@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import typing
@@ -9,6 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 # 1 MiB pieces stay in CPU cache between the hash and the write, which measured faster than larger ones.
 CHUNK = 1 << 20
+
+
+def write_all(write: typing.Callable[[memoryview], typing.Optional[int]], data) -> None:
+    """Write every byte of ``data`` through ``write`` (a file's ``write`` or ``functools.partial(os.write, fd)``),
+    which may take fewer bytes than given: an unbuffered file near a full disk returns a short count instead of
+    failing. A write that takes nothing raises ENOSPC rather than loop or leave the copy short."""
+    view = memoryview(data).cast("B")
+    while view:
+        n = write(view)
+        if not n:
+            raise OSError(errno.ENOSPC, "no byte could be written: is the disk full?")
+        view = view[n:]
 
 
 def copy_hashing(
@@ -37,7 +50,7 @@ def copy_hashing(
             # One worker runs updates strictly in submission order.
             job = hasher.submit(h.update, buf)
             if dst is not None:
-                dst.write(buf)
+                write_all(dst.write, buf)
             size += len(buf)
             if progress is not None:
                 progress(len(buf))
@@ -60,7 +73,7 @@ def _copy_inline(src, dst, progress) -> typing.Tuple[int, str]:
             break
         h.update(view[:n])
         if dst is not None:
-            dst.write(view[:n])
+            write_all(dst.write, view[:n])
         size += n
         if progress is not None:
             progress(n)

@@ -12,9 +12,9 @@ from ..ops.summaries.sizes import human_size
 from .output import byte_progress, check_one_of, emit_json, json_option, say, store_of, table
 
 
-def catalog_of(ctx: click.Context) -> DatasetCatalog:
-    """The dataset catalog of the store named by ``--root``."""
-    return DatasetCatalog(store_of(ctx))
+def catalog_of(ctx: click.Context, must_exist: bool = True) -> DatasetCatalog:
+    """The dataset catalog of the store named by ``--root`` (which must exist unless ``must_exist`` is False)."""
+    return DatasetCatalog(store_of(ctx, must_exist))
 
 
 def _snapshot_option(f):
@@ -42,7 +42,7 @@ def datasets() -> None:
 @click.pass_context
 def create(ctx, name, uri, dataset_id, as_json) -> None:
     """Create the dataset NAME with its files at URI."""
-    ds = catalog_of(ctx).create(name, uri, dataset_id=dataset_id)
+    ds = catalog_of(ctx, must_exist=False).create(name, uri, dataset_id=dataset_id)
     if as_json:
         return emit_json(ds.as_dict())
     _dataset_rows([ds])

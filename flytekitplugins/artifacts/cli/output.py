@@ -105,11 +105,15 @@ def byte_progress(description: str, total: int) -> typing.Iterator[typing.Callab
         yield lambda n: bar.advance(task, n)
 
 
-def store_of(ctx: click.Context) -> "ArtifactStore":
-    """The store named by ``--root`` (or the environment)."""
+def store_of(ctx: click.Context, must_exist: bool = True) -> "ArtifactStore":
+    """The store named by ``--root`` (or the environment). Unless ``must_exist`` is False (a command that may make
+    the store), a root where no store is (a mistyped path or prefix) is an error, not an empty listing."""
     from ..store.artifact_store import ArtifactStore
 
-    return ArtifactStore(ctx.obj["root"])
+    store = ArtifactStore(ctx.obj["root"])
+    if must_exist:
+        store.require_exists()
+    return store
 
 
 def check_one_of(execution: typing.Optional[str], latest: bool) -> None:

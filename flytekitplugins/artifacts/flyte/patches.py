@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 import typing
 
 from flytekit.core.base_task import Task
@@ -131,12 +132,24 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
 
 def _end_run(execution_id: str, succeeded: bool) -> None:
     if succeeded:
-        end_local_run(execution_id, True)
+        _say_where(execution_id, end_local_run(execution_id, True), True)
         return
     try:
-        end_local_run(execution_id, False)
+        _say_where(execution_id, end_local_run(execution_id, False), False)
     except Exception:  # noqa: BLE001 - the run's own error is the one to report
         pass
+
+
+def _say_where(execution_id: str, count: typing.Optional[int], succeeded: bool) -> None:
+    """One line on stderr once a local run that recorded artifact files ends: its id, the count, where to look."""
+    if not count:
+        return
+    files = f"{count} artifact file{'' if count == 1 else 's'}"
+    if succeeded:
+        line = f"Recorded {files} in run {execution_id} (flyte-artifacts list -e {execution_id})"
+    else:
+        line = f"Run {execution_id} failed; its {files} are kept hidden (flyte-artifacts list --all -e {execution_id})"
+    print(line, file=sys.stderr, flush=True)
 
 
 def install() -> None:

@@ -104,10 +104,15 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
     return out
 
 
-def end_local_run(execution_id: str, succeeded: bool) -> None:
-    """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run."""
+def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
+    """A top-level local run ended: its records become visible (succeeded) or stay hidden as a failed run.
+
+    Returns how many artifact files the run recorded, or None when it recorded none (it never opened a run).
+    """
     opened = _OPEN_LOCAL_RUNS.pop(execution_id, None)
-    if opened is not None:
-        store, records = opened
-        with group_commit(store):  # the status and every index entry synced together
-            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    if opened is None:
+        return None
+    store, records = opened
+    with group_commit(store):  # the status and every index entry synced together
+        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    return len(records)

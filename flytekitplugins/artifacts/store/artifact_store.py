@@ -281,6 +281,19 @@ class ArtifactStore:
             )
         return runs[0]["execution_id"]
 
+    def exists(self) -> bool:
+        """Whether there is a store at the root: its folder, or any object under its prefix (an empty folder is an
+        empty store; a path or prefix where nothing is, is no store)."""
+        return self.backend.root_exists()
+
+    def require_exists(self) -> None:
+        """Raise ``ArtifactNotFoundError`` naming the root when there is no store there (a mistyped path)."""
+        if not self.exists():
+            raise ArtifactNotFoundError(
+                f"there is no artifact store at {self.root!r}: check the store root (--root, ${ROOT_ENV}); a store "
+                "is made by the first run that records an artifact, or by `flyte-artifacts datasets create`"
+            )
+
     def has_execution(self, execution_id: str) -> bool:
         return self.backend.exists(f"{execution_prefix(execution_id)}/execution.json")
 

@@ -8,6 +8,7 @@ no part of a URL becomes a file-system path. Only GET and HEAD are routed; pages
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import os
 import typing
@@ -15,12 +16,14 @@ import urllib.parse
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..backends import read_uri_stream
-from ..errors import ArtifactError, ArtifactNotFoundError
+from ..backends import open_recorded
+from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from ..ops.datasets import DatasetCatalog
 from ..ops.summaries.sizes import human_size
 from ..ops.summaries.textfit import format_count
@@ -40,6 +43,11 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 READ_ONLY = ["GET", "HEAD"]
+#: The host names the page answers to unless told more (``ui --host`` and ``--allow-host``). Any other ``Host``
+#: header gets 400: a site that rebinds its own name to 127.0.0.1 cannot read the store through a visitor's browser.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Sent with every answer, pages, errors and bytes alike: never framed, never sniffed, no referrer.
+COMMON_HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 #: A run page showing more files than this has their previews folded (one click opens each).
 FOLD_AFTER = 20
 
@@ -124,12 +132,8 @@ class UI:
 
     def respond(self, html: str, status: int = 200) -> HTMLResponse:
         """An HTML page with the headers every page gets."""
-        return HTMLResponse(html, status_code=status, headers={
-            "content-security-policy": PAGE_CSP,
-            "x-content-type-options": "nosniff",
-            "referrer-policy": "no-referrer",
-            "cache-control": "no-store",
-        })
+        return HTMLResponse(html, status_code=status, headers={"content-security-policy": PAGE_CSP,
+                                                               "cache-control": "no-store"})
 
     def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
         """The 404 page, naming what was not found."""
@@ -241,7 +245,7 @@ class UI:
         ds = self._dataset(request)
         snap = self._snapshot(ds, _param(request, "snapshot"))
         body = manifest_json(snap).encode()
-        return Response(body, media_type="application/json", headers={"x-content-type-options": "nosniff"})
+        return Response(body, media_type="application/json")
 
     def static(self, request: Request) -> Response:
         """The one stylesheet, from memory."""
@@ -252,7 +256,7 @@ class UI:
         """A recorded file's bytes, checked against its sha256 (PDFs and images inline, the rest downloads)."""
         eid, artifact, filename = _param(request, "run"), _param(request, "artifact"), _param(request, "filename")
         rec = file_pages.find_record(self.reads, eid, artifact, filename)
-        return self.send(request, lambda: read_uri_stream(rec.uri), rec.filename, rec.file_type, rec.size,
+        return self.send(request, lambda: open_recorded(rec.uri, rec.size), rec.filename, rec.file_type, rec.size,
                          rec.sha256, f"{artifact!r}/{filename!r} of run {eid!r}")
 
     def dataset_file(self, request: Request) -> Response:
@@ -267,16 +271,13 @@ class UI:
         # The file's type comes from its name in the snapshot (its original filename when the path has none).
         name = f.path.rsplit("/", 1)[-1]
         file_type = file_kind(name) or file_kind(f.filename)
-        return self.send(request, lambda: read_uri_stream(self.catalog.file_uri(ds, f)), name, file_type, f.size,
+        return self.send(request, lambda: open_recorded(self.catalog.file_uri(ds, f), f.size), name, file_type, f.size,
                          f.sha256, f"{path!r} in snapshot {snap.number} of dataset {ds.name!r}")
 
     def send(self, request: Request, open_stream, filename: str, file_type: str, size: int, sha256: str,
              what: str) -> Response:
-        """Verified bytes, or a 502 page when the stored copy no longer matches its record."""
-        headers = content_headers(filename, file_type, size)
-        headers["etag"] = f'"{sha256}"'
-        if request.method == "HEAD":
-            return Response(b"", headers=headers)
+        """Verified bytes, or a 502 page when the stored copy no longer matches its record. HEAD runs the same
+        checks as GET (the whole digest of a small file, the size of a large one) and answers as GET would."""
         try:
             body = verified_body(open_stream, size, sha256, what)
         except BytesMismatchError as e:
@@ -284,13 +285,67 @@ class UI:
         except (FileNotFoundError, ArtifactNotFoundError):
             return self.page("error.html", status=502, title="Missing file",
                              message=f"the stored bytes of {what} are missing: nothing was sent")
+        headers = content_headers(filename, file_type, size, sha256)
+        if request.method == "HEAD":
+            if not isinstance(body, bytes):
+                body.close()
+            return Response(b"", headers=headers)
         if isinstance(body, bytes):
             return Response(body, headers=headers)
         return StreamingResponse(body, headers=headers)
 
 
-def create_app(store: typing.Optional[ArtifactStore] = None) -> Starlette:
-    """The read-only ASGI app over ``store`` (the default store when None)."""
+def allowed_host_names(hosts: typing.Iterable[str]) -> typing.List[str]:
+    """The ``Host`` header names the app accepts: loopback's names and ``hosts`` (bracketed as IPv6 is in a
+    ``Host`` header). A name that is empty or holds a port, a path or a wildcard is refused with its fix."""
+    names: typing.List[str] = []
+    for raw in (*LOOPBACK_HOSTS, *hosts):
+        name = raw.strip().lower()
+        bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+        if not bare or any(c in bare for c in "/*@ \t\\?#") or (":" in bare and not _is_ipv6(bare)):
+            raise ArtifactValueError(f"{raw!r} is not a host name: give a name or address such as "
+                                     "artifacts.example.org or 10.0.0.5, without a port or path")
+        for n in ([f"[{bare}]", bare] if ":" in bare else [bare]):
+            if n not in names:
+                names.append(n)
+    return names
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _CommonHeaders:
+    """ASGI middleware adding :data:`COMMON_HEADERS` to every response (including Starlette's own 400s)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.extra = [(k.encode(), v.encode()) for k, v in COMMON_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in self.extra if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def create_app(store: typing.Optional[ArtifactStore] = None, allowed_hosts: typing.Iterable[str] = ()) -> Starlette:
+    """The read-only ASGI app over ``store`` (the default store when None).
+
+    It answers only requests whose ``Host`` is a loopback name or one of ``allowed_hosts`` (400 otherwise).
+    """
+    names = allowed_host_names(allowed_hosts)
     ui = UI(store if store is not None else ArtifactStore())
     routes = [
         Route("/", ui.runs, methods=READ_ONLY),
@@ -306,7 +361,9 @@ def create_app(store: typing.Optional[ArtifactStore] = None) -> Starlette:
         Route("/dataset/file", ui.dataset_file, methods=READ_ONLY),
         Route("/static/style.css", ui.static, methods=READ_ONLY),
     ]
-    app = Starlette(routes=routes, exception_handlers={
+    middleware = [Middleware(_CommonHeaders),
+                  Middleware(TrustedHostMiddleware, allowed_hosts=names, www_redirect=False)]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={
         NotFound: ui.not_found, 404: ui.not_found, ArtifactError: ui.store_error})
     app.state.ui = ui
     return app

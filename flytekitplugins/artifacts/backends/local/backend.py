@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import heapq
 import os
+import stat
 import typing
 import uuid
 
-from ...errors import ArtifactNotFoundError, ArtifactValueError
+from ...errors import ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 from ..base import (
     BLOB_PREFIX,
     Backend,
@@ -24,7 +26,7 @@ from ..base import (
     blob_key,
     local_path,
 )
-from ..digest import copy_hashing, sha256_file
+from ..digest import copy_hashing, sha256_file, write_all
 from ..durable import SyncBatch, Writeback, fsync_path
 from .files import (
     NEW_FILE,
@@ -63,6 +65,25 @@ class LocalBackend(Backend):
     def open_uri(cls, uri: str) -> typing.BinaryIO:
         return open(local_path(uri), "rb")
 
+    @classmethod
+    def open_uri_exact(cls, uri: str, size: int) -> typing.BinaryIO:
+        path = local_path(uri)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            raise ArtifactNotFoundError(f"{path!r} does not exist") from None
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise StoredBytesMismatchError(f"{path!r} is a symbolic link, not the stored copy") from None
+            raise
+        f = os.fdopen(fd, "rb")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            f.close()
+            what = f"{st.st_size:,} bytes" if stat.S_ISREG(st.st_mode) else "not a regular file"
+            raise StoredBytesMismatchError(f"{path!r} is {what}, where {size:,} bytes were recorded")
+        return f
+
     def _path(self, key: str) -> str:
         path = os.path.normpath(os.path.join(self.root, key))
         # A prefix test on normalised paths (commonpath is slow, and this runs for every key).
@@ -89,9 +110,7 @@ class LocalBackend(Backend):
         tmp = os.path.join(os.path.dirname(path), f".tmp-{uuid.uuid4().hex}")
         fd = open_in_new_folder(tmp, NEW_FILE, mode)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(functools.partial(os.write, fd), data)
             if self.pending is None:
                 os.fsync(fd)
         except BaseException:
@@ -207,6 +226,9 @@ class LocalBackend(Backend):
     def list_children(self, prefix: str) -> typing.List[str]:
         return sorted(self._children(prefix))
 
+    def root_exists(self) -> bool:
+        return os.path.isdir(self.root)
+
     def list_children_first(self, prefix: str, limit: int) -> typing.List[str]:
         """The first ``limit`` names under ``prefix``: a folder is read whole, but not sorted whole."""
         return heapq.nsmallest(limit, self._children(prefix))
@@ -243,6 +265,9 @@ class LocalBackend(Backend):
                         size, sha = copy_hashing(src, dst, wb.chain(progress))
                 else:
                     size, sha = copy_hashing(src, dst, progress, overlap=False)
+                landed = os.fstat(dst.fileno()).st_size
+            if landed != size:  # what the copy holds, not what was handed to write(), is what gets named
+                raise OSError(errno.EIO, f"the copy of {path!r} holds {landed:,} of its {size:,} bytes")
             self._note_size(size)
             if not _damaged(self._path(blob_key(sha)), size, sha) and refresh(self._path(blob_key(sha))):
                 return blob_key(sha), size, sha  # kept already: the copy never reaches the disk

@@ -19,6 +19,7 @@ only if it still has the right size and hash.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import mmap
 import os
@@ -26,7 +27,7 @@ import tempfile
 import typing
 
 from ..base import Opener, Progress, Transfer, is_local, local_path, locked, mismatch, run_all
-from ..digest import copy_hashing, sha256_file
+from ..digest import copy_hashing, sha256_file, write_all
 from .files import discard, holds
 
 #: Threads placing files at once (hashing releases the GIL, so they share the cores).
@@ -66,7 +67,7 @@ def kernel_copy(src_fd: int, dst_fd: int) -> None:
             buf = os.read(src_fd, COPY_CHUNK)
             if not buf:
                 break
-            os.write(dst_fd, buf)
+            write_all(functools.partial(os.write, dst_fd), buf)
 
 
 def hash_fd(fd: int, progress: Progress = None) -> typing.Tuple[int, str]:

@@ -74,6 +74,10 @@ class S3Backend(Backend):
         return open_s3_uri(uri)
 
     @classmethod
+    def open_uri_exact(cls, uri: str, size: int) -> typing.BinaryIO:
+        return open_s3_uri(uri, size)
+
+    @classmethod
     def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
         return hash_s3_object(uri, progress)
 

@@ -24,7 +24,7 @@ from botocore.config import Config
 from s3transfer.exceptions import RetriesExceededError
 from s3transfer.subscribers import BaseSubscriber
 
-from ...errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
+from ...errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 from ..base import AttemptProgress
 from ..digest import copy_hashing
 
@@ -282,14 +282,22 @@ class TransferProgress(BaseSubscriber):
             self._progress(bytes_transferred)
 
 
-def open_s3_uri(uri: str) -> typing.BinaryIO:
-    """A readable binary stream (usable with ``with``) over any s3:// object, e.g. a task output a pod uploaded."""
+def open_s3_uri(uri: str, size: typing.Optional[int] = None) -> typing.BinaryIO:
+    """A readable binary stream (usable with ``with``) over any s3:// object, e.g. a task output a pod uploaded.
+
+    With ``size``, an object of any other length (as the response declares it) is refused before it is read.
+    """
     bucket, key = parse_s3_uri(uri)
     if not key or key.endswith("/"):
         raise ArtifactValueError(f"{uri!r} names no object: use s3://BUCKET/KEY")
     client = s3_client()
     try:
-        return client.get_object(Bucket=bucket, Key=key)["Body"]
+        resp = client.get_object(Bucket=bucket, Key=key)
+        if size is not None and resp.get("ContentLength") != size:
+            resp["Body"].close()
+            raise StoredBytesMismatchError(
+                f"{uri!r} is {resp.get('ContentLength')} bytes, where {size:,} bytes were recorded")
+        return resp["Body"]
     except botocore.exceptions.ClientError as e:
         if is_missing(e):
             raise ArtifactNotFoundError(

@@ -13,16 +13,19 @@ class Budget:
     """Bounds for summarising one file.
 
     ``max_bytes`` caps the bytes read from text-like files (csv, json lines, text) and the size of files read whole
-    (images, feather v1); ``max_rows`` caps the rows of a table sample; ``max_seconds`` is checked between steps
+    (images, feather v1); ``max_rows`` caps the rows of a table sample and ``max_cells`` its values (rows times
+    columns, each element of a nested list counted), so a wide or nested table is sampled before it is decoded;
+    ``max_seconds`` is checked while rows are read (where a reader goes row by row, as for xlsx) and between steps
     (reading, then each column's statistics), so later steps are skipped, and the summary says so, once it is spent.
     """
 
     max_bytes: int = 64 * MiB
     max_rows: int = 100_000
     max_seconds: float = 5.0
+    max_cells: int = 2_000_000
 
     def __post_init__(self):
-        for field in ("max_bytes", "max_rows"):
+        for field in ("max_bytes", "max_rows", "max_cells"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ArtifactValueError(f"Budget.{field} must be a positive integer, got {value!r}")
@@ -41,10 +44,15 @@ class Budget:
             unknown = sorted(set(budget) - {f.name for f in dataclasses.fields(cls)})
             if unknown:
                 raise ArtifactValueError(
-                    f"unknown budget field(s) {', '.join(map(repr, unknown))}; use max_bytes, max_rows, max_seconds"
+                    f"unknown budget field(s) {', '.join(map(repr, unknown))}; "
+                    "use max_bytes, max_rows, max_cells, max_seconds"
                 )
             return cls(**budget)
         raise ArtifactTypeError(f"budget must be a Budget, a dict or None, got {type(budget).__name__}")
+
+    def rows_for(self, columns):
+        """How many rows of a table with ``columns`` columns the sample may hold (at least one)."""
+        return max(1, min(self.max_rows, self.max_cells // max(1, columns)))
 
     def as_dict(self):
         """The limits as a JSON-safe dict."""

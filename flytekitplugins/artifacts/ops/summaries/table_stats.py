@@ -90,7 +90,7 @@ def table_summary(sample, clock):
         "rows": sample.rows,
         "rows_exact": sample.rows is not None,
         "sample_rows": int(len(frame)),
-        "column_count": int(frame.shape[1]),
+        "column_count": int(sample.column_count or frame.shape[1]),
         "columns": columns,
         "preview": preview(frame),
     }
@@ -99,7 +99,7 @@ def table_summary(sample, clock):
         notes.append(f"row count unknown: the first {len(frame)} rows were read")
     if sample.sampled:
         notes.append(f"statistics describe the first {len(frame)} rows")
-    if frame.shape[1] > MAX_COLUMNS:
+    if frame.shape[1] > MAX_COLUMNS:  # a reader that keeps every column (SAS)
         notes.append(f"statistics of the first {MAX_COLUMNS} of {frame.shape[1]} columns")
     if skipped:
         notes.append(f"time budget spent: statistics of {skipped} column(s) skipped")
