@@ -4,7 +4,7 @@
     python examples/data_single.py
     pyflyte run examples/data_single.py single_adam
 
-The seed document writes ``adae.sas7bdat``; open-source tools cannot write that format, so the examples write
+Domino's documentation writes ``adae.sas7bdat``; open-source tools cannot write that format, so the examples write
 SAS transport files (``.xpt``) with pyreadstat instead.
 """
 

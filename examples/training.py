@@ -4,9 +4,9 @@ file of the DATA artifact "My Data", the trained model a file of the MODEL artif
     python examples/training.py
     pyflyte run examples/training.py training_workflow --data_path data/measurements.csv
 
-The tasks are built with ``CommandTask`` in the shape of the seed's ``DominoJobTask`` (name, command, inputs and
-outputs as dicts), inside the workflow body. Relative paths (the scripts, ``data_path``) are read from the folder
-of this file, where command tasks run by default.
+The tasks are built with ``CommandTask`` in the shape of Domino's documented ``DominoJobTask`` (name, command,
+inputs and outputs as dicts), inside the workflow body. Relative paths (the scripts, ``data_path``) are read from the
+folder of this file, where command tasks run by default.
 """
 
 from typing import TypeVar

@@ -174,3 +174,10 @@ def test_help_explains():
         assert cmd in out
     assert "FLYTE_ARTIFACTS_ROOT" in out
     assert "--latest" in run("list", "--help").stdout
+
+
+def test_one_workflow_name_everywhere():
+    core.training(text="x")
+    executions = run("executions").stdout
+    versions = run("versions", "My Model").stdout
+    assert "flows.core.training" in executions and "flows.core.training" in versions

@@ -148,7 +148,7 @@ def test_parquet_row_count_comes_from_the_footer_when_sampled(tmp_path):
     assert summary["read"]["rows"] == 1500 and summary["limits"]["max_rows"] == 1500
     x = {c["name"]: c for c in summary["columns"]}["x"]
     assert x["max"] == 1499  # statistics describe the sample, and say so
-    assert any("first 1500 rows" in note for note in summary["notes"])
+    assert any("first 1,500 rows" in note for note in summary["notes"])
 
 
 def test_csv_larger_than_the_byte_budget_is_sampled(tmp_path):
@@ -587,3 +587,20 @@ def test_an_xlsx_whose_sheet_unpacks_past_the_budget_gets_an_error_summary(tmp_p
     s = summarize(bombed, budget={"max_bytes": 1 << 20})
     assert s["kind"] == "table" and "unpacks to" in s["error"] and "not read" in s["error"]
     assert summarize(bombed)["rows"] == 2  # within the default budget it is an ordinary workbook
+
+
+def test_headlines_count_in_the_singular_and_never_show_unknown_sizes(tmp_path):
+    from flytekitplugins.artifacts.ops.summaries.textfit import counted
+
+    assert [counted(1, "file"), counted(2, "file"), counted(2048, "row"), counted(None, "row")] == [
+        "1 file", "2 files", "2,048 rows", "? rows"]
+    assert counted(100, "row", "+") == "100+ rows" and counted(1, "line", "+") == "1+ lines"
+    one = tmp_path / "one.csv"
+    one.write_text("a\n1\n")
+    assert "1 row \u00d7 1 column" in rendered_lines(render_text(summarize(one), width=80))[0]
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 this is not parquet")
+    summary = summarize(broken)
+    assert "error" in summary
+    headline = rendered_lines(render_text(summary, width=80))[0]
+    assert "not read as a table" in headline and "?" not in headline

@@ -1,7 +1,7 @@
 """Train model: least-squares fit of `yield` on the other columns of the `processed_data` input.
 
 Writes the `model` output: a pickled dict (coefficients, intercept, feature names, R^2). The file is called
-model.pt in the flow, as in the seed; no deep-learning framework is needed for the example.
+model.pt in the flow, as in Domino's documentation; no deep-learning framework is needed for the example.
 """
 
 import os

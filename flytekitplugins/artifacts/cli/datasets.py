@@ -9,6 +9,7 @@ import click
 
 from ..ops.datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
 from ..ops.summaries.sizes import human_size
+from ..ops.summaries.textfit import counted
 from .output import byte_progress, check_one_of, emit_json, json_option, say, store_of, table
 
 
@@ -90,8 +91,8 @@ def show(ctx, dataset, snapshot, as_json) -> None:
     if as_json:
         return emit_json({**snap.as_dict(), "dataset_uri": ds.uri})
     table(
-        f"{ds.name} snapshot {snap.number} ({snap.file_count} files, {human_size(snap.bytes)}, {snap.created_at}, "
-        f"from {snap.execution_id or 'a manual export'})",
+        f"{ds.name} snapshot {snap.number} ({counted(snap.file_count, 'file')}, {human_size(snap.bytes)}, "
+        f"{snap.created_at}, from {snap.execution_id or 'a manual export'})",
         ["path", "size", "sha256", "artifact", "type", "execution_id", "node_id", "task"],
         [[f.path, human_size(f.size), f.sha256[:12], f.artifact, f.type, f.execution_id, f.node_id, f.task]
          for f in snap.files],
@@ -161,6 +162,6 @@ def export_(ctx, execution, latest, tag, artifact, filenames, dataset, link, as_
     if as_json:
         return emit_json(snap.as_dict())
     say(
-        f"exported {snap.file_count} files ({human_size(snap.bytes)}) of {artifact!r} from {snap.execution_id} to "
-        f"{snap.dataset_name} snapshot {snap.number}"
+        f"exported {counted(snap.file_count, 'file')} ({human_size(snap.bytes)}) of {artifact!r} from "
+        f"{snap.execution_id} to {snap.dataset_name} snapshot {snap.number}"
     )

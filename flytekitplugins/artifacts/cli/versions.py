@@ -44,7 +44,7 @@ def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
     table(
         f"Versions of {artifact}",
         ["execution", "workflow", "created", "files", "tags"],
-        [[r["execution_id"], r["workflow"].rsplit(".", 1)[-1], r["created_at"][:16].replace("T", " "),
+        [[r["execution_id"], r["workflow"], r["created_at"][:16].replace("T", " "),
           ", ".join(r["files"]), ", ".join(r["tags"])] for r in rows],
     )
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..backends import is_local
+from ..ops.summaries.textfit import counted
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import type_rank
 from ..store.run_index import RunFiles
@@ -270,8 +271,8 @@ def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:
 
 
 def plural(n: int, noun: str) -> str:
-    """``1 file``, ``3 files``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    """``1 file``, ``3 files``, ``1,024 files``."""
+    return counted(n, noun)
 
 
 def when(iso: str) -> str:

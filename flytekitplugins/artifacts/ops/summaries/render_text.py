@@ -1,7 +1,7 @@
 """Terminal rendering of a stored summary dict (rich renderables); reads only the dict, never the file."""
 
 from .sizes import human_size
-from .textfit import fitted_table, format_count, format_value, literal
+from .textfit import counted, fitted_table, format_count, format_value, literal
 
 # A preview column narrower than this is not worth showing: fewer, readable columns instead.
 PREVIEW_MIN_CELL = 10
@@ -46,27 +46,26 @@ def _headline(summary):
 
     bits = [str(summary.get("kind", "?")), str(summary.get("file_type") or "no type"), human_size(summary.get("size"))]
     kind = summary.get("kind")
-    if kind == "table":
+    if kind == "table" and "error" in summary:
+        bits.append("not read as a table")
+    elif kind == "table":
         rows = summary.get("rows")
-        if rows is not None:
-            rows_text = f"{format_count(rows)} rows"
-        else:
-            rows_text = f"{format_count(summary.get('sample_rows'))}+ rows"
-        bits.append(f"{rows_text} \u00d7 {format_count(summary.get('column_count'))} columns")
+        rows_text = counted(rows, "row") if rows is not None else counted(summary.get("sample_rows"), "row", "+")
+        bits.append(f"{rows_text} \u00d7 {counted(summary.get('column_count'), 'column')}")
     elif kind == "image" and "width" in summary:
         bits.append(f"{format_value(summary.get('width'))} \u00d7 {format_value(summary.get('height'))} px")
         if summary.get("mode"):
             bits.append(str(summary["mode"]))
         if summary.get("frames"):
-            bits.append(f"{summary['frames']} frames")
+            bits.append(counted(summary["frames"], "frame"))
         if summary.get("thumbnail"):
             bits.append("thumbnail in the HTML view")
     elif kind == "text" and "lines" in summary:
         more = "" if summary.get("lines_exact", True) else "+"
-        bits.append(f"{format_count(summary.get('lines'))}{more} lines")
+        bits.append(counted(summary.get("lines"), "line", more))
     elif kind == "pdf":
         if "pages" in summary:
-            bits.append(f"{format_count(summary.get('pages'))} pages")
+            bits.append(counted(summary.get("pages"), "page"))
         if summary.get("title"):
             bits.append(f"title: {summary['title']}")
     return Text.assemble(literal(" \u00b7 ".join(bits), style="bold"))
@@ -76,7 +75,7 @@ def _sample_line(summary):
     read = summary.get("read") or {}
     parts = []
     if read.get("rows") is not None:
-        parts.append(f"{format_count(read['rows'])} rows")
+        parts.append(counted(read["rows"], "row"))
     if read.get("bytes") is not None:
         parts.append(human_size(read["bytes"]))
     what = " / ".join(parts) or "part of the file"

@@ -1,6 +1,7 @@
 """Column statistics and the preview rows of a table sample (a pandas DataFrame)."""
 
 from .jsonsafe import json_number, json_value, short_text
+from .textfit import counted
 
 PREVIEW_ROWS = 20
 TOP_VALUES = 5
@@ -96,9 +97,9 @@ def table_summary(sample, clock):
     }
     notes = list(sample.notes)
     if sample.rows is None:
-        notes.append(f"row count unknown: the first {len(frame)} rows were read")
+        notes.append(f"row count unknown: the first {counted(len(frame), 'row')} were read")
     if sample.sampled:
-        notes.append(f"statistics describe the first {len(frame)} rows")
+        notes.append(f"statistics describe the first {counted(len(frame), 'row')}")
     if frame.shape[1] > MAX_COLUMNS:  # a reader that keeps every column (SAS)
         notes.append(f"statistics of the first {MAX_COLUMNS} of {frame.shape[1]} columns")
     if skipped:

@@ -129,3 +129,8 @@ def format_value(value):
 def format_count(value):
     """A count with thousands separators, or ``?`` when unknown."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else "?"
+
+
+def counted(value, noun, suffix=""):
+    """``1 file``, ``2,048 files``, ``? files`` (unknown); ``suffix`` follows the number (``100+ rows``)."""
+    return f"{format_count(value)}{suffix} {noun if value == 1 and not suffix else noun + 's'}"
