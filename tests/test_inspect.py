@@ -194,7 +194,11 @@ def test_show_fits_80_columns_and_reads_the_stored_summary():
     assert "300 × 200 px" in cli("show", "TFL", "f_age.png").stdout
     shown = json.loads(cli("show", "ADaM", "adsl.xpt", "--json").stdout)
     assert shown["summary_source"] == "stored" and shown["summary"]["rows"] == 254
-    assert shown["record"]["filename"] == "adsl.xpt"
+    assert shown["record"]["filename"] == "adsl.xpt" and len(shown["summary"]["preview"]) == 10  # the default
+    for n in (0, 3):  # --rows holds for --json too, and the stored summary keeps its 20 rows
+        cut = json.loads(cli("show", "ADaM", "adsl.xpt", "--json", "--rows", str(n)).stdout)["summary"]
+        assert len(cut["preview"]) == n and cut["rows"] == 254
+    assert len(json.loads(cli("show", "ADaM", "adsl.xpt", "--json", "--rows", "500").stdout)["summary"]["preview"]) == 20
 
 
 def test_show_imports_neither_pandas_nor_pyarrow_nor_flytekit():

@@ -42,7 +42,8 @@ def _line(console: "Console", text: str, style: str = "") -> None:
 @click.option("--tag", "-t", metavar="TAG", help="The file of the version this tag names.")
 @click.option("--rows", "-n", default=10, show_default=True, type=click.IntRange(min=0),
               help="Preview rows (tables) or first lines (text) to show.")
-@json_option("Print the record, its summary and where the summary came from as JSON.")
+@json_option("Print the record, its summary (with at most --rows preview rows or lines) and where the summary came "
+             "from as JSON.")
 @click.pass_context
 def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None:
     """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines."""
@@ -53,7 +54,9 @@ def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None
     record = find_record(store, artifact, filename, execution, tag)
     summary, source = summary_of(store, record)
     if as_json:
-        return emit_json({"record": record.as_dict(), "summary": summary, "summary_source": source})
+        from ..ops.summaries import first_rows
+
+        return emit_json({"record": record.as_dict(), "summary": first_rows(summary, rows), "summary_source": source})
     from ..ops.summaries import render_text
 
     console = _console()

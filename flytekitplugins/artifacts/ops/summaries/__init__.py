@@ -11,7 +11,7 @@ from .frames import FrameFormat, accepts, read_frame, register_format, registere
 from .render_diff import render_diff_text
 from .render_html import render_html
 from .render_text import print_summary, render_text
-from .summarize import SUMMARY_VERSION, summarize
+from .summarize import SUMMARY_VERSION, first_rows, summarize
 
 __all__ = [
     "Budget",
@@ -19,6 +19,7 @@ __all__ = [
     "SUMMARY_VERSION",
     "accepts",
     "diff_summaries",
+    "first_rows",
     "print_summary",
     "read_frame",
     "register_format",

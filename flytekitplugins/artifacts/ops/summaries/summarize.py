@@ -60,6 +60,16 @@ def summarize(path, file_type=None, *, budget=None):
     return _finish(summary, budget)
 
 
+def first_rows(summary, rows):
+    """A copy of ``summary`` whose preview rows (tables) and first lines (text) stop at ``rows``, as ``show --rows``
+    prints them; the stored summary is left as it is."""
+    cut = dict(summary)
+    for field in ("preview", "head"):
+        if isinstance(cut.get(field), list):
+            cut[field] = cut[field][: max(rows, 0)]
+    return cut
+
+
 def _run(summarizer, path, file_type, budget, clock, size):
     try:
         return summarizer(path, file_type, budget, clock, size)
