@@ -17,13 +17,28 @@ if typing.TYPE_CHECKING:
     from ..store.artifact_store import ArtifactStore
 
 
+#: Width of output that is not a terminal when ``$COLUMNS`` is not set (scripts should use ``--json``).
+PIPED_WIDTH = 80
+#: Columns a table may leave out to fit the width, least useful first (``--wide`` shows them all). A column whose
+#: cells are all empty goes first. Other columns stay, their longest cells cut with an ellipsis.
+DROP_ORDER = ("task", "node", "node_id", "tags", "project", "domain", "uri", "affects", "sha256", "created_at",
+              "created", "workflow", "size", "bytes", "type")
+#: A column that may be cut is counted at most this wide when deciding what fits.
+CUT_TO = 16
+#: Columns holding names a user copies into another command: never cut.
+WHOLE = ("execution_id", "execution", "newest run", "id", "snapshot", "path")
+_WIDE = "flytekitplugins.artifacts.wide"
+
+
 @functools.lru_cache(maxsize=None)
 def _console(stderr: bool) -> "Console":
+    import shutil
+
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    # Piped output (scripts, CI logs) gets a wide console so tables are not folded into unreadable columns.
-    return Console(stderr=stderr, width=None if stream.isatty() else 200)
+    width = None if stream.isatty() else shutil.get_terminal_size((PIPED_WIDTH, 24)).columns
+    return Console(stderr=stderr, width=width)
 
 
 def console() -> "Console":
@@ -73,17 +88,71 @@ def fail(message: str) -> typing.NoReturn:
 
 
 
+def _wide_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_WIDE] = True
+
+
+def _fit(columns: typing.Sequence[str], cells: typing.List[typing.List[str]], width: int,
+         wide: bool) -> typing.List[typing.Tuple[int, int]]:
+    """(index, width) of the columns to print. With ``wide``: every column at its natural width. Else: empty
+    columns, then those of :data:`DROP_ORDER`, are left out until the rest fit ``width`` with each cuttable column
+    at most :data:`CUT_TO` wide; spare cells then go, one at a time, to the columns that were cut."""
+    from rich.cells import cell_len
+
+    natural = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    if wide:
+        return list(enumerate(natural))
+    least = [n if c in WHOLE else min(n, max(CUT_TO, len(c))) for n, c in zip(natural, columns)]
+    shown = list(range(len(columns)))
+
+    def room() -> int:  # what is left once each shown cell has its padding and border, and the closing border
+        return width - 3 * len(shown) - 1 - sum(least[i] for i in shown)
+
+    empty = [i for i in shown if cells and not any(r[i] for r in cells)]
+    for i in [*empty, *(columns.index(c) for c in DROP_ORDER if c in columns)]:
+        if room() >= 0 or len(shown) == 1:
+            break
+        if i in shown:
+            shown.remove(i)
+    widths = {i: least[i] for i in shown}
+    spare = room()
+    while spare > 0 and any(widths[i] < natural[i] for i in shown):
+        for i in shown:
+            if spare and widths[i] < natural[i]:
+                widths[i] += 1
+                spare -= 1
+    return [(i, widths[i]) for i in shown]
+
+
 def table(title: str, columns: typing.Sequence[str], rows: typing.Iterable[typing.Sequence[typing.Any]]) -> None:
-    """Print a table; cells are printed literally (a name is never read as markup)."""
+    """Print a table that fits the console: cells literal (a name is never read as markup), one line each, cut with
+    an ellipsis where they must be; columns left out to fit are named below it. ``--wide`` prints every column
+    whole, however wide."""
     from rich.table import Table
     from rich.text import Text
 
+    cells = [[literal(v) for v in r] for r in rows]
+    out = console()
+    ctx = click.get_current_context(silent=True)
+    wide = bool(ctx is not None and ctx.meta.get(_WIDE))
+    fitted = _fit(columns, cells, out.width, wide)
     t = Table(title=Text(literal(title)), title_justify="left")
-    for c in columns:
-        t.add_column(c, overflow="fold")
-    for r in rows:
-        t.add_row(*[Text(literal(v)) for v in r])
-    console().print(t)
+    for i, w in fitted:
+        t.add_column(Text(columns[i], no_wrap=True, overflow="ellipsis"), width=w, no_wrap=True,
+                     overflow="ellipsis")
+    for r in cells:
+        t.add_row(*[Text(r[i], no_wrap=True, overflow="ellipsis") for i, _ in fitted])
+    if wide:  # as wide as the table needs, whatever the terminal (lines may then wrap on screen)
+        from rich.console import Console
+
+        Console(file=out.file, width=sum(w + 3 for _, w in fitted) + 1, color_system=out.color_system).print(t)
+    else:
+        out.print(t)
+    hidden = [c for i, c in enumerate(columns) if i not in dict(fitted)]
+    if hidden:
+        out.print(Text(f"Not shown to fit {out.width} columns: {', '.join(hidden)} (--wide shows them)",
+                       style="dim"))
 
 
 @contextlib.contextmanager
@@ -123,5 +192,8 @@ def check_one_of(execution: typing.Optional[str], latest: bool) -> None:
 
 
 def json_option(help_text: str = "Print one JSON array instead of a table.") -> typing.Callable:
-    """The ``--json`` flag every listing has."""
-    return click.option("--json", "as_json", is_flag=True, help=help_text)
+    """The ``--json`` flag every listing has, and ``--wide`` (every column of the table, long cells folded)."""
+    as_json = click.option("--json", "as_json", is_flag=True, help=help_text)
+    wide = click.option("--wide", is_flag=True, expose_value=False, callback=_wide_flag,
+                        help="Show every column of the table, however wide (long cells folded).")
+    return lambda f: as_json(wide(f))
