@@ -99,6 +99,17 @@ def test_a_tag_naming_a_run_whose_file_is_gone_matches_nothing(store):
     assert "matches tag 'approved'" in msg and "newest versions of 'ADaM'" in msg and "new (wf.a" in msg
 
 
+def test_a_tag_naming_a_pruned_run(store):
+    set_tag(store, "ADaM", "approved", "old")
+    for key in store.backend.list(keys.execution_prefix("old")):  # the whole run gone, its tag left behind
+        store.backend.delete(key)
+    with pytest.raises(ArtifactNotFoundError, match="matches tag 'approved'"):
+        pick(store, "ADaM", "adsl.xpt", tag="approved")
+    assert select_run(store, RecordSelector("ADaM", tag="approved")) == "old"  # the run it names...
+    with pytest.raises(ArtifactNotFoundError, match="no execution 'old'"):
+        store.records("old", artifact="ADaM")  # ...which a listing then reports missing
+
+
 def test_workflow_narrows_the_newest_and_checks_a_named_run(store):
     assert pick(store, "ADaM", "adsl.xpt", workflow="wf.b") == "mid"
     assert pick(store, "ADaM", "adsl.xpt", execution="old", workflow="wf.a") == "old"

@@ -129,18 +129,15 @@ def select_record(store: ArtifactStore, selector: RecordSelector) -> Record:
 def _version_in(store: ArtifactStore, selector: RecordSelector, execution: str) -> Record:
     """The selector's file in ``execution``, which must be a version (a succeeded run, of its workflow if named)."""
     artifact, filename = typing.cast(str, selector.artifact), typing.cast(str, selector.filename)
-    if selector.tag is None:
-        rec = store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
-    elif not store.backend.exists(keys.record_key(execution, artifact, filename)):
+    if selector.tag is not None and not store.backend.exists(keys.record_key(execution, artifact, filename)):
         raise not_found(store, selector)  # the tag names a run without the file (or one pruned since)
+    rec = store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
     status = run_status(store, execution)
     if status != SUCCEEDED:
         raise ArtifactNotFoundError(
             f"run {execution!r} ({selector.describe()}) is {status}, so its {artifact!r}/{filename!r} is not a "
             f"version: only succeeded runs' files are; pick another run with `flyte-artifacts versions {artifact!r}`"
         )
-    if selector.tag is not None:
-        rec = store.record(execution, artifact, filename)
     if selector.workflow is not None and rec.workflow != selector.workflow:
         raise not_found(store, selector)
     return rec
