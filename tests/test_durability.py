@@ -183,9 +183,9 @@ def test_finishing_a_run_indexes_the_records_just_written_without_reading_them_b
     record_files(_manifest(12), _sources(tmp_path, 12), store)
     assert not [k for k in reads if "/records/" in k]
     eid = store.executions()[0]["execution_id"]
-    from flytekitplugins.artifacts.store.versions import resolve
+    from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
 
-    assert all(resolve(store, "Durable", f"f{i:03d}.txt").execution_id == eid for i in range(12))
+    assert all(select_record(store, RecordSelector("Durable", f"f{i:03d}.txt")).execution_id == eid for i in range(12))
 
 
 def test_a_run_that_succeeds_again_keeps_its_index_names(tmp_path, artifacts_root):

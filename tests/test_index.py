@@ -43,17 +43,17 @@ def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path
     from flows import core
 
     from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
-    from flytekitplugins.artifacts.store.versions import resolve
+    from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
 
     core.training(text="one")
     core.training(text="two")
     store = ArtifactStore()
-    newest = resolve(store, "My Data", "data.csv")
+    newest = select_record(store, RecordSelector("My Data", "data.csv"))
     prefix = keys.file_index_prefix("My Data", "data.csv")
     pointed = store.pointed_newest(prefix)
     assert pointed is not None and pointed.endswith(keys.component(newest.execution_id))
     store.backend.delete(f"{prefix}/{pointed}")  # e.g. a prune that removed the entry but not the pointer
-    older = resolve(store, "My Data", "data.csv")
+    older = select_record(store, RecordSelector("My Data", "data.csv"))
     assert older.execution_id != newest.execution_id
 
 
@@ -61,7 +61,7 @@ def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):
     """Finishing a run indexes its files concurrently on an object store; every file gets its entry."""
     from flytekitplugins.artifacts.store.artifact_store import SUCCEEDED, ArtifactStore, Record
     from flytekitplugins.artifacts.store.identity import utc_now
-    from flytekitplugins.artifacts.store.versions import resolve
+    from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
 
     store = ArtifactStore(s3_root)
     src = tmp_path / "f.txt"
@@ -78,7 +78,7 @@ def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):
     store.finish_run("many", SUCCEEDED)
     for name in names:
         assert store.backend.list_children(keys.file_index_prefix("Many", name)) != []
-        assert resolve(store, "Many", name).execution_id == "many"
+        assert select_record(store, RecordSelector("Many", name)).execution_id == "many"
     assert store.latest_execution() == "many"
 
 
@@ -115,7 +115,8 @@ def test_a_damaged_index_entry_is_skipped_with_a_warning_not_raised(tmp_path):
 
     from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
     from flytekitplugins.artifacts.store.jsonfiles import DamagedFileWarning
-    from flytekitplugins.artifacts.store.versions import resolve, versions
+    from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
+    from flytekitplugins.artifacts.store.versions import versions
 
     core.training(text="one")
     core.training(text="two")
@@ -126,6 +127,6 @@ def test_a_damaged_index_entry_is_skipped_with_a_warning_not_raised(tmp_path):
     path.chmod(0o644)
     path.write_text("{oops")
     with pytest.warns(DamagedFileWarning, match="damaged"):
-        rec = resolve(store, "My Data", "data.csv")
+        rec = select_record(store, RecordSelector("My Data", "data.csv"))
     assert older.endswith(keys.component(rec.execution_id))
     assert len(versions(store, "My Data")) == 2  # the artifact's own index is intact

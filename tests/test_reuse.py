@@ -10,7 +10,8 @@ from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactQuery, ArtifactStore
 from flytekitplugins.artifacts.store.lineage import lineage_of
-from flytekitplugins.artifacts.store.versions import Selector, newest_execution, resolve, run_status, set_tag, versions
+from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
+from flytekitplugins.artifacts.store.versions import newest_execution, run_status, set_tag, versions
 
 
 def cli(*args, ok=True):
@@ -37,7 +38,7 @@ def test_flow_reads_newest_version_and_lineage_tells_the_story():
     report = reuse.report(title="Week 1")
     assert read(report) == "Week 1\nADSL S1 v2\n"
     store = ArtifactStore()
-    rec = resolve(store, "Safety Report", "report.txt")
+    rec = select_record(store, RecordSelector("Safety Report", "report.txt"))
     story = lineage_of(store, rec)
     (adsl,) = [n for n in story["upstream"]["derived_from"] if n["kind"] == "file"]
     assert (adsl["artifact"], adsl["filename"], adsl["execution_id"]) == ("ADaM", "adsl.xpt", new)
@@ -122,12 +123,12 @@ def test_failed_run_is_never_newest():
     assert len(failed) == 1
     assert run_status(store, failed[0]) == "failed"  # the run's own status, written when it ended
     assert failed[0] not in {e["execution_id"] for e in store.executions()}
-    assert resolve(store, "ADaM", "adsl.xpt").execution_id == new
+    assert select_record(store, RecordSelector("ADaM", "adsl.xpt")).execution_id == new
     assert newest_execution(store, "ADaM") == new
     assert read(reuse.report()) == "Safety\nADSL S1 v2\n"
     assert [v["execution_id"] for v in versions(store, "ADaM")][0] == new
     with pytest.raises(ArtifactNotFoundError, match="is failed"):
-        resolve(store, "ADaM", "adsl.xpt", Selector(execution=failed[0]))
+        select_record(store, RecordSelector("ADaM", "adsl.xpt", execution=failed[0]))
     latest = json.loads(cli("list", "--latest", "--artifact", "ADaM", "--json").stdout)
     assert {r["execution_id"] for r in latest} == {new}
     with pytest.raises(Exception, match="only a succeeded run"):

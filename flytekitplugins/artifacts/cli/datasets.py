@@ -10,7 +10,8 @@ import click
 from ..ops.datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
 from ..ops.summaries.sizes import human_size
 from ..ops.summaries.textfit import counted
-from .output import byte_progress, check_one_of, emit_json, json_option, say, store_of, table
+from .output import byte_progress, emit_json, json_option, say, store_of, table
+from .selection import Selection, selection_options
 
 
 def catalog_of(ctx: click.Context, must_exist: bool = True) -> DatasetCatalog:
@@ -124,9 +125,7 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 
 
 @click.command(name="export")
-@click.option("--execution", "-e", metavar="ID", help="Export the files this execution recorded.")
-@click.option("--latest", is_flag=True, help="Export from the newest execution that recorded the artifact.")
-@click.option("--tag", "-t", metavar="TAG", help="Export the version of the artifact this tag names.")
+@selection_options()
 @click.option("--artifact", "-a", required=True, metavar="NAME", help="The artifact whose files to export.")
 @click.option(
     "--file",
@@ -142,18 +141,18 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
                    "copy become one file, so editing either changes both (verify would then report both).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
-def export_(ctx, execution, latest, tag, artifact, filenames, dataset, link, as_json) -> None:
+def export_(ctx, selection: Selection, artifact, filenames, dataset, link, as_json) -> None:
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
-    from ..store.versions import pick_execution
+    from ..store.selector import select_run
 
-    if not execution and not latest and not tag:
+    if not selection.given:
         raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")
-    check_one_of(execution, latest)
+    selector = selection.selector(artifact)
     catalog = catalog_of(ctx)
     snap = export_recorded(
         catalog,
         dataset,
-        pick_execution(catalog.store, artifact, execution, latest, tag),
+        select_run(catalog.store, selector),
         artifact,
         filenames,
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),

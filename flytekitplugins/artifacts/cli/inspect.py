@@ -12,7 +12,8 @@ import typing
 
 import click
 
-from .output import check_one_of, emit_json, json_option, store_of
+from .output import emit_json, json_option, store_of
+from .selection import Selection, selection_options
 
 if typing.TYPE_CHECKING:
     from rich.console import Console
@@ -37,21 +38,21 @@ def _line(console: "Console", text: str, style: str = "") -> None:
 @click.command()
 @click.argument("artifact")
 @click.argument("filename")
-@click.option("--execution", "-e", metavar="ID", help="The file of this execution.")
-@click.option("--latest", is_flag=True, help="The file of the newest execution that has it (the default).")
-@click.option("--tag", "-t", metavar="TAG", help="The file of the version this tag names.")
+@selection_options()
 @click.option("--rows", "-n", default=10, show_default=True, type=click.IntRange(min=0),
               help="Preview rows (tables) or first lines (text) to show.")
 @json_option("Print the record, its summary (with at most --rows preview rows or lines) and where the summary came "
              "from as JSON.")
 @click.pass_context
-def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None:
-    """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines."""
-    from ..ops.inspection import find_record, summary_of
+def show(ctx, artifact, filename, selection: Selection, rows, as_json) -> None:
+    """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines.
+
+    The file is the newest succeeded run's unless --execution or --tag names another."""
+    from ..ops.inspection import summary_of
+    from ..store.selector import select_record
 
     store = store_of(ctx)
-    check_one_of(execution, latest)
-    record = find_record(store, artifact, filename, execution, tag)
+    record = select_record(store, selection.selector(artifact, filename))
     summary, source = summary_of(store, record)
     if as_json:
         from ..ops.summaries import first_rows
@@ -79,11 +80,12 @@ def show(ctx, artifact, filename, execution, latest, tag, rows, as_json) -> None
 @click.pass_context
 def diff(ctx, artifact, filename, from_, to, as_json) -> None:
     """Compare FILENAME of ARTIFACT between two executions: schema, row count and statistics, or size and sha256."""
-    from ..ops.inspection import diff_records, find_record
+    from ..ops.inspection import diff_records
+    from ..store.selector import RecordSelector, select_record
 
     store = store_of(ctx)
-    old = find_record(store, artifact, filename, from_)
-    new = find_record(store, artifact, filename, to)
+    old = select_record(store, RecordSelector(artifact, filename, execution=from_))
+    new = select_record(store, RecordSelector(artifact, filename, execution=to))
     result = diff_records(store, old, new)
     if as_json:
         return emit_json(result)

@@ -7,6 +7,7 @@ import typing
 import click
 
 from .output import console, emit_json, json_option, literal
+from .selection import Selection, selection_options
 
 
 def _shown(text: str) -> typing.Any:
@@ -47,19 +48,20 @@ def _tree(node: dict, tree: typing.Any) -> None:
 @click.command()
 @click.argument("artifact")
 @click.argument("filename")
-@click.option("--execution", "-e", metavar="ID", help="The version this execution recorded.")
-@click.option("--tag", "-t", metavar="TAG", help="The version this tag names.")
+@selection_options()
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 50), help="Levels of upstream files.")
 @json_option("Print the lineage as one JSON object.")
 @click.pass_context
-def lineage(ctx, artifact: str, filename: str, execution, tag, depth: int, as_json: bool) -> None:
-    """Show what FILENAME of ARTIFACT was derived from (files, inputs, runs) and which later runs used it."""
+def lineage(ctx, artifact: str, filename: str, selection: Selection, depth: int, as_json: bool) -> None:
+    """Show what FILENAME of ARTIFACT was derived from (files, inputs, runs) and which later runs used it.
+
+    The file is the newest succeeded run's unless --execution or --tag names another."""
     from ..store.lineage import lineage_of
-    from ..store.versions import Selector, resolve
+    from ..store.selector import select_record
     from .output import store_of
 
     store = store_of(ctx)
-    rec = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
+    rec = select_record(store, selection.selector(artifact, filename))
     doc = lineage_of(store, rec, depth)
     if as_json:
         return emit_json(doc)

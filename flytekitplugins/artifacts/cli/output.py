@@ -185,12 +185,6 @@ def store_of(ctx: click.Context, must_exist: bool = True) -> "ArtifactStore":
     return store
 
 
-def check_one_of(execution: typing.Optional[str], latest: bool) -> None:
-    """Refuse ``--execution`` together with ``--latest``."""
-    if execution and latest:
-        raise click.UsageError("use either --execution or --latest, not both")
-
-
 def json_option(help_text: str = "Print one JSON array instead of a table.") -> typing.Callable:
     """The ``--json`` flag every listing has, and ``--wide`` (every column of the table, long cells folded)."""
     as_json = click.option("--json", "as_json", is_flag=True, help=help_text)

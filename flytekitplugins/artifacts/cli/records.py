@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import typing
-
 import click
 
 from ..ops.summaries.sizes import human_size
-from .output import check_one_of, emit_json, json_option, say, store_of, table
+from .output import emit_json, json_option, say, store_of, table
+from .selection import Selection, selection_options
 
 TYPE_CHOICE = click.Choice(["DATA", "MODEL", "REPORT"], case_sensitive=False)
 
@@ -37,25 +36,21 @@ def executions(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 
 
 @click.command(name="list")
-@click.option("--execution", "-e", metavar="ID", help="Only this execution.")
-@click.option("--latest", is_flag=True, help="Only the newest execution.")
+@selection_options()
 @click.option("--artifact", "-a", metavar="NAME", help="Only files of this artifact.")
-@click.option("--tag", "-t", metavar="TAG", help="Only the version of --artifact this tag names.")
 @click.option("--type", "type_", type=TYPE_CHOICE, help="Only artifacts of this type.")
 @all_option
 @json_option("Print one JSON array of records instead of a table.")
 @click.pass_context
-def list_(ctx, execution, latest, artifact, tag, type_, include_all, as_json) -> None:
+def list_(ctx, selection: Selection, artifact, type_, include_all, as_json) -> None:
     """List artifact file records (all succeeded executions, newest first, unless narrowed). --latest is the newest
-    succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status)."""
-    from ..store.versions import pick_execution, tags_by_execution
+    succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status);
+    --tag needs --artifact."""
+    from ..store.selector import select_run
+    from ..store.versions import tags_by_execution
 
     store = store_of(ctx)
-    check_one_of(execution, latest)
-    if latest and include_all and not artifact:
-        execution = store.latest_execution(include_all=True)
-    else:
-        execution = pick_execution(store, artifact, execution, latest, tag)
+    execution = select_run(store, selection.selector(artifact, any_status=include_all))
     records = store.records(execution, artifact=artifact, type=type_, include_all=include_all)
     if as_json:
         return emit_json([r.as_dict() for r in records])
@@ -74,27 +69,22 @@ def list_(ctx, execution, latest, artifact, tag, type_, include_all, as_json) ->
 @click.command()
 @click.argument("artifact")
 @click.argument("filename")
-@click.option("--execution", "-e", metavar="ID", help="Take the file from this execution.")
-@click.option("--latest", is_flag=True, help="Take the file from the newest execution that has it (the default).")
-@click.option("--tag", "-t", metavar="TAG", help="Take the file from the version this tag names.")
+@selection_options()
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the file.")
 @all_option
 @json_option("Print the record of the file written as JSON.")
 @click.pass_context
-def get(ctx, artifact: str, filename: str, execution: typing.Optional[str], latest: bool, tag: typing.Optional[str],
-        output: str, include_all: bool, as_json: bool) -> None:
-    """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256)."""
-    from ..store.versions import Selector, resolve
+def get(ctx, artifact: str, filename: str, selection: Selection, output: str, include_all: bool,
+        as_json: bool) -> None:
+    """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256).
+
+    The file is the newest succeeded run's unless --execution or --tag names another; with --all a run of any status
+    counts, as `list --all` shows it."""
+    from ..store.selector import select_record
 
     store = store_of(ctx)
-    check_one_of(execution, latest)
-    if include_all and execution:
-        record = store.record(execution, artifact, filename)  # any status, as `list --all` shows it
-    elif include_all and not tag:
-        record = store.latest_record(artifact, filename, include_all=True)
-    else:
-        record = resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
+    record = select_record(store, selection.selector(artifact, filename, any_status=include_all))
     store.download(record, output)
     if as_json:
         return emit_json(record.as_dict())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .output import emit_json, json_option, say, store_of, table
+from .selection import Selection, selection_options
 
 
 @click.command()
@@ -52,17 +53,19 @@ def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
 @click.command()
 @click.argument("artifact")
 @click.argument("tag")
-@click.option("--execution", "-e", metavar="ID", help="Tag the version this execution recorded.")
-@click.option("--latest", is_flag=True, help="Tag the newest version.")
+@selection_options(tag=False)
 @json_option("Print the tag as JSON.")
 @click.pass_context
-def tag(ctx: click.Context, artifact: str, tag: str, execution, latest: bool, as_json: bool) -> None:
+def tag(ctx: click.Context, artifact: str, tag: str, selection: Selection, as_json: bool) -> None:
     """Name one version of ARTIFACT with TAG (e.g. approved, v1.0); moving a tag keeps its history."""
-    from ..store.versions import set_tag
+    from ..store.selector import select_run
+    from ..store.versions import set_tag, validate_tag
 
-    if bool(execution) == bool(latest):
+    if bool(selection.execution) == bool(selection.latest):
         raise click.UsageError("say which version: --execution ID or --latest")
-    doc = set_tag(store_of(ctx), artifact, tag, execution)
+    store = store_of(ctx)
+    validate_tag(tag)  # a bad tag is reported before the version is looked for
+    doc = set_tag(store, artifact, tag, select_run(store, selection.selector(artifact)))
     if as_json:
         return emit_json(doc)
     moved = f" (moved from {doc['previous']})" if doc["previous"] and doc["previous"] != doc["execution_id"] else ""

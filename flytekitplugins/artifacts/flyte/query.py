@@ -19,7 +19,7 @@ import typing
 
 from flytekit.core.interface import Interface
 
-from ..store.versions import Selector, resolve
+from ..store.selector import RecordSelector, select_record
 from .graph import QUERY_NODE_PREFIX
 from .internals import replace_interface
 
@@ -38,16 +38,24 @@ class ArtifactQuery:
     time (a workflow input default) always means the version current when the run starts.
     """
 
-    def __init__(self, artifact: str, filename: str, selector: Selector):
-        self.artifact = artifact
-        self.filename = filename
+    def __init__(self, selector: RecordSelector):
         self.selector = selector
+
+    @property
+    def artifact(self) -> str:
+        """The artifact's name."""
+        return typing.cast(str, self.selector.artifact)
+
+    @property
+    def filename(self) -> str:
+        """The file's name in the artifact."""
+        return typing.cast(str, self.selector.filename)
 
     def record(self, store: typing.Optional["ArtifactStore"] = None) -> "Record":
         """The record of the file this query names (ArtifactNotFoundError, naming what exists, when none)."""
         from ..store.artifact_store import ArtifactStore
 
-        return resolve(store or ArtifactStore(), self.artifact, self.filename, self.selector)
+        return select_record(store or ArtifactStore(), self.selector)
 
     def download(self, path: typing.Optional[str] = None, store: typing.Optional["ArtifactStore"] = None) -> str:
         """Write the file's bytes (checked against the recorded sha256) to ``path`` (default: a new temporary
@@ -55,7 +63,7 @@ class ArtifactQuery:
         from ..store.artifact_store import ArtifactStore
 
         store = store or ArtifactStore()
-        rec = resolve(store, self.artifact, self.filename, self.selector)
+        rec = select_record(store, self.selector)
         if path is None:
             path = os.path.join(tempfile.mkdtemp(prefix="artifact-"), rec.filename)
         store.download(rec, path)
@@ -69,7 +77,7 @@ class ArtifactQuery:
                 "version": QUERY_VERSION,
                 "artifact": self.artifact,
                 "filename": self.filename,
-                "selector": self.selector.as_dict(),
+                "selector": self.selector.version(),
                 "node_id": node_id,
                 "workflow": workflow,
             },
@@ -92,7 +100,7 @@ class ArtifactQuery:
 
 def query(artifact: str, filename: str, execution=None, tag=None, workflow=None) -> typing.Any:
     """``Artifact.query``: a FlyteFile promise inside a workflow body, else an :class:`ArtifactQuery`."""
-    q = ArtifactQuery(artifact, filename, Selector(execution=execution, tag=tag, workflow=workflow))
+    q = ArtifactQuery(RecordSelector(artifact, filename, execution=execution, tag=tag, workflow=workflow))
     frame = current_frame()
     return q.node(frame) if frame is not None else q
 

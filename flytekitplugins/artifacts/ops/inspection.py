@@ -147,17 +147,6 @@ def summary_of(store: ArtifactStore, record: Record, compute: bool = True) -> ty
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def find_record(
-    store: ArtifactStore, artifact: str, filename: str, execution: typing.Optional[str] = None,
-    tag: typing.Optional[str] = None,
-) -> Record:
-    """The record of ``artifact``/``filename`` in ``execution``, in the version ``tag`` names, or in the newest
-    succeeded run that has it (the same "newest" as every other command)."""
-    from ..store.versions import Selector, resolve
-
-    return resolve(store, artifact, filename, Selector(execution=execution, tag=tag))
-
-
 def diff_records(store: ArtifactStore, old: Record, new: Record) -> dict:
     """What changed between two recorded versions of a file: :func:`summaries.diff_summaries` of their summaries.
 

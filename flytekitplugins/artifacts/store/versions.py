@@ -1,9 +1,10 @@
-"""Versions, the newest version, and tags: what "which file do you mean?" resolves to, the same everywhere.
+"""Versions, the newest version, and tags: the pieces "which file do you mean?" is resolved from.
 
 A *version* of an artifact is the files one succeeded run recorded of it. The *newest* version of an artifact (of one
 of its files, when a filename is named) is the newest succeeded run that recorded it. A *tag* names one version of
-an artifact; moving it keeps its history. Every command and API that picks a version goes through
-:func:`resolve` (one file) or :func:`newest_execution` (a whole artifact).
+an artifact; moving it keeps its history. Every command and API that picks a version does it through
+``selector.py`` (:func:`~.selector.select_record` for one file, :func:`~.selector.select_run` for a whole run),
+which builds on :func:`newest_file_entry`, :func:`newest_execution` and :func:`tag_target` here.
 
 Newest-version queries read the index ``index/files/<artifact>/<filename>/`` (newest run first) and stop at the
 first succeeded run, so they cost about the same on a store of one run as on one of thousands.
@@ -16,7 +17,6 @@ import json
 import re
 import typing
 import uuid
-from dataclasses import dataclass
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from . import keys
@@ -43,38 +43,6 @@ def run_status(store: ArtifactStore, execution_id: str) -> str:
 def succeeded(store: ArtifactStore, execution_id: str) -> bool:
     """Whether a run's files count as a version."""
     return run_status(store, execution_id) == SUCCEEDED
-
-
-@dataclass(frozen=True)
-class Selector:
-    """Which version a query asks for: an execution, a tag, the newest of a workflow's runs, or the newest."""
-
-    execution: typing.Optional[str] = None
-    tag: typing.Optional[str] = None
-    workflow: typing.Optional[str] = None
-
-    def __post_init__(self):
-        if self.execution is not None and self.tag is not None:
-            raise ArtifactValueError(
-                f"give either execution={self.execution!r} or tag={self.tag!r}, not both: a tag already names a run"
-            )
-        for label, value in (("execution", self.execution), ("tag", self.tag), ("workflow", self.workflow)):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise ArtifactValueError(f"{label} must be a non-empty string or None, got {value!r}")
-
-    def describe(self) -> str:
-        """The selector in words, for messages."""
-        parts = []
-        if self.execution:
-            parts.append(f"execution {self.execution!r}")
-        if self.tag:
-            parts.append(f"tag {self.tag!r}")
-        if self.workflow:
-            parts.append(f"workflow {self.workflow!r}")
-        return ", ".join(parts) or "newest succeeded run"
-
-    def as_dict(self) -> dict:
-        return {"execution": self.execution, "tag": self.tag, "workflow": self.workflow}
 
 
 def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
@@ -141,72 +109,6 @@ def newest_run(store: ArtifactStore) -> str:
     store.latest_execution()  # an empty store: its own error
     raise ArtifactNotFoundError(
         f"the store at {store.root!r} has no succeeded run yet: run a workflow with artifacts first"
-    )
-
-
-def pick_execution(
-    store: ArtifactStore,
-    artifact: typing.Optional[str],
-    execution: typing.Optional[str] = None,
-    latest: bool = False,
-    tag: typing.Optional[str] = None,
-) -> typing.Optional[str]:
-    """The run a command's ``--execution``/``--latest``/``--tag`` options mean (None: no narrowing)."""
-    if sum(bool(x) for x in (execution, latest, tag)) > 1:
-        raise ArtifactValueError("use one of --execution, --latest and --tag")
-    if tag:
-        if not artifact:
-            raise ArtifactValueError(f"tag {tag!r} names a version of an artifact: give the artifact too (--artifact)")
-        return tag_target(store, artifact, tag)
-    if latest:
-        return newest_execution(store, artifact) if artifact else newest_run(store)
-    return execution
-
-
-def resolve(store: ArtifactStore, artifact: str, filename: str, selector: Selector = Selector()) -> Record:
-    """The record a query means: ``selector``'s version of ``artifact``/``filename``."""
-    execution = selector.execution
-    if selector.tag is not None:
-        execution = tag_target(store, artifact, selector.tag)
-    if execution is not None:
-        rec = None
-        if selector.tag is None:
-            rec = store.record(execution, artifact, filename)  # an unknown run or file: the store says what there is
-        elif not store.backend.exists(keys.record_key(execution, artifact, filename)):
-            raise not_found(store, artifact, filename, selector)
-        status = run_status(store, execution)
-        if status != SUCCEEDED:
-            raise ArtifactNotFoundError(
-                f"run {execution!r} ({selector.describe()}) is {status}, so its {artifact!r}/{filename!r} is not a "
-                "version: only succeeded runs' files are; pick another run with `flyte-artifacts versions "
-                f"{artifact!r}`"
-            )
-        rec = rec or store.record(execution, artifact, filename)
-        if selector.workflow is not None and rec.workflow != selector.workflow:
-            raise not_found(store, artifact, filename, selector)
-        return rec
-    entry = newest_file_entry(store, artifact, filename, selector.workflow)
-    if entry is None:
-        raise not_found(store, artifact, filename, selector)
-    return store.record(entry["execution_id"], artifact, filename)
-
-
-def not_found(store: ArtifactStore, artifact: str, filename: str, selector: Selector) -> ArtifactNotFoundError:
-    """The error for a query that matched nothing: what was asked, and what exists."""
-    have = [v for v in versions(store, artifact, limit=5)]
-    if have:
-        lines = "; ".join(
-            f"{v['execution_id']} ({v['workflow']}{', tags ' + ','.join(v['tags']) if v['tags'] else ''}: "
-            f"{', '.join(v['files'])})"
-            for v in have
-        )
-        exists = f"newest versions of {artifact!r}: {lines}"
-    else:
-        exists = f"no succeeded run recorded {artifact!r} (artifacts there: "
-        exists += f"{', '.join(a['artifact'] for a in artifacts(store)) or 'none'})"
-    return ArtifactNotFoundError(
-        f"no version of {artifact!r} file {filename!r} matches {selector.describe()} in the store at "
-        f"{store.root!r}; {exists}. `flyte-artifacts versions {artifact!r}` lists them all"
     )
 
 

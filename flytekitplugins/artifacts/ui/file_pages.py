@@ -9,13 +9,14 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
-from ..errors import ArtifactNotFoundError
+from ..errors import ArtifactValueError
 from ..ops.inspection import stored_summary
 from ..ops.summaries import diff_summaries
 from ..ops.summaries.render_text import column_detail
 from ..ops.summaries.textfit import format_value, visible
 from ..store import versions as versions_mod
 from ..store.artifact_store import Record
+from ..store.selector import RecordSelector, select_record
 from . import lineage_graph
 from .pages import NotFound
 
@@ -27,10 +28,11 @@ DIFF_CHOICES = 50
 
 
 def find_record(reads: "Reads", execution_id: str, artifact: str, filename: str) -> Record:
-    """The record a URL names, or a 404 naming what is missing."""
+    """The record a URL names (its run may have any status: the page shows failed runs too), or a 404 naming what
+    is missing."""
     try:
-        return reads.store.record(execution_id, artifact, filename)
-    except ArtifactNotFoundError:
+        return select_record(reads.store, RecordSelector(artifact, filename, execution=execution_id, any_status=True))
+    except ArtifactValueError:  # no such run or file (ArtifactNotFoundError), or a blank name
         raise NotFound(f"run {execution_id!r} has no file {filename!r} in artifact {artifact!r}") from None
 
 

@@ -20,7 +20,7 @@ from ...backends import IntegrityError, hash_uri
 from ...store.artifact_store import ArtifactStore, Record, store_for_run
 from ...store.identity import current_identity
 from ...store.lineage import note_query
-from ...store.versions import Selector, resolve
+from ...store.selector import RecordSelector, select_record
 
 __all__ = ["QUERY_VERSION", "check_bytes", "resolve_artifact", "resolve_query"]
 
@@ -42,11 +42,11 @@ def check_bytes(record: Record) -> None:
 def resolve_query(query: dict, store: typing.Optional[ArtifactStore] = None) -> Record:
     """Resolve a query node's ``query`` for the current execution, check the bytes and note the use for lineage."""
     store = store or store_for_run(current_identity().local)
-    selector = Selector(**query.get("selector", {}))
-    record = resolve(store, query["artifact"], query["filename"], selector)
+    selector = RecordSelector.from_query(query)
+    record = select_record(store, selector)
     check_bytes(record)
     note_query(store, current_identity().execution_id, query.get("workflow", ""), query["node_id"],
-               selector.as_dict(), record)
+               selector.version(), record)
     return record
 
 
