@@ -7,11 +7,11 @@ import sys
 
 import pytest
 from flows import status
+from repo_paths import TESTS
 
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def cli(*args):
@@ -22,8 +22,8 @@ def cli(*args):
 
 def run_in_process(how: str, text: str) -> subprocess.CompletedProcess:
     code = f"from flows import status; status.pipeline(text={text!r}, how={how!r})"
-    return subprocess.run([sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": HERE})
+    return subprocess.run([sys.executable, "-c", code], cwd=TESTS, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": TESTS})
 
 
 def test_a_failed_run_is_not_newest():
@@ -65,8 +65,8 @@ def test_a_killed_run_stays_running_and_hidden():
 
 def test_concurrent_runs_all_become_visible():
     code = "from flows import status; status.pipeline(text='r{}', how='ok')"
-    procs = [subprocess.Popen([sys.executable, "-c", code.format(i)], cwd=HERE, env={**os.environ, "PYTHONPATH": HERE})
-             for i in range(3)]
+    env = {**os.environ, "PYTHONPATH": TESTS}
+    procs = [subprocess.Popen([sys.executable, "-c", code.format(i)], cwd=TESTS, env=env) for i in range(3)]
     assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
     store = ArtifactStore()
     assert len(store.executions()) == 3

@@ -6,18 +6,16 @@ errors of ``DominoJobTask``, ``DominoJobConfig`` and ``run_domino_job_task``; Do
 import importlib
 import json
 import os
-import pickle
 import subprocess
 import sys
-import uuid
 import warnings
 from typing import TypeVar
 
-import cluster_harness as harness
-import pyreadstat
 import pytest
+from example_checks import MEASUREMENTS, SEED_TRAINING, check_seed_content
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
+from repo_paths import EXAMPLES, REPO
 
 from flytekitplugins.artifacts import ArtifactStore, ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 from flytekitplugins.artifacts.domino import paths
@@ -26,21 +24,14 @@ from flytekitplugins.artifacts.domino.helpers import Input, Output, run_domino_j
 from flytekitplugins.artifacts.domino.task import DominoJobConfig, DominoJobConfigError, DominoJobTask
 from flytekitplugins.artifacts.flyte.command import CommandFailedError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-FLOWS = os.path.join(REPO, "examples", "domino")
+FLOWS = os.path.join(EXAMPLES, "domino")
 BIN = os.path.dirname(sys.executable)
-MEASUREMENTS = os.path.join(REPO, "examples", "data", "measurements.csv")
 SEED_DATASET = "681d3030ae3a706ef9c7f08b"  # the dataset id the seed's export flow names
 
 # module -> (workflow, inputs, {(artifact, type, filename): (node_id, output_name, file_type)})
-TRAINING = {
-    ("My Data", "DATA", "data.csv"): ("n0", "processed_data", "csv"),
-    ("My Model", "MODEL", "model.pt"): ("n1", "model", "pt"),
-}
 SEED_FLOWS = {
-    "training": ("training_workflow", {"data_path": MEASUREMENTS}, TRAINING),
-    "export_to_dataset": ("training_workflow", {"data_path": MEASUREMENTS}, TRAINING),
+    "training": ("training_workflow", {"data_path": MEASUREMENTS}, SEED_TRAINING),
+    "export_to_dataset": ("training_workflow", {"data_path": MEASUREMENTS}, SEED_TRAINING),
     "data_single": ("single_adam", {}, {("adae", "DATA", "adae.sas7bdat"): ("n0", "adae", "sas7bdat")}),
     "data_multiple": (
         "multiple_adam",
@@ -92,25 +83,6 @@ def records(root=None):
     return {(r.artifact, r.type, r.filename): r for r in store.records(store.latest_execution())}
 
 
-def check_content(key, path):
-    _, _, filename = key
-    with open(path, "rb") as f:
-        data = f.read()
-    if filename == "data.csv":
-        assert data.startswith(b"temperature,pressure,humidity,yield\n") and data.count(b"\n") == 58
-    elif filename in ("model.pt", "model.pkl"):
-        assert pickle.loads(data)["features"] == ["temperature", "pressure", "humidity"]
-    elif filename == "classes":
-        assert data.decode().split() == ["low", "medium", "high"]
-    elif "sas7bdat" in key[2] or filename == "adsl dataset":
-        # SAS transport bytes under the seed's .sas7bdat names (open-source tools cannot write SAS7BDAT).
-        df, meta = pyreadstat.read_xport(path)
-        table = "ADSL" if filename.startswith("adsl") else filename[:4].upper()
-        assert meta.table_name == table and "USUBJID" in df.columns and len(df) > 0
-    else:
-        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), filename
-
-
 def check_records(module, recs):
     wf_name, _, expected = SEED_FLOWS[module]
     assert set(recs) == set(expected)
@@ -118,7 +90,7 @@ def check_records(module, recs):
         r = recs[key]
         assert (r.node_id, r.output_name, r.file_type) == (node_id, output, file_type), key
         assert r.workflow == f"examples.domino.{module}.{wf_name}"
-        check_content(key, r.uri)
+        check_seed_content(key, r.uri)
 
 
 def datasets_cli(*args):
@@ -182,30 +154,6 @@ def test_seed_flow_runs_with_pyflyte_run(tmp_path):
     proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     check_records("training", records(root))
-
-
-def test_seed_flow_runs_pod_by_pod_with_workflow_paths_on(s3_endpoint, s3_bucket, tmp_path):
-    """In a pod (FLYTE_INTERNAL_EXECUTION_ID set) the paths are on without any setting; each task finds its
-    DominoJobTask again by compiling the workflow, and the scripts read and write under the Domino folder."""
-    out = tmp_path / "flows.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(REPO, "examples.domino.training", str(out), "ghcr.io/example/domino:1", env=env)
-    pkg = harness.load_package(str(out))
-    s3 = harness.S3(s3_endpoint, s3_bucket)
-    root = f"s3://{s3_bucket}/artifacts"
-    base = tmp_path / "workflow"
-    cluster = harness.Cluster(s3, REPO, env={"FLYTE_ARTIFACTS_ROOT": root, paths.BASE_ENV: str(base)})
-    execution_id = "e" + uuid.uuid4().hex[:19]
-    result = cluster.run(pkg, "examples.domino.training.training_workflow", {"data_path": MEASUREMENTS}, execution_id)
-    assert "prep: read 60 rows" in result.nodes["n0"].log
-    assert os.listdir(base) == []
-    recs = {(r.artifact, r.type, r.filename): r for r in ArtifactStore(root).records(execution_id)}
-    assert set(recs) == set(TRAINING)
-    for key, (node_id, output, _) in TRAINING.items():
-        assert recs[key].uri == harness.blob_uri(result.nodes[node_id].outputs.literals[output])
-        local = tmp_path / key[2]
-        local.write_bytes(s3.get(recs[key].uri))
-        check_content(key, str(local))
 
 
 # ---- /workflow paths -------------------------------------------------------------------------------------------

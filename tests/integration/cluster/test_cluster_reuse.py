@@ -7,10 +7,10 @@ import uuid
 
 import cluster_harness as harness
 import pytest
-from test_cluster import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE = "cluster_reuse_flows"
+cli = harness.cli
 
 
 @pytest.fixture(scope="module")

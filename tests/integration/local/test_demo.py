@@ -2,7 +2,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
+from repo_paths import EXAMPLES
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
@@ -10,7 +10,7 @@ from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 def test_make_demo_script_runs_the_clinical_flow(artifacts_root, tmp_path):
     env = {**os.environ, "FLYTE_ARTIFACTS_ROOT": artifacts_root}
-    r = subprocess.run([sys.executable, os.path.join(REPO, "examples", "demo.py")], cwd=tmp_path, env=env,
+    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "demo.py")], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "MINI01 ADaM" in r.stdout and "snapshot 1: 3 files" in r.stdout

@@ -2,20 +2,19 @@
 loading its task from its loader arguments, retried as propeller retries, against S3 (moto over HTTP)."""
 
 import json
-import os
 import uuid
 
 import cluster_harness as harness
 import pytest
+from repo_paths import TESTS
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 WORKFLOW = "flows.exports.training"
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    return harness.packaged(HERE, "flows.exports", str(out), "ghcr.io/example/flows:1")
+    return harness.packaged(TESTS, "flows.exports", str(out), "ghcr.io/example/flows:1")
 
 
 def summary(node_run):
@@ -26,7 +25,7 @@ def summary(node_run):
 def cluster(s3_endpoint, s3_bucket):
     s3 = harness.S3(s3_endpoint, s3_bucket)
     root = f"s3://{s3_bucket}/artifacts"
-    return harness.Cluster(s3, HERE, env={"FLYTE_ARTIFACTS_ROOT": root}), root
+    return harness.Cluster(s3, TESTS, env={"FLYTE_ARTIFACTS_ROOT": root}), root
 
 
 def test_export_pod_retries_reuse_the_snapshot(package, cluster, monkeypatch):

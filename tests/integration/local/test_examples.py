@@ -1,89 +1,23 @@
 """Every example flow, run for real: as ``python examples/<file>.py`` and as ``pyflyte run``, each in its own process
 with its own artifact store; then what it recorded (and exported) is checked. The training example also runs the
-cluster way: packaged with ``pyflyte package`` and run pod by pod against moto's S3 (see ``cluster_harness.py``).
+cluster way, pod by pod, in ``integration/cluster/test_examples_pods.py``.
 """
 
 import hashlib
 import json
 import os
-import pickle
 import re
 import subprocess
 import sys
-import uuid
 
-import cluster_harness as harness
-import pandas as pd
-import pyreadstat
 import pytest
+from example_checks import EXPECTED, check_content
+from repo_paths import EXAMPLES, REPO
 
 from flytekitplugins.artifacts import ArtifactStore
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-EXAMPLES = os.path.join(REPO, "examples")
 BIN = os.path.dirname(sys.executable)
 
-# file -> (workflow, {(artifact, type, filename): (node_id, output_name, task name suffix)})
-EXPECTED = {
-    "training.py": (
-        "training_workflow",
-        {
-            ("My Data", "DATA", "data.csv"): ("n0", "processed_data", ".training_workflow.Prep data"),
-            ("My Model", "MODEL", "model.pt"): ("n1", "model", ".training_workflow.Train model"),
-        },
-    ),
-    "data_single.py": (
-        "single_adam",
-        {("adae", "DATA", "adae.xpt"): ("n0", "adae", ".single_adam.Produce single ADaM Dataset")},
-    ),
-    "data_multiple.py": (
-        "multiple_adam",
-        {
-            ("adam", "DATA", "adae.xpt"): ("n0", "adae", ".multiple_adam.Produce adae and advs Datasets"),
-            ("adam", "DATA", "advs.xpt"): ("n0", "advs", ".multiple_adam.Produce adae and advs Datasets"),
-            ("adam", "DATA", "adsl dataset"): ("n1", "adsl", ".multiple_adam.Produce adsl Dataset"),
-        },
-    ),
-    "model_single.py": (
-        "single_model",
-        {("My Model", "MODEL", "model.pkl"): ("n0", "my_model", ".single_model.Produce model")},
-    ),
-    "model_multiple.py": (
-        "multiple_model",
-        {
-            ("My Model", "MODEL", "model.pkl"): ("n0", "my_model", ".multiple_model.Produce model with classes"),
-            ("My Model", "MODEL", "classes"): ("n0", "my_classes", ".multiple_model.Produce model with classes"),
-        },
-    ),
-    "report_single.py": (
-        "single_report",
-        {("TFL Report", "REPORT", "t_vscat.pdf"): ("n0", "t_vscat", ".single_report.Produce PDF")},
-    ),
-    "report_multiple.py": (
-        "multiple_report",
-        {
-            ("TFL Reports", "REPORT", "t_vscat.pdf"): ("n0", "t_vscat", ".multiple_report.Produce vscat PDF"),
-            ("TFL Reports", "REPORT", "t_ae_rel tfl report"): ("n1", "t_ae_rel", ".multiple_report.Produce ae_rel PDF"),
-        },
-    ),
-    "export_to_dataset.py": (
-        "training_workflow",
-        {
-            ("My Data", "DATA", "data.csv"): ("n0", "processed_data", ".training_workflow.Prep data"),
-            ("My Model", "MODEL", "model.pt"): ("n1", "model", ".training_workflow.Train model"),
-        },
-    ),
-    "clinical_study.py": (
-        "clinical_study",
-        {
-            ("MINI01 ADaM", "DATA", "adsl.xpt"): ("n1", "adsl", ".clinical_study.Derive ADSL"),
-            ("MINI01 ADaM", "DATA", "adae.xpt"): ("n2", "adae", ".clinical_study.Derive ADAE and ADVS"),
-            ("MINI01 ADaM", "DATA", "advs.xpt"): ("n2", "advs", ".clinical_study.Derive ADAE and ADVS"),
-            ("MINI01 Safety TFLs", "REPORT", "safety_tfl.pdf"): ("n3", "report", ".clinical_study.Safety TFLs"),
-        },
-    ),
-}
 DATASETS = {"export_to_dataset.py": "training-data", "clinical_study.py": "adam"}
 
 
@@ -135,49 +69,6 @@ def check_records(name, recs):
             data = f.read()
         assert len(data) == r.size and hashlib.sha256(data).hexdigest() == r.sha256
         check_content(key, r.uri)
-
-
-def check_pdf(path, pages=None):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data.startswith(b"%PDF-1.4\n") and data.rstrip().endswith(b"%%EOF")
-    xref = int(re.search(rb"startxref\n(\d+)\n", data).group(1))
-    assert data[xref : xref + 5] == b"xref\n"
-    count = int(re.search(rb"/Type /Pages /Kids \[[^\]]*\] /Count (\d+)", data).group(1))
-    if pages is not None:
-        assert count == pages
-    # Every object the cross-reference table lists starts where it says.
-    table = data[xref:].split(b"trailer")[0].split(b"\n")[3:]
-    for number, line in enumerate((ln for ln in table if ln.strip()), start=1):
-        offset = int(line.split()[0])
-        assert data[offset:].startswith(b"%d 0 obj" % number)
-
-
-def check_content(key, path):
-    artifact, _, filename = key
-    if filename == "data.csv":
-        df = pd.read_csv(path)
-        assert list(df.columns) == ["temperature", "pressure", "humidity", "yield"]
-        assert len(df) == 57 and not df.isna().any().any()  # the three incomplete rows are gone
-    elif filename in ("model.pt", "model.pkl"):
-        with open(path, "rb") as f:
-            model = pickle.load(f)
-        assert model["features"] == ["temperature", "pressure", "humidity"]
-    elif filename == "classes":
-        with open(path) as f:
-            assert f.read().split() == ["low", "medium", "high"]
-    elif filename.endswith(".xpt") or filename == "adsl dataset":
-        df, meta = pyreadstat.read_xport(path)
-        table = "ADSL" if filename.startswith("adsl") else filename[:4].upper()
-        assert meta.table_name == table
-        assert len(df) == {"ADSL": 16, "ADAE": 34, "ADVS": 135}[table]
-        assert "USUBJID" in df.columns
-    elif filename == "safety_tfl.pdf":
-        check_pdf(path, pages=4)
-    elif "pdf" in filename or filename.startswith("t_"):
-        check_pdf(path, pages=1)
-    else:
-        raise AssertionError(f"no content check for {key}")
 
 
 def check_snapshot(name, root, recs):
@@ -267,46 +158,6 @@ def test_duplicate_example_fails_under_pyflyte_run_before_running(tmp_path):
     assert "gets file 'data.csv' twice" in text
     assert "prep:" not in proc.stdout + proc.stderr  # the script never ran
     assert not os.path.exists(root) or ArtifactStore(root).executions() == []
-
-
-# ---- the cluster way ------------------------------------------------------------------------------------------
-
-
-def test_training_example_runs_pod_by_pod(s3_endpoint, s3_bucket, tmp_path):
-    """Command tasks created inside the workflow body are found again in each pod (the resolver compiles the
-    workflow there), run their scripts from the shipped source, and their outputs are recorded in an S3 store."""
-    out = tmp_path / "examples.tgz"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    harness.pyflyte_package(REPO, "examples.training", str(out), "ghcr.io/example/examples:1", env=env)
-    pkg = harness.load_package(str(out))
-    prep = pkg.task("examples.training.training_workflow.Prep data")
-    args = list(prep.container.args)
-    assert args[args.index("--resolver") + 1] == "flytekitplugins.artifacts.flyte.command.command_task_resolver"
-    assert args[args.index("--") + 1 :] == [
-        "workflow", "examples.training", "training_workflow", "examples.training.training_workflow.Prep data"
-    ]
-
-    s3 = harness.S3(s3_endpoint, s3_bucket)
-    root = f"s3://{s3_bucket}/artifacts"
-    cluster = harness.Cluster(s3, REPO, env={"FLYTE_ARTIFACTS_ROOT": root})
-    execution_id = "e" + uuid.uuid4().hex[:19]
-    inputs = {"data_path": "data/measurements.csv"}
-    result = cluster.run(pkg, "examples.training.training_workflow", inputs, execution_id)
-    assert "prep: read 60 rows" in result.nodes["n0"].log
-    # The pod compiles the workflow to find the task; that happens outside the task's execution context.
-    assert "not supposed to nest" not in result.nodes["n0"].log + result.nodes["n1"].log
-
-    store = ArtifactStore(root)
-    recs = {(r.artifact, r.type, r.filename): r for r in store.records(execution_id)}
-    assert set(recs) == set(EXPECTED["training.py"][1])
-    for key, (node_id, output, _) in EXPECTED["training.py"][1].items():
-        r = recs[key]
-        assert r.uri == harness.blob_uri(result.nodes[node_id].outputs.literals[output])
-        data = s3.get(r.uri)
-        assert hashlib.sha256(data).hexdigest() == r.sha256
-        local = tmp_path / key[2]
-        local.write_bytes(data)
-        check_content(key, str(local))
 
 
 # ---- the Domino port shown in the documentation ---------------------------------------------------------------

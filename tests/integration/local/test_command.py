@@ -13,6 +13,7 @@ import pytest
 from flytekit import workflow
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
+from repo_paths import REPO, TESTS
 
 from flytekitplugins.artifacts import (
     DATA,
@@ -122,8 +123,9 @@ def test_runs_in_the_folder_of_the_declaring_file_by_default(tmp_path):
         name="where2", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd=str(tmp_path / "sub")
     )
     assert explicit() == os.path.realpath(tmp_path / "sub")
-    relative = CommandTask(name="where3", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd="flows")
-    assert relative() == os.path.realpath(os.path.join(HERE, "flows"))
+    flows = os.path.relpath(os.path.join(TESTS, "flows"), HERE)  # a folder relative to this file's
+    relative = CommandTask(name="where3", command='pwd -P > "$OUTPUT_WHERE"', outputs={"where": str}, cwd=flows)
+    assert relative() == os.path.realpath(os.path.join(TESTS, "flows"))
 
 
 def test_script_commands_run_with_their_interpreter_and_python_is_this_one(tmp_path):
@@ -277,11 +279,11 @@ def test_resolver_loads_module_level_and_workflow_body_tasks():
     assert command_task_resolver.load_task(args) is module_level_echo
     assert module_level_echo(word="hey") == "hey!"
 
-    sys.path.insert(0, os.path.dirname(HERE))
+    sys.path.insert(0, REPO)
     try:
         from examples import training
     finally:
-        sys.path.remove(os.path.dirname(HERE))
+        sys.path.remove(REPO)
     training.training_workflow.compile()
     prep = training.training_workflow.nodes[0].flyte_entity
     args = command_task_resolver.loader_args(None, prep)
@@ -300,7 +302,7 @@ def test_resolver_loads_module_level_and_workflow_body_tasks():
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, json.dumps(args)],
-        cwd=os.path.dirname(HERE),
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from repo_paths import REPO
 from rich.console import Console
 
 from flytekitplugins.artifacts.errors import ArtifactValueError
@@ -21,8 +22,7 @@ from flytekitplugins.artifacts.ops.summaries import (
     summarize,
 )
 
-PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flytekitplugins", "artifacts",
-                       "ops", "summaries")
+PACKAGE = os.path.join(REPO, "flytekitplugins", "artifacts", "ops", "summaries")
 
 
 def sample_frame(n=57):

@@ -13,6 +13,7 @@ import pytest
 from flows import inspect_flows as flows
 from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.type_engine import TypeEngine
+from repo_paths import REPO
 
 from flytekitplugins.artifacts.ops.inspection import stored_summary, summary_of
 from flytekitplugins.artifacts.ops.run_page import run_page_html
@@ -302,7 +303,7 @@ def test_recorder_writes_an_artifacts_deck_locally():
 
 
 def test_register_format_example_in_the_docs_runs(tmp_path):
-    with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "inspect.md")) as f:
+    with open(os.path.join(REPO, "docs", "inspect.md")) as f:
         doc = f.read()
     block = doc.split("<!-- register_format example -->\n```python\n", 1)[1].split("```", 1)[0]
     script = tmp_path / "params_flow.py"
