@@ -1,7 +1,7 @@
 """The storage contract every backend keeps, run against each backend (a local folder, S3 on the moto server).
 
-A new backend (GCS, Azure...) passes when it is added to ``backend`` below: the store and datasets rely on nothing
-else.
+A new backend (GCS, Azure...) passes when it is added to the ``backend`` fixture (``conftest.py`` beside this file):
+the store and datasets rely on nothing else.
 """
 
 import hashlib
@@ -20,14 +20,6 @@ from flytekitplugins.artifacts.backends import (
     scheme_of,
 )
 from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request, tmp_path):
-    if request.param == "local":
-        return open_backend(str(tmp_path / "root"))
-    bucket = request.getfixturevalue("s3_bucket")
-    return open_backend(f"s3://{bucket}/root")
 
 
 def sha(data: bytes) -> str:

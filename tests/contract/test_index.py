@@ -10,13 +10,6 @@ from flytekitplugins.artifacts.backends import open_backend
 from flytekitplugins.artifacts.store import index, keys
 
 
-@pytest.fixture(params=["local", "s3"])
-def backend(request, tmp_path):
-    if request.param == "local":
-        return open_backend(str(tmp_path / "root"))
-    return open_backend(f"s3://{request.getfixturevalue('s3_bucket')}/root")
-
-
 def test_concurrent_writers_leave_the_true_newest(backend):
     names = [f"{n:014d}_run-{n}" for n in random.sample(range(10_000, 99_999), 24)]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:

@@ -8,7 +8,6 @@ import pytest
 from flytekitplugins.artifacts.errors import ArtifactTypeError, ArtifactValueError
 from flytekitplugins.artifacts.ops.summaries import (
     accepts,
-    frames,
     read_frame,
     register_format,
     registered_formats,
@@ -82,14 +81,6 @@ def test_wrong_value_type_is_refused(tmp_path):
     assert accepts(adsl(), "parquet") and accepts(pa.table({"a": [1]}), "csv")
     with pytest.raises(ArtifactValueError, match="no writer"):
         write_frame(adsl(), tmp_path / "a.sas7bdat")
-
-
-@pytest.fixture
-def restore_registry():
-    saved = dict(frames._FORMATS)
-    yield
-    frames._FORMATS.clear()
-    frames._FORMATS.update(saved)
 
 
 def test_register_format_adds_a_type(tmp_path, restore_registry):

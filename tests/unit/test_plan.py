@@ -7,11 +7,7 @@ from flytekit import ContainerTask, kwtypes, workflow
 from flytekitplugins.artifacts import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
-
-@pytest.fixture(autouse=True)
-def clear_ran():
-    core.RAN.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("clear_ran")
 
 
 def test_seed_duplicate_fails_before_any_task_runs():

@@ -14,7 +14,7 @@ from flytekitplugins.artifacts import Artifact, ArtifactValueError
 from flytekitplugins.artifacts.backends import local_path
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store import keys
-from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, DamagedFileWarning, component
+from flytekitplugins.artifacts.store.artifact_store import DamagedFileWarning, component
 from flytekitplugins.artifacts.store.declaration import validate_artifact_name, validate_filename
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
@@ -25,11 +25,6 @@ def cli(*args, check=True):
     if check:
         assert r.returncode == 0, r.stdout + r.stderr
     return r
-
-
-@pytest.fixture
-def store():
-    return ArtifactStore()
 
 
 # ---- names ------------------------------------------------------------------------------------------------------

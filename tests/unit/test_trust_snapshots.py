@@ -14,21 +14,6 @@ from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
-@pytest.fixture
-def store():
-    return ArtifactStore()
-
-
-@pytest.fixture
-def catalog(store):
-    return DatasetCatalog(store)
-
-
-@pytest.fixture
-def ds(catalog, tmp_path):
-    return catalog.create("adam", str(tmp_path / "datasets" / "adam"))
-
-
 def test_pandas_reads_a_snapshot_file_by_its_path(store, catalog, ds, tmp_path):
     import pandas
 
@@ -151,7 +136,7 @@ def test_a_second_store_never_overwrites_a_snapshot_at_a_shared_location(store, 
     catalog.export(ds, [ExportItem("adsl.csv", rec)], run_key="r1", source={})
     other_store = ArtifactStore(str(tmp_path / "other-store"))
     other = DatasetCatalog(other_store)
-    shared = other.create("adam", ds.uri)
+    shared = other.create(ds.name, ds.uri)
     theirs = make_record(other_store, tmp_path / "src2", "e9", "adsl.csv", b"the other store's bytes")
     with pytest.raises(ArtifactValueError, match="already holds a snapshot 1 of another dataset"):
         other.export(shared, [ExportItem("adsl.csv", theirs)], run_key="r9", source={})

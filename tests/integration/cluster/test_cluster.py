@@ -10,21 +10,14 @@ import uuid
 
 import cluster_flows
 import cluster_harness as harness
-import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-IMAGE = "ghcr.io/example/training-flows:1.0"
+PACKAGED = (HERE, "cluster_flows", "ghcr.io/example/training-flows:1.0", "flows.tgz")  # for the `package` fixture
 WORKFLOW = "cluster_flows.training_workflow"
 cli = harness.cli
 
 
-# ---- fixtures -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    return harness.packaged(HERE, "cluster_flows", str(out), IMAGE)
+# ---- helpers --------------------------------------------------------------------------------------------------
 
 
 def declaration(literal_type):

@@ -6,17 +6,11 @@ import os
 import uuid
 
 import cluster_harness as harness
-import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE = "cluster_reuse_flows"
+PACKAGED = (HERE, MODULE, "ghcr.io/example/reuse:1.0", "reuse.tgz")  # for the `package` fixture
 cli = harness.cli
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "reuse.tgz"
-    return harness.packaged(HERE, MODULE, str(out), "ghcr.io/example/reuse:1.0")
 
 
 def test_query_node_tags_and_lineage_pod_by_pod(package, s3_endpoint, s3_bucket, tmp_path):

@@ -9,23 +9,12 @@ import pytest
 from repo_paths import TESTS
 
 WORKFLOW = "flows.exports.training"
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    return harness.packaged(TESTS, "flows.exports", str(out), "ghcr.io/example/flows:1")
+# The flows package is shipped as the image's source folder, for the `package` and `cluster` fixtures.
+PACKAGED = (TESTS, "flows.exports", "ghcr.io/example/flows:1", "flows.tgz")
 
 
 def summary(node_run):
     return json.loads(harness.primitive_text(node_run.outputs.literals["o0"]))
-
-
-@pytest.fixture
-def cluster(s3_endpoint, s3_bucket):
-    s3 = harness.S3(s3_endpoint, s3_bucket)
-    root = f"s3://{s3_bucket}/artifacts"
-    return harness.Cluster(s3, TESTS, env={"FLYTE_ARTIFACTS_ROOT": root}), root
 
 
 def test_export_pod_retries_reuse_the_snapshot(package, cluster, monkeypatch):

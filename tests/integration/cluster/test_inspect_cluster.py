@@ -8,17 +8,11 @@ import uuid
 
 import cluster_flows
 import cluster_harness as harness
-import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGED = (HERE, "cluster_flows", "ghcr.io/example/training-flows:1.0", "flows.tgz")  # for the `package` fixture
 WORKFLOW = "cluster_flows.training_workflow"
 cli = harness.cli
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    return harness.packaged(HERE, "cluster_flows", str(out), "ghcr.io/example/training-flows:1.0")
 
 
 def test_recorder_pod_stores_summaries_on_s3_and_renders_its_deck(package, s3_endpoint, s3_bucket, tmp_path):

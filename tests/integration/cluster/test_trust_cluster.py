@@ -9,13 +9,8 @@ import cluster_harness as harness
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGED = (HERE, "cluster_status_flows", "ghcr.io/example/flows:1.0", "flows.tgz")  # for the `package` fixture
 cli = harness.cli
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    out = tmp_path_factory.mktemp("package") / "flows.tgz"
-    return harness.packaged(HERE, "cluster_status_flows", str(out), "ghcr.io/example/flows:1.0")
 
 
 def test_recorder_runs_after_a_failing_sibling_and_nothing_becomes_visible(package, s3_endpoint, s3_bucket, tmp_path):

@@ -22,13 +22,6 @@ def run(*args, root=None, check=True):
     return r
 
 
-@pytest.fixture
-def two_runs():
-    core.training(text="first")
-    core.reports(a="A", b="B")
-    return None
-
-
 def test_executions_json_newest_first(two_runs):
     rows = json.loads(run("executions", "--json").stdout)
     assert [r["workflow"] for r in rows] == ["flows.core.reports", "flows.core.training"]

@@ -19,21 +19,6 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture
-def store():
-    return ArtifactStore()
-
-
-@pytest.fixture
-def catalog(store):
-    return DatasetCatalog(store)
-
-
-@pytest.fixture
-def ds(catalog, tmp_path):
-    return catalog.create("clean-data", str(tmp_path / "datasets" / "clean"))
-
-
 def blob_bytes(ds, f) -> bytes:
     with open(os.path.join(ds.uri, f.key), "rb") as fh:
         return fh.read()

@@ -63,15 +63,6 @@ SEED_FLOWS = {
 }
 
 
-@pytest.fixture
-def workflow_dir(tmp_path, monkeypatch):
-    """Domino paths switched on, under a folder of this test instead of the real /workflow."""
-    base = tmp_path / "workflow"
-    monkeypatch.setenv(paths.MODE_ENV, "on")
-    monkeypatch.setenv(paths.BASE_ENV, str(base))
-    return base
-
-
 def flow(module):
     if REPO not in sys.path:
         sys.path.insert(0, REPO)

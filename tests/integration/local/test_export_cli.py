@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from flows import exports
 
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
@@ -28,11 +27,6 @@ def fails(*args, match):
     assert err.startswith("error: ") and match in err, r.stderr
     assert "Traceback" not in r.stderr
     return err
-
-
-@pytest.fixture
-def models(tmp_path):
-    return json.loads(run("datasets", "create", "models", "--uri", str(tmp_path / "ds" / "models"), "--json").stdout)
 
 
 def test_create_prints_the_dataset(models, tmp_path):

@@ -23,20 +23,11 @@ from flytekitplugins.artifacts import (
     ExportArtifactToDatasetsSpec,
     run_launch_export_artifacts_task,
 )
-from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def catalog(tmp_path):
-    c = DatasetCatalog()
-    for name in ("models", "reports", "data"):
-        c.create(name, str(tmp_path / "datasets" / name))
-    return c
 
 
 def request_of(node) -> dict:
@@ -48,7 +39,7 @@ def files_of(snap):
     return {f.path: f for f in snap.files}
 
 
-def test_export_runs_after_the_workflow_return_artifact(catalog):
+def test_export_runs_after_the_workflow_return_artifact(catalog, three_datasets):
     out = exports.training(text="hello")
     (snap,) = catalog.snapshots("models")
     (f,) = snap.files
@@ -88,7 +79,7 @@ def test_compiled_export_node_depends_on_the_recorder():
     assert req["targets"] == [{"dataset": "models", "files": [["My Model", "model.pt"]]}]
 
 
-def test_each_run_adds_the_next_snapshot(catalog):
+def test_each_run_adds_the_next_snapshot(catalog, three_datasets):
     for text in ("one", "two", "three"):
         exports.training(text=text)
     snaps = catalog.snapshots("models")
@@ -103,7 +94,7 @@ def test_each_run_adds_the_next_snapshot(catalog):
         assert fh.read() == "model of col\none\n"
 
 
-def test_artifact_spec_and_files_spec_into_two_datasets(catalog):
+def test_artifact_spec_and_files_spec_into_two_datasets(catalog, three_datasets):
     exports.chosen_files(text="abc")
     (reports,) = catalog.snapshots("reports")
     (models,) = catalog.snapshots("models")
@@ -120,7 +111,7 @@ def test_overrides_reach_the_export_node():
     assert node.metadata.retries.retries == 2
 
 
-def test_file_recorded_by_a_sub_workflow_is_exported_after_it(catalog):
+def test_file_recorded_by_a_sub_workflow_is_exported_after_it(catalog, three_datasets):
     exports.outer(text="nested")
     nodes = {n.id: n for n in exports.outer.nodes}
     sub = [n for n in exports.outer.nodes if getattr(n.flyte_entity, "name", "") == "flows.exports.inner"][0]
@@ -129,7 +120,7 @@ def test_file_recorded_by_a_sub_workflow_is_exported_after_it(catalog):
     assert files_of(snap)["data.csv"].sha256 == sha("col\nnested\n")
 
 
-def test_missing_dataset_fails_before_anything_is_copied(catalog):
+def test_missing_dataset_fails_before_anything_is_copied(catalog, three_datasets):
     with pytest.raises(ArtifactNotFoundError, match="'no-such-dataset'"):
         exports.to_missing_dataset(text="x")
     # "models" was resolvable and listed first, yet nothing went into it.
@@ -137,7 +128,7 @@ def test_missing_dataset_fails_before_anything_is_copied(catalog):
     assert not os.path.exists(os.path.join(catalog.get("models").uri, "snapshots"))
 
 
-def test_summary_output_and_deck(catalog):
+def test_summary_output_and_deck(catalog, three_datasets):
     from flytekitplugins.artifacts.flyte.nodes.export import export_artifacts, summary_html
 
     exports.training(text="deck")
@@ -166,7 +157,7 @@ def test_summary_output_and_deck(catalog):
     assert "models" in page and ds.id in page and "<td>2</td>" in page
 
 
-def test_deck_page_is_written(catalog):
+def test_deck_page_is_written(catalog, three_datasets):
     from flytekit.core.context_manager import FlyteContextManager
 
     sandbox = FlyteContextManager.current_context().file_access.local_sandbox_dir

@@ -28,13 +28,8 @@ from flytekitplugins.artifacts.store.identity import utc_now
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
 DAY = 86400
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request, tmp_path):
-    if request.param == "s3":
-        request.getfixturevalue("s3_root")
-    return ArtifactStore()
+# The tests that take `store` run on a local folder and on S3 (the moto server).
+on_each_backend = pytest.mark.parametrize("store", ["local", pytest.param("s3", marks=pytest.mark.s3)], indirect=True)
 
 
 def record(store, tmp_path, eid, data, artifact="My Data", filename="data.csv", workflow="wf.a", pending=False):
@@ -58,6 +53,7 @@ def blob_exists(store, sha):
     return store.backend.exists(blob_key(sha))
 
 
+@on_each_backend
 def test_keep_last_keeps_the_newest_per_workflow_running_runs_and_tagged_versions(store, tmp_path):
     recs = {eid: record(store, tmp_path, eid, f"bytes {eid}".encode()) for eid in ("e1", "e2", "e3", "e4")}
     record(store, tmp_path, "b1", b"other workflow", workflow="wf.b")
@@ -87,6 +83,7 @@ def test_keep_last_keeps_the_newest_per_workflow_running_runs_and_tagged_version
     assert verify_store(store).ok
 
 
+@on_each_backend
 def test_older_than_and_workflow_and_dry_run(store, tmp_path):
     for eid in ("e1", "e2"):
         record(store, tmp_path, eid, eid.encode())
@@ -100,6 +97,7 @@ def test_older_than_and_workflow_and_dry_run(store, tmp_path):
     assert verify_store(store).ok
 
 
+@on_each_backend
 def test_artifact_prunes_only_that_artifacts_files(store, tmp_path):
     for eid in ("e1", "e2"):
         record(store, tmp_path, eid, f"data {eid}".encode())
@@ -112,6 +110,7 @@ def test_artifact_prunes_only_that_artifacts_files(store, tmp_path):
     assert verify_store(store).ok
 
 
+@on_each_backend
 def test_gc_keeps_bytes_of_a_run_in_progress_and_removes_stale_temp_files(store, tmp_path):
     src = tmp_path / "in-flight.bin"
     src.write_bytes(b"a run is writing these; its record comes next")
@@ -134,6 +133,7 @@ def test_gc_keeps_bytes_of_a_run_in_progress_and_removes_stale_temp_files(store,
         assert [r.kind for r in collect_garbage(store, grace=0).removed] == ["blob"]
 
 
+@on_each_backend
 def test_gc_of_a_store_without_kept_bytes_reads_no_record(store, monkeypatch):
     """Cluster runs record the objects their tasks uploaded: with no stored bytes, gc needs its listing alone."""
     for i in range(5):
@@ -168,13 +168,7 @@ def dataset_with_snapshots(store, tmp_path, ds_uri, n=3):
     return catalog, ds
 
 
-@pytest.fixture
-def ds_uri(store, tmp_path):
-    if store.backend.scheme == "s3":
-        return f"s3://{store.backend.bucket}/datasets/clean"
-    return str(tmp_path / "datasets" / "clean")
-
-
+@on_each_backend
 def test_datasets_prune_keeps_the_latest_and_what_kept_snapshots_need(store, tmp_path, ds_uri):
     catalog, ds = dataset_with_snapshots(store, tmp_path, ds_uri)
     out = prune_snapshots(catalog, "clean", keep_last=1)
@@ -198,6 +192,7 @@ def test_datasets_prune_keeps_the_latest_and_what_kept_snapshots_need(store, tmp
     assert dest.read_bytes() == b"snapshot 3" and verify_store(store).ok
 
 
+@on_each_backend
 def test_gc_removes_files_no_manifest_names_but_not_an_export_in_flight(store, tmp_path, ds_uri):
     from flytekitplugins.artifacts.backends import open_backend
 
@@ -212,6 +207,7 @@ def test_gc_removes_files_no_manifest_names_but_not_an_export_in_flight(store, t
     assert verify_store(store).ok
 
 
+@on_each_backend
 def test_a_retried_export_refreshes_the_files_its_dead_attempt_left(store, tmp_path, ds_uri, monkeypatch):
     """A file a died attempt left is reused by the retry, and made young again so gc leaves it to the manifest."""
     from flytekitplugins.artifacts.backends import open_backend
@@ -308,6 +304,7 @@ else:
 
 
 @pytest.mark.parametrize("what", ["prune", "gc", "snapshots"])
+@on_each_backend
 def test_a_killed_prune_or_gc_leaves_a_store_that_verifies(what, store, tmp_path):
     rng = random.Random(11)
     # On S3 each step is a request to the server: the kill is spread over a longer time.

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from flows.dataset_exporter import make_record
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
@@ -28,17 +27,6 @@ def overwrite(path, data):
     os.chmod(path, 0o644)
     with open(path, "r+b") as f:
         f.write(data)
-
-
-@pytest.fixture
-def filled(tmp_path):
-    """A store with one record, exported into a dataset: two intact copies of the same bytes."""
-    store = ArtifactStore()
-    rec = make_record(store, tmp_path / "src", "e1", "data.csv", b"a,b\n1,2\n")
-    catalog = DatasetCatalog(store)
-    ds = catalog.create("clean", str(tmp_path / "datasets" / "clean"))
-    snap = catalog.export(ds, [ExportItem("data.csv", rec)], run_key="r1", source={"execution_id": "e1"}).snapshot
-    return store, rec, ds, os.path.join(ds.uri, snap.file("data.csv").key)
 
 
 def test_a_healthy_store_verifies(filled):

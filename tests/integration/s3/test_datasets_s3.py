@@ -13,7 +13,6 @@ import time
 import urllib.parse
 import urllib.request
 
-import boto3
 import pytest
 from flows import exports
 from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
@@ -28,19 +27,14 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture
-def client(s3_endpoint):
-    return boto3.session.Session().client("s3", endpoint_url=s3_endpoint)
-
-
-def get(client, uri: str) -> bytes:
+def get(moto_client, uri: str) -> bytes:
     bucket, _, key = uri[len("s3://"):].partition("/")
-    return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return moto_client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
-def keys(client, bucket, prefix):
+def keys(moto_client, bucket, prefix):
     out = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for page in moto_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         out.extend(o["Key"] for o in page.get("Contents", []))
     return out
 
@@ -81,7 +75,7 @@ class Recording:
 # ---- uploads from a local store -------------------------------------------------------------------------------
 
 
-def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
+def test_local_files_into_an_s3_dataset(s3_bucket, moto_client, tmp_path):
     store = ArtifactStore()  # local store; the dataset is on S3
     catalog = DatasetCatalog(store)
     ds = catalog.create("s3-data", f"s3://{s3_bucket}/datasets/s3-data/")
@@ -92,7 +86,7 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
         make_record(store, tmp_path / "src", "e1", "small.csv", b"a,b\n1,2\n"),
     ]
     seen = []
-    # What the shared client puts on the wire (moto's own recorder is not safe with large concurrent bodies).
+    # What the shared moto_client puts on the wire (moto's own recorder is not safe with large concurrent bodies).
     from flytekitplugins.artifacts.backends.s3.client import s3_client
 
     sent = []
@@ -120,16 +114,16 @@ def test_local_files_into_an_s3_dataset(s3_bucket, client, tmp_path):
     }
     assert snap.number == 1 and snap.bytes == len(big) + 8
     assert sum(seen) == snap.bytes
-    assert get(client, f"{ds.uri}/{snap.file('big.bin').key}") == big
-    assert get(client, f"{ds.uri}/{snap.file('small.csv').key}") == b"a,b\n1,2\n"
-    manifest = json.loads(get(client, f"{ds.uri}/snapshots/1.json"))
+    assert get(moto_client, f"{ds.uri}/{snap.file('big.bin').key}") == big
+    assert get(moto_client, f"{ds.uri}/{snap.file('small.csv').key}") == b"a,b\n1,2\n"
+    manifest = json.loads(get(moto_client, f"{ds.uri}/snapshots/1.json"))
     assert manifest["files"][0]["sha256"] == sha(big)
     out = tmp_path / "big.out"
     catalog.download(ds, "big.bin", str(out))
     assert out.read_bytes() == big
 
 
-def test_bytes_that_do_not_match_the_record_never_land(s3_bucket, client, tmp_path):
+def test_bytes_that_do_not_match_the_record_never_land(s3_bucket, moto_client, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("checked", f"s3://{s3_bucket}/checked")
@@ -141,9 +135,9 @@ def test_bytes_that_do_not_match_the_record_never_land(s3_bucket, client, tmp_pa
         with pytest.raises(IntegrityError, match="no longer matches its record"):
             catalog.export(ds, [ExportItem("f.bin", rec)], run_key=f"r{size}", source={})
     assert catalog.snapshots(ds) == []
-    assert keys(client, s3_bucket, "checked/snapshots/") == []
+    assert keys(moto_client, s3_bucket, "checked/snapshots/") == []
     # The aborted multipart upload left nothing behind either.
-    assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+    assert moto_client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
 
 
 def test_missing_bucket_is_refused_at_create(s3_endpoint):
@@ -155,7 +149,7 @@ def test_missing_bucket_is_refused_at_create(s3_endpoint):
 # ---- server-side copies from an S3 store ----------------------------------------------------------------------
 
 
-def test_s3_store_to_s3_dataset_copies_server_side(s3_root, s3_bucket, s3_endpoint, client, tmp_path):
+def test_s3_store_to_s3_dataset_copies_server_side(s3_root, s3_bucket, s3_endpoint, moto_client, tmp_path):
     store = ArtifactStore()
     assert store.root == s3_root
     catalog = DatasetCatalog(store)
@@ -174,33 +168,33 @@ def test_s3_store_to_s3_dataset_copies_server_side(s3_root, s3_bucket, s3_endpoi
     assert headers.get("x-amz-checksum-algorithm") == "SHA256"
     # The bytes never passed through the exporter.
     assert not [p for m, p, _ in rec_log.requests if m == "GET" and p.lstrip("/") == src_key]
-    assert get(client, f"{ds.uri}/{snap.file('data.bin').key}") == data
+    assert get(moto_client, f"{ds.uri}/{snap.file('data.bin').key}") == data
 
 
-def test_server_side_copy_checks_the_sha256_s3_computed(s3_root, s3_bucket, client, tmp_path):
+def test_server_side_copy_checks_the_sha256_s3_computed(s3_root, s3_bucket, moto_client, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("copied", f"s3://{s3_bucket}/datasets/copied")
     rec = make_record(store, tmp_path / "src", "e1", "data.bin", b"real bytes")
     bucket, _, key = rec.uri[len("s3://") :].partition("/")
-    client.put_object(Bucket=bucket, Key=key, Body=b"fake bytes")  # same size, other content
+    moto_client.put_object(Bucket=bucket, Key=key, Body=b"fake bytes")  # same size, other content
     with pytest.raises(IntegrityError, match="no longer matches its record"):
         catalog.export(ds, [ExportItem("data.bin", rec)], run_key="r", source={})
     assert catalog.snapshots(ds) == []
-    assert keys(client, s3_bucket, "datasets/copied/snapshots/") == []
+    assert keys(moto_client, s3_bucket, "datasets/copied/snapshots/") == []
 
 
 # ---- a workflow on S3 -----------------------------------------------------------------------------------------
 
 
-def test_workflow_exports_into_an_s3_dataset_from_an_s3_store(s3_root, s3_bucket, client):
+def test_workflow_exports_into_an_s3_dataset_from_an_s3_store(s3_root, s3_bucket, moto_client):
     catalog = DatasetCatalog()
     ds = catalog.create("models", f"s3://{s3_bucket}/datasets/models")
     exports.training(text="on s3")
     exports.training(text="again")
     snaps = catalog.snapshots("models")
     assert [s.number for s in snaps] == [1, 2]
-    assert get(client, f"{ds.uri}/{snaps[1].file('model.pt').key}") == b"model of col\nagain\n"
+    assert get(moto_client, f"{ds.uri}/{snaps[1].file('model.pt').key}") == b"model of col\nagain\n"
 
 
 # ---- throttling -----------------------------------------------------------------------------------------------
@@ -267,7 +261,7 @@ class ThrottlingProxy:
         self.server.server_close()
 
 
-def test_throttled_uploads_are_retried_with_backoff(s3_bucket, s3_endpoint, client, monkeypatch, tmp_path):
+def test_throttled_uploads_are_retried_with_backoff(s3_bucket, s3_endpoint, moto_client, monkeypatch, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("throttled", f"s3://{s3_bucket}/throttled")
@@ -281,13 +275,13 @@ def test_throttled_uploads_are_retried_with_backoff(s3_bucket, s3_endpoint, clie
     assert len(proxy.throttled) == 4
     assert snap.file_count == 3
     for r in records:
-        assert sha(get(client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
+        assert sha(get(moto_client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
 
 
 # ---- processes ------------------------------------------------------------------------------------------------
 
 
-def test_eight_concurrent_exports_into_s3(s3_root, s3_bucket, client, tmp_path):
+def test_eight_concurrent_exports_into_s3(s3_root, s3_bucket, moto_client, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("busy", f"s3://{s3_bucket}/busy")
@@ -301,10 +295,10 @@ def test_eight_concurrent_exports_into_s3(s3_root, s3_bucket, client, tmp_path):
     numbers = run_released_together(cmds, go)
     assert sorted(numbers) == list(range(1, 9))
     for s in catalog.snapshots(ds):
-        assert get(client, f"{ds.uri}/{s.file('data.csv').key}") == expect[s.run_key]
+        assert get(moto_client, f"{ds.uri}/{s.file('data.csv').key}") == expect[s.run_key]
 
 
-def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
+def test_kill_in_the_middle_of_an_s3_export(s3_bucket, moto_client, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("killed", f"s3://{s3_bucket}/killed")
@@ -326,7 +320,7 @@ def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
     proc.wait(timeout=30)
     assert catalog.snapshots(ds) == []
     # Files of the killed export may be in its folder, but no manifest makes it a snapshot.
-    assert [k for k in keys(client, s3_bucket, "killed/snapshots/") if k.endswith(".json")] == []
+    assert [k for k in keys(moto_client, s3_bucket, "killed/snapshots/") if k.endswith(".json")] == []
     other = make_record(store, tmp_path / "src", "e2", "next.csv", b"next")
     assert run_exporter(store.root, ds.name, [("next.csv", other)], "next") == {"number": 2, "reused": False}
     assert run_exporter(store.root, ds.name, [(r.filename, r) for r in records], "killed") == {
@@ -335,7 +329,7 @@ def test_kill_in_the_middle_of_an_s3_export(s3_bucket, client, tmp_path):
     }
     snap = catalog.snapshot(ds, 1)
     for r in records:
-        assert sha(get(client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
+        assert sha(get(moto_client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
 
 
 def test_s3_store_into_a_local_dataset(s3_root, tmp_path):

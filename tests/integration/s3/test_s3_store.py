@@ -1,4 +1,4 @@
-"""The artifact store on S3, against moto's S3 server over real HTTP (see the fixtures in conftest.py)."""
+"""The artifact store on S3, against moto's S3 server over real HTTP (see the fixtures in tests/conftest.py)."""
 
 import base64
 import hashlib

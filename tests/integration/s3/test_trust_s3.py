@@ -74,16 +74,6 @@ class CuttingProxy:
         self.server.server_close()
 
 
-@pytest.fixture
-def task_output(s3_endpoint, s3_bucket):
-    """An object a pod's task uploaded (no checksum stored with it), and its bytes."""
-    data = b"id,value\n" + b"".join(b"%d,%d\n" % (i, i * i) for i in range(20000))
-    boto3.session.Session().client("s3", endpoint_url=s3_endpoint).put_object(
-        Bucket=s3_bucket, Key="raw/ab/exec-n0-0/data.csv", Body=data
-    )
-    return f"s3://{s3_bucket}/raw/ab/exec-n0-0/data.csv", data
-
-
 def through(monkeypatch, proxy):
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
 

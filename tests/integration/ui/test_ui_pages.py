@@ -5,28 +5,15 @@ import os
 import time
 import urllib.parse
 
-import pytest
 from flows import ui as flows
 from markupsafe import escape
 from starlette.testclient import TestClient
-from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, study_env
+from ui_helpers import SCRIPT_FILE, SCRIPT_NAME
 
 from flytekitplugins.artifacts.store import versions
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 from flytekitplugins.artifacts.store.keys import execution_prefix
 from flytekitplugins.artifacts.ui.app import create_app
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    with study_env(tmp_path_factory) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def client(study):
-    with TestClient(create_app(study.store)) as c:
-        yield c
 
 
 def esc(text: str) -> str:

@@ -14,24 +14,12 @@ import pytest
 from flows import ui as flows
 from markupsafe import escape
 from starlette.testclient import TestClient
-from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, serve, study_env
+from ui_helpers import SCRIPT_FILE, SCRIPT_NAME, serve
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 from flytekitplugins.artifacts.ui import serve as ui_serve
 from flytekitplugins.artifacts.ui.app import create_app
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    with study_env(tmp_path_factory) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def client(study):
-    with TestClient(create_app(study.store)) as c:
-        yield c
 
 
 def esc(text: str) -> str:
