@@ -2,60 +2,17 @@
 flows and served by uvicorn on 127.0.0.1. Screenshots of each page go to the test's temp folder."""
 
 import hashlib
-import shutil
 import urllib.parse
 
 import pytest
 from flows import ui as flows
-from ui_helpers import SCRIPT_NAME, serve, study_env
+from ui_helpers import CHROMIUM, DESKTOP, PHONE, SCRIPT_NAME
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
-from flytekitplugins.artifacts.ui.app import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (`make test` installs it with apt-get when it can)"
 )
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """(base URL, study store) with the app running for the whole module."""
-    with study_env(tmp_path_factory) as study:
-        with serve(create_app(study.store)) as base:
-            yield base, study
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh desktop-sized page; any dialog (an injected alert) is recorded and dismissed."""
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    pg = context.new_page()
-    pg.dialogs = []
-
-    def on_dialog(d):
-        pg.dialogs.append(d.message)
-        d.dismiss()
-
-    pg.on("dialog", on_dialog)
-    yield pg
-    context.close()
 
 
 def shot(pg, tmp_path, name):

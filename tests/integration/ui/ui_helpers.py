@@ -1,7 +1,9 @@
-"""What the web page tests share: a store made by real flows, and the app served by uvicorn on 127.0.0.1."""
+"""What the web page tests share: a store made by real flows, the app served by uvicorn on 127.0.0.1, and the
+browser the page is opened in."""
 
 import contextlib
 import os
+import shutil
 import socket
 import threading
 import time
@@ -14,6 +16,13 @@ from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 SCRIPT_FILE = "<svg onload=alert(4)>.txt"
+
+# Debian's Chromium, driven by Playwright (the browser tests are skipped without it), and the window sizes.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 class Study(typing.NamedTuple):
