@@ -1,12 +1,39 @@
+"""Fixtures every kind of test uses (a fresh store per test, the moto S3 server, a store and a dataset catalog), and
+the markers of each test's kind, given by the folder it sits in.
+
+Layout: ``unit/`` (fast, in-process, no server, no workflow run beyond a trivial one), ``contract/`` (run against
+every backend: add a backend to the ``backend`` fixture in ``contract/conftest.py``), ``integration/local``
+(real runs, scripts and CLI processes on a local store), ``integration/s3`` (against the moto server),
+``integration/cluster`` (pod by pod with ``pyflyte-execute``, beside ``cluster_harness.py``) and
+``integration/ui`` (the web page's routes and a real browser). ``flows/`` (the flows the tests run),
+``repo_paths.py`` and ``example_checks.py`` are shared by all of them.
+"""
+
 import os
 import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+# The shared modules (flows, repo_paths, example_checks) are imported by name from any folder; so are the helpers
+# beside each test module (cluster_harness, ui_helpers), as pytest puts a test module's folder on sys.path.
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test is marked with the folders it sits in (``unit``, ``contract``, ``integration`` and ``local``, ``s3``,
+    ``cluster`` or ``ui``), and with ``s3`` wherever it uses the moto server."""
+    for item in items:
+        if not str(item.path).startswith(HERE + os.sep):
+            continue
+        folders = os.path.relpath(os.path.dirname(str(item.path)), HERE).split(os.sep)
+        if folders == ["."]:
+            raise pytest.UsageError(f"{item.nodeid}: a test module belongs in a folder of its kind (tests/conftest.py)")
+        for name in folders:
+            item.add_marker(name)  # an unregistered folder fails under --strict-markers
+        if "moto_server" in item.fixturenames and "s3" not in folders:
+            item.add_marker("s3")
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +161,30 @@ def s3_root(s3_bucket, monkeypatch):
     root = f"s3://{s3_bucket}/store"
     monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", root)
     return root
+
+
+# ---- a store and its dataset catalog ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(request):
+    """The artifact store at ``FLYTE_ARTIFACTS_ROOT``: this test's own folder, or a fresh S3 bucket where the test is
+    parametrized with ``indirect=True`` and the value ``"s3"``."""
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+
+    if getattr(request, "param", "local") == "s3":
+        request.getfixturevalue("s3_root")
+    return ArtifactStore()
+
+
+@pytest.fixture
+def catalog(store):
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+
+    return DatasetCatalog(store)
+
+
+@pytest.fixture
+def ds(catalog, tmp_path):
+    """A dataset named ``clean-data`` in a folder of this test."""
+    return catalog.create("clean-data", str(tmp_path / "datasets" / "clean"))

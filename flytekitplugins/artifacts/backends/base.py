@@ -4,7 +4,7 @@
 Keys are relative, '/'-separated strings. Every write that must never be overwritten goes through
 ``write_once``, which is atomic (readers never see half an object) and says whether it created the key.
 A new backend (GCS, Azure...) needs one module implementing :class:`Backend`, one line in the scheme registry
-(``backends/__init__.py``) and a run of ``tests/test_backend_contract.py`` against it.
+(``backends/__init__.py``) and a run of ``tests/contract/`` against it.
 """
 
 from __future__ import annotations

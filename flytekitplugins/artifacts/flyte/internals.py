@@ -1,4 +1,4 @@
-"""flytekit internals that command tasks rely on, kept here (pinned by ``tests/test_flytekit_internals.py``).
+"""flytekit internals that command tasks rely on, kept here (pinned by ``tests/unit/test_flytekit_internals.py``).
 
 * ``TrackedInstance`` and ``extract_task_module`` give a resolver its own import path and find the module and
   variable that hold an entity, which is what loader arguments are made of;

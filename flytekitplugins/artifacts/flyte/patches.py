@@ -1,4 +1,4 @@
-"""The patches that let the plugin see workflows being compiled and run (``tests/test_flytekit_internals.py``
+"""The patches that let the plugin see workflows being compiled and run (``tests/unit/test_flytekit_internals.py``
 pins the flytekit behaviour used here and in the rest of ``flyte/``).
 
 1. ``PythonFunctionWorkflow.compile`` and ``.execute`` both run ``self._workflow_function``; the plugin wraps it

@@ -1,0 +1,176 @@
+"""The flyte-artifacts CLI, run as a real subprocess against a store filled by real runs."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from flows import core
+
+CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
+
+
+def run(*args, root=None, check=True):
+    env = dict(os.environ)
+    if root is not None:
+        env["FLYTE_ARTIFACTS_ROOT"] = root
+    r = subprocess.run([CLI, *args], capture_output=True, text=True, env=env, timeout=120)
+    if check:
+        assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def test_executions_json_newest_first(two_runs):
+    rows = json.loads(run("executions", "--json").stdout)
+    assert [r["workflow"] for r in rows] == ["flows.core.reports", "flows.core.training"]
+    assert set(rows[0]) == {"execution_id", "project", "domain", "workflow", "created_at", "status"}
+    assert {r["status"] for r in rows} == {"succeeded"}
+
+
+def test_list_json_has_exactly_the_record_fields(two_runs):
+    rows = json.loads(run("list", "--json").stdout)
+    assert len(rows) == 4
+    assert set(rows[0]) == {
+        "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",
+        "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version",
+    }
+
+
+def test_list_filters(two_runs):
+    latest = json.loads(run("list", "--latest", "--json").stdout)
+    assert {r["workflow"] for r in latest} == {"flows.core.reports"}
+    models = json.loads(run("list", "--type", "model", "--json").stdout)
+    assert [r["filename"] for r in models] == ["model.pt"]
+    data = json.loads(run("list", "--artifact", "My Data", "--json").stdout)
+    assert [(r["artifact"], r["filename"]) for r in data] == [("My Data", "data.csv")]
+    eid = data[0]["execution_id"]
+    by_id = json.loads(run("list", "--execution", eid, "--json").stdout)
+    assert sorted(r["filename"] for r in by_id) == ["data.csv", "model.pt"]
+    assert json.loads(run("list", "--artifact", "Nothing", "--json").stdout) == []
+
+
+def test_table_output(two_runs):
+    out = run("list", "--latest").stdout
+    assert "TFL Reports" in out and "t_vscat.pdf" in out
+    assert "flows.core.training" in run("executions").stdout
+
+
+def test_get_writes_bytes(two_runs, tmp_path):
+    dest = tmp_path / "sub" / "model.pt"
+    r = run("get", "My Model", "model.pt", "-o", str(dest), "--json")
+    rec = json.loads(r.stdout)
+    data = dest.read_bytes()
+    assert data == b"model of col\nfirst\n"
+    assert hashlib.sha256(data).hexdigest() == rec["sha256"]
+    dest2 = tmp_path / "again.pt"
+    run("get", "My Model", "model.pt", "--execution", rec["execution_id"], "-o", str(dest2))
+    assert dest2.read_bytes() == data
+
+
+def test_get_refuses_damaged_bytes_and_writes_nothing(two_runs, tmp_path):
+    rec = json.loads(run("list", "--artifact", "My Model", "--json").stdout)[0]
+    os.chmod(rec["uri"], 0o644)
+    with open(rec["uri"], "ab") as f:
+        f.write(b"tampered")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    dest = out_dir / "model.pt"
+    r = run("get", "My Model", "model.pt", "-o", str(dest), check=False)
+    assert r.returncode == 1 and "no longer match" in r.stderr
+    assert os.listdir(out_dir) == []
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["list", "--execution", "nope"], ["no execution 'nope'"]),
+        (["get", "My Model", "missing.pt", "-o", "x"], ["'missing.pt'", "'My Model'"]),
+        (["list", "--latest"], ["no executions yet"]),
+    ],
+)
+def test_errors_are_one_clear_line(args, words, tmp_path, artifacts_root):
+    os.makedirs(artifacts_root)  # an empty store
+    if "My Model" in args:
+        core.training(text="x")
+    r = run(*args, check=False)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.stderr
+    for w in words:
+        assert w in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_get_unknown_file_in_known_execution_lists_what_it_has(tmp_path):
+    core.training(text="x")
+    eid = json.loads(run("executions", "--json").stdout)[0]["execution_id"]
+    r = run("get", "My Data", "nope.csv", "-e", eid, "-o", str(tmp_path / "o"), check=False)
+    assert r.returncode == 1 and "My Data/data.csv" in r.stderr and "'nope.csv'" in r.stderr
+
+
+def test_unreadable_roots(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    r = run("executions", root=str(a_file), check=False)
+    assert r.returncode == 1 and "not a folder" in r.stderr
+    r = run("executions", root="gs://bucket/x", check=False)
+    assert r.returncode == 1 and "unsupported scheme 'gs'" in r.stderr
+    # A root below a file cannot exist: reading it fails with the OS error on one line.
+    r = run("list", "--latest", root=str(a_file / "below"), check=False)
+    assert r.returncode == 1 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+
+
+def test_empty_store_lists_nothing(artifacts_root):
+    os.makedirs(artifacts_root)
+    assert json.loads(run("executions", "--json").stdout) == []
+    assert json.loads(run("list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["executions"], ["executions", "--json"], ["list", "--json"], ["list", "--latest"], ["artifacts", "--json"],
+    ["versions", "My Model", "--json"], ["get", "My Model", "model.pt", "-o", "x"], ["show", "My Model", "model.pt"],
+    ["lineage", "My Model", "model.pt"], ["verify"], ["gc", "--dry-run"], ["prune", "--keep-last", "1"],
+    ["datasets", "list", "--json"], ["export", "-a", "My Model", "--dataset", "d", "--latest"], ["ui", "--port", "0"],
+])
+def test_a_mistyped_root_is_an_error_not_an_empty_listing(args, tmp_path):
+    core.training(text="x")  # the real store has runs; the mistyped one is a sibling where nothing is
+    typo = os.environ["FLYTE_ARTIFACTS_ROOT"] + "-typo"
+    r = run(*args, root=typo, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert r.stderr.strip() == (f"error: there is no artifact store at {typo!r}: check the store root (--root, "
+                                "$FLYTE_ARTIFACTS_ROOT); a store is made by the first run that records an artifact, "
+                                "or by `flyte-artifacts datasets create`")
+    assert not os.path.exists(typo)  # and nothing was made there
+
+
+def test_datasets_create_may_make_the_store(tmp_path):
+    root = str(tmp_path / "new-store")
+    r = run("datasets", "create", "adam", "--uri", str(tmp_path / "ds"), root=root)
+    assert os.path.isdir(root) and json.loads(run("datasets", "list", "--json", root=root).stdout)[0]["name"] == "adam"
+    assert r.returncode == 0
+
+
+def test_usage_errors(artifacts_root):
+    os.makedirs(artifacts_root)
+    r = run("list", "--execution", "x", "--latest", check=False)
+    assert r.returncode == 2 and "not both" in r.stderr
+    r = run("list", "--type", "PICTURE", check=False)
+    assert r.returncode == 2 and "PICTURE" in r.stderr
+
+
+def test_help_explains():
+    out = run("--help").stdout
+    for cmd in ("executions", "list", "get"):
+        assert cmd in out
+    assert "FLYTE_ARTIFACTS_ROOT" in out
+    assert "--latest" in run("list", "--help").stdout
+
+
+def test_one_workflow_name_everywhere():
+    core.training(text="x")
+    executions = run("executions").stdout
+    versions = run("versions", "My Model").stdout
+    assert "flows.core.training" in executions and "flows.core.training" in versions
