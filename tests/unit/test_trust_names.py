@@ -80,7 +80,7 @@ def test_cli_prints_names_literally(store, tmp_path):
     os.chmod(path, 0o644)
     with open(path, "w") as f:
         json.dump(d, f)
-    out = cli("list").stdout
+    out = cli("list", "--wide").stdout
     assert "[bold]b.csv" in out and "[red]A" in out and "[/x]" in out
     assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
 

@@ -174,3 +174,24 @@ def test_one_workflow_name_everywhere():
     executions = run("executions").stdout
     versions = run("versions", "My Model").stdout
     assert "flows.core.training" in executions and "flows.core.training" in versions
+
+
+def test_tables_fit_80_columns_keep_ids_whole_and_wide_shows_everything(two_runs):
+    eids = [r["execution_id"] for r in json.loads(run("executions", "--json").stdout)]
+    env_root = os.environ["FLYTE_ARTIFACTS_ROOT"]
+    for args in (["list"], ["executions"], ["artifacts"], ["versions", "My Model"]):
+        r = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "COLUMNS": "80", "FLYTE_ARTIFACTS_ROOT": env_root})
+        lines = r.stdout.splitlines()
+        assert r.returncode == 0 and max(map(len, lines)) <= 80, r.stdout
+        assert any(eid in r.stdout for eid in eids), r.stdout  # ids are never cut
+        header = next(line for line in lines if line.startswith("┃"))
+        headers = [cell.strip() for cell in header.split("┃")[1:-1]]
+        assert headers and all(h and "…" not in h for h in headers), r.stdout  # no column is cut to a sliver
+    listed = run("list").stdout  # piped, $COLUMNS unset: 80 columns too
+    assert max(map(len, listed.splitlines())) <= 80
+    assert "Not shown to fit 80 columns: " in listed and "(--wide shows them)" in listed
+    hidden = listed.split("Not shown to fit 80 columns: ")[1].split(" (--wide")[0].split(", ")
+    wide = run("list", "--wide").stdout
+    assert "Not shown" not in wide and all(f" {name} " in wide for name in hidden)
+    assert "flows.core.prep" in wide  # a whole task name

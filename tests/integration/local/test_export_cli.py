@@ -32,7 +32,7 @@ def fails(*args, match):
 def test_create_prints_the_dataset(models, tmp_path):
     assert set(models) == {"id", "name", "uri", "created_at"}
     assert (models["name"], models["uri"]) == ("models", str(tmp_path / "ds" / "models"))
-    table = run("datasets", "create", "other", "--uri", str(tmp_path / "ds" / "other")).stdout
+    table = run("datasets", "create", "other", "--uri", str(tmp_path / "ds" / "other"), "--wide").stdout
     assert "other" in table and str(tmp_path / "ds" / "other") in table
     listed = json.loads(run("datasets", "list", "--json").stdout)
     assert [d["name"] for d in listed] == ["models", "other"]
