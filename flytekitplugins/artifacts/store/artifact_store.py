@@ -13,7 +13,7 @@ import typing
 import warnings
 from dataclasses import dataclass, fields
 
-from ..backends import Backend, is_local, open_backend
+from ..backends import Backend, open_backend
 from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
 from ..errors import ArtifactNotFoundError, ArtifactValueError
@@ -225,7 +225,7 @@ class ArtifactStore:
                 self._add_index_entry(prefix, name, entry)
 
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
-        workers = 1 if is_local(self.root) else INDEX_WORKERS
+        workers = min(INDEX_WORKERS, self.backend.concurrency)
         run_all(index_artifact, sorted({r.artifact for r in records}), workers)
         files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
         index.add_entries(self.backend, files, name, entry, workers)

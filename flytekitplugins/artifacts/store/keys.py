@@ -21,6 +21,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
 Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
+The builders named ``*_at`` take components as they already appear in keys (from a listing); the others take the
+real names. The parsers (``*_of``) read the components back out of a key.
 """
 
 from __future__ import annotations
@@ -61,14 +63,68 @@ def inverted_now() -> str:
     return inverted(int(time.time() * 1000))
 
 
+#: The folder of every run's documents and records.
+EXECUTIONS = "executions"
+#: A run's own document, in its folder.
+RUN_FILE = "execution.json"
+#: Every succeeded run, newest first.
+RUNS_INDEX = "index/executions"
+#: The later runs that consumed each version of a file.
+USES_INDEX = "index/uses"
+#: The suffix of every record, summary and other JSON document.
+JSON = ".json"
+
+
 def execution_prefix(execution_id: str) -> str:
     """The folder of one execution."""
-    return f"executions/{component(execution_id)}"
+    return execution_prefix_at(component(execution_id))
+
+
+def execution_prefix_at(ekey: str) -> str:
+    """The folder of the execution whose key component is ``ekey``."""
+    return f"{EXECUTIONS}/{ekey}"
+
+
+def run_key(execution_id: str) -> str:
+    """Where a run's own document is (id, project, domain, workflow, created_at, status)."""
+    return run_key_at(component(execution_id))
+
+
+def run_key_at(ekey: str) -> str:
+    """Where the run document of the execution whose key component is ``ekey`` is."""
+    return f"{execution_prefix_at(ekey)}/{RUN_FILE}"
+
+
+def is_run_key(key: str) -> bool:
+    """Whether ``key`` is a run's own document."""
+    return key.endswith("/" + RUN_FILE)
+
+
+def execution_of(key: str) -> str:
+    """The execution's key component of a key under ``executions/`` (``executions/<exec>/...``)."""
+    return key.split("/")[1]
+
+
+def records_prefix_at(ekey: str) -> str:
+    """The folder of every record of the execution whose key component is ``ekey``."""
+    return f"{execution_prefix_at(ekey)}/records"
+
+
+def summaries_prefix_at(ekey: str) -> str:
+    """The folder of every summary of the execution whose key component is ``ekey``."""
+    return f"{execution_prefix_at(ekey)}/summaries"
+
+
+def file_parts_of(key: str) -> typing.Tuple[str, str]:
+    """(artifact, filename) components of a record or summary key (``executions/<exec>/<kind>/<a>/<f>.json``)."""
+    parts = key.split("/")
+    name = parts[4]
+    return parts[3], name[: -len(JSON)] if name.endswith(JSON) else name
 
 
 def record_key(execution_id: str, artifact: str, filename: str) -> str:
     """Where the record of one artifact file of one execution is."""
-    return f"{execution_prefix(execution_id)}/records/{component(artifact)}/{component(filename)}.json"
+    return f"{records_prefix_at(component(execution_id))}/{component(artifact)}/{component(filename)}{JSON}"
 
 
 def summary_key(execution_id: str, artifact: str, filename: str) -> str:
@@ -78,12 +134,37 @@ def summary_key(execution_id: str, artifact: str, filename: str) -> str:
 
 def file_index_prefix(artifact: str, filename: str) -> str:
     """Where the runs that recorded ``artifact``/``filename`` are listed, newest first."""
-    return f"index/files/{component(artifact)}/{component(filename)}"
+    return file_index_prefix_at(component(artifact), component(filename))
+
+
+def file_index_prefix_at(akey: str, fkey: str) -> str:
+    """:func:`file_index_prefix` from the artifact's and the filename's key components."""
+    return f"index/files/{akey}/{fkey}"
 
 
 def artifact_index_prefix(artifact: str) -> str:
     """Where the runs that recorded a file of ``artifact`` are listed, newest first."""
-    return f"index/artifacts/{component(artifact)}"
+    return artifact_index_prefix_at(component(artifact))
+
+
+def artifact_index_prefix_at(akey: str) -> str:
+    """:func:`artifact_index_prefix` from the artifact's key component."""
+    return f"index/artifacts/{akey}"
+
+
+def index_entry_name(ms: int, execution_id: str) -> str:
+    """The name of a run's entry in an index folder: its time inverted (newest first), then its execution."""
+    return f"{inverted(ms)}_{component(execution_id)}"
+
+
+def entry_execution_of(name: str) -> str:
+    """The execution's key component an index entry name (or key) ends with."""
+    return name.split("_", 1)[-1]
+
+
+def is_entry_of(name: str, ekey: str) -> bool:
+    """Whether an index entry name (or key) is the entry of the execution whose key component is ``ekey``."""
+    return name.endswith("_" + ekey)
 
 
 def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
@@ -94,7 +175,12 @@ def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
 
 def uses_prefix(artifact: str, filename: str, execution_id: str) -> str:
     """Where the later runs that consumed one version of a file are listed."""
-    return f"index/uses/{component(artifact)}/{component(filename)}/{component(execution_id)}"
+    return uses_prefix_at(component(artifact), component(filename), component(execution_id))
+
+
+def uses_prefix_at(akey: str, fkey: str, ekey: str) -> str:
+    """:func:`uses_prefix` from the artifact's, the filename's and the execution's key components."""
+    return f"{USES_INDEX}/{akey}/{fkey}/{ekey}"
 
 
 def newest_pointer(prefix: str) -> str:

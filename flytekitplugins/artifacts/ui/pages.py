@@ -7,7 +7,6 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..backends import is_local
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import type_rank
 from ..store.run_index import RunFiles
@@ -147,8 +146,9 @@ def runs_page(reads: "Reads", page: int = 1, workflow: str = "", since: str = ""
 
     # One listing per run (and one record per artifact the first time a succeeded run is shown). On an object store
     # each is a request, so they go concurrently; on a local disk threads would only add overhead.
-    if not is_local(reads.store.root) and len(runs) > 1:
-        with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
+    workers = min(COUNT_WORKERS, reads.store.backend.concurrency)
+    if workers > 1 and len(runs) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             counted = list(pool.map(count, runs))
     else:
         counted = [count(run) for run in runs]

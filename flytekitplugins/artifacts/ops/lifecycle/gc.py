@@ -18,7 +18,7 @@ import json
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
-from ...backends import BLOB_PREFIX, Backend, is_local, open_backend
+from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
 from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, is_temp, list_files, remove_if_stale
@@ -38,7 +38,8 @@ def _record_shas(b: Backend, keys: typing.Sequence[str]) -> typing.Tuple[typing.
         except (ArtifactError, OSError, ValueError, UnicodeDecodeError):
             return None
 
-    if is_local(b.root) and len(keys) < 64:
+    # A few cheap reads go faster in this thread; many, or reads that are requests, on a pool.
+    if b.concurrency <= 1 and len(keys) < 64:
         shas = [one(k) for k in keys]
     else:
         with ThreadPoolExecutor(max_workers=_READERS) as pool:
