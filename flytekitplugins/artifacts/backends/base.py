@@ -185,7 +185,8 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
         """Replace whatever is at ``dest_uri`` (of this scheme) with the bytes at ``source_uri`` (any scheme), which
-        must be ``size`` bytes with ``sha256``; raises (leaving no wrong bytes in place) when they are not."""
+        must be ``size`` bytes with ``sha256``; raises when they are not (``verify --repair`` then reports the object
+        as still damaged)."""
 
     @classmethod
     @abc.abstractmethod
