@@ -115,10 +115,17 @@ def summaries_prefix_at(ekey: str) -> str:
     return f"{execution_prefix_at(ekey)}/summaries"
 
 
-def file_parts_of(key: str) -> typing.Tuple[str, str]:
-    """(artifact, filename) components of a record or summary key (``executions/<exec>/<kind>/<a>/<f>.json``)."""
+def is_record_key(key: str) -> bool:
+    """Whether ``key`` is a record (``executions/<exec>/records/<artifact>/<filename>.json``)."""
     parts = key.split("/")
-    name = parts[4]
+    return len(parts) >= 5 and parts[0] == EXECUTIONS and parts[2] == "records" and key.endswith(JSON)
+
+
+def file_parts_of(key: str) -> typing.Tuple[str, str]:
+    """(artifact, filename) components of a record or summary key (``executions/<exec>/<kind>/<a>/<f>.json``);
+    the filename is empty for a key with no such part."""
+    parts = key.split("/")
+    name = parts[4] if len(parts) > 4 else ""
     return parts[3], name[: -len(JSON)] if name.endswith(JSON) else name
 
 

@@ -211,7 +211,7 @@ class RunPage:
 
 def run_page(reads: "Reads", execution_id: str, page: int = 1, info: typing.Optional[dict] = None) -> RunPage:
     """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files
-    (``info``: the run's execution.json with its status, when already read)."""
+    (``info``: the run's document with its status, when already read)."""
     if info is None and execution_id:
         info = reads.run_info(execution_id)
     if info is None:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
+from ...store.keys import is_record_key
 from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, is_temp, list_files, remove_if_stale
 from .report import Outcome, Removal
 
@@ -63,8 +64,7 @@ def collect_garbage(
     temps = [f for f in listing if is_temp(f.key)]
     blobs = [f for f in listing if f.key.startswith(BLOB_PREFIX + "/") and not is_temp(f.key)
              and len(f.key.rsplit("/", 1)[-1]) == 64]
-    records = [f.key for f in listing if f.key.startswith("executions/") and "/records/" in f.key
-               and f.key.endswith(".json") and not is_temp(f.key)]
+    records = [f.key for f in listing if is_record_key(f.key) and not is_temp(f.key)]
     # Records matter only to tell which stored bytes are still named: a store of cluster runs, whose records point
     # at the objects their tasks uploaded, keeps none, and is collected from its listing alone.
     shas, bad = _record_shas(b, records) if blobs else (set(), [])
