@@ -1,8 +1,15 @@
-"""The storage contract: one abstract :class:`Backend`, implemented once per kind of storage (``local.py``,
-``s3.py``), and what every backend shares (URI parsing, content addresses, verified transfers).
+"""The storage contract: one abstract :class:`Backend`, implemented once per kind of storage (``local/``,
+``s3/``), and what every backend shares (URI parsing, content addresses, verified transfers).
 
 Keys are relative, '/'-separated strings. Every write that must never be overwritten goes through
 ``write_once``, which is atomic (readers never see half an object) and says whether it created the key.
+
+The contract is all the rest of the package knows of a backend: besides reading and writing bytes, listings with
+size and age (:meth:`Backend.list_files`), batch and age-checked removal (``delete_many``, ``remove_if_older``),
+group commits, listing stamps, a concurrency hint, a local path where the bytes are already on this machine, and
+a verified restore for ``verify --repair``. Methods with a default (batching, stamps, local paths, folders) suit a
+backend that has nothing better to offer.
+
 A new backend (GCS, Azure...) needs one module implementing :class:`Backend`, one line in the scheme registry
 (``backends/__init__.py``) and a run of ``tests/test_backend_contract.py`` against it.
 """
