@@ -179,6 +179,7 @@ def test_list_files_gives_each_object_with_its_size_and_age(backend, monkeypatch
     assert with_temp == {"lf/a.json": 2, "lf/sub/b.bin": 5, "lf/.tmp-left": 3}
     assert sorted(f.key for f in backend.list_files()) == ["lf/a.json", "lf/sub/b.bin", "lfx/c"]
     assert backend.list_files("nothing-here") == []
+    assert [k for k in with_temp if backend.is_temp(k)] == ["lf/.tmp-left"]
     move_clock(monkeypatch, 1000)
     assert all(990 < f.age < 1100 for f in backend.list_files("lf"))
 

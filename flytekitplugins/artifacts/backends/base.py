@@ -274,6 +274,11 @@ class Backend(abc.ABC):
         """Remove ``key`` unless it was modified within ``grace`` seconds, checked at the last possible moment (a
         writer refreshing it meanwhile keeps it); True when it was removed."""
 
+    def is_temp(self, key: str) -> bool:
+        """Whether ``key`` is a temp file of a write (in progress, or left by a killed one): what ``list_files`` hides
+        unless asked."""
+        return key.rsplit("/", 1)[-1].startswith(TEMP_NAME)
+
     def remove_empty_folders(self, prefix: str) -> None:
         """Remove the empty folders left under ``prefix`` (nothing to do where folders are not real)."""
 

@@ -220,6 +220,10 @@ class S3Backend(Backend):
             if progress is not None:
                 progress(len(chunk))
 
+    def is_temp(self, key: str) -> bool:
+        # Uploads are staged under tmp/ (the prefix a lifecycle rule can expire).
+        return super().is_temp(key) or key.startswith(TMP_PREFIX + "/")
+
     def remove_if_older(self, key: str, grace: float) -> bool:
         full = self._full(key)
         with self._calling("deleting", key):

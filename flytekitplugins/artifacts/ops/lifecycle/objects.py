@@ -11,23 +11,17 @@ from __future__ import annotations
 
 import typing
 
-from ...backends import TEMP_NAME, Backend, StoredFile
+from ...backends import Backend, StoredFile
 
-__all__ = ["StoredFile", "TEMP_GRACE_SECONDS", "delete_keys", "is_temp", "list_files", "remove_empty_folders",
-           "remove_if_stale"]
+__all__ = ["StoredFile", "TEMP_GRACE_SECONDS", "delete_keys", "list_files", "remove_empty_folders", "remove_if_stale"]
 
-#: Temp files (``.tmp-*``, S3 ``tmp/``) older than this are leftovers of killed writes.
+#: Temp files of writes (:meth:`Backend.is_temp`) older than this are leftovers of killed writes.
 TEMP_GRACE_SECONDS = 3600
 
 
 def list_files(backend: Backend, prefix: str = "", include_temp: bool = False) -> typing.List[StoredFile]:
     """Every object under ``prefix`` with its size and age, from one listing (temp files only if asked)."""
     return backend.list_files(prefix, include_temp=include_temp)
-
-
-def is_temp(key: str) -> bool:
-    """Whether ``key`` is a temp file of a write (``.tmp-*`` anywhere, or anything under S3's ``tmp/``)."""
-    return key.rsplit("/", 1)[-1].startswith(TEMP_NAME) or key.startswith("tmp/")
 
 
 def delete_keys(backend: Backend, keys: typing.Sequence[str], progress=None) -> None:
