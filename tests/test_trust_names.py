@@ -83,6 +83,16 @@ def test_keys_built_from_any_names_parse_back_to_their_components(artifact, file
     assert keys.artifact_index_prefix(artifact) == keys.artifact_index_prefix_at(a)
     assert keys.uses_prefix(artifact, filename, eid) == keys.uses_prefix_at(a, f, e)
     assert keys.uses_prefix_at(a, f, e).startswith(keys.USES_INDEX + "/")
+    assert rec.startswith(keys.records_prefix(eid, artifact) + "/")
+    tag = keys.tag_key(artifact, "v1.0")
+    assert tag == keys.tag_key_at(a, "v1.0") and keys.is_tag_key(tag) and not keys.is_tag_key(rec)
+    assert keys.tag_history_key(artifact, "v1.0", "ab12").startswith(keys.tag_history_prefix(artifact, "v1.0") + "/")
+    assert keys.lineage_key(eid, filename).startswith(keys.lineage_prefix(eid) + "/")
+    assert keys.execution_of(keys.query_key(eid, artifact)) == e
+    snap = keys.dataset_snapshot_key(eid, 42)
+    assert snap.startswith(keys.dataset_snapshots_prefix(eid) + "/") and keys.snapshot_number_of(snap) == 42
+    assert keys.snapshot_number_of(keys.dataset_reserved_key(eid, 7)) == 7 and keys.snapshot_number_of("x.txt") is None
+    assert keys.is_dataset_key(keys.dataset_key(eid)) and not keys.is_dataset_key(snap)
 
 
 def test_long_names_are_shortened_injectively(store, tmp_path):

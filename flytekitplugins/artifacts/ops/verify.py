@@ -26,14 +26,18 @@ from ..backends import BLOB_PREFIX, hash_uri, open_backend, read_uri_stream, res
 from ..errors import ArtifactError
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, component
 from ..store.keys import (
+    DATASETS,
     EXECUTIONS,
     JSON,
     RUNS_INDEX,
     artifact_index_prefix,
+    dataset_snapshots_prefix,
     entry_execution_of,
     execution_of,
+    is_dataset_key,
     records_prefix_at,
     run_key_at,
+    snapshot_number_of,
 )
 
 #: A ``.tmp-*`` file older than this is a leftover of a killed write, not one in progress.
@@ -205,7 +209,7 @@ def _collect_datasets(plan: Plan) -> None:
     from .datasets import Dataset, DatasetSnapshot
 
     b = plan.store.backend
-    for key in [k for k in b.list("datasets") if k.endswith("/dataset.json")]:
+    for key in [k for k in b.list(DATASETS) if is_dataset_key(k)]:
         d = _load(plan, b, key, "the dataset catalog")
         try:
             ds = Dataset.from_dict(d) if d is not None else None
@@ -215,9 +219,10 @@ def _collect_datasets(plan: Plan) -> None:
             continue
         target = open_backend(ds.uri)
         _note_local_root(plan, target)
-        prefix = f"datasets/{component(ds.id)}/snapshots"
-        for mkey in [k for k in b.list(prefix) if k.endswith(".json")]:
-            number = int(mkey.rsplit("/", 1)[-1][:-5])
+        for mkey in [k for k in b.list(dataset_snapshots_prefix(ds.id)) if k.endswith(JSON)]:
+            number = snapshot_number_of(mkey)
+            if number is None:
+                continue  # not a manifest's name: nothing the catalog wrote
             m = _load(plan, b, mkey, f"dataset {ds.name} snapshot {number}")
             if m is None:
                 plan.manifests.append((mkey, target.uri(f"snapshots/{number}.json")))

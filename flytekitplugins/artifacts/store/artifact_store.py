@@ -29,6 +29,7 @@ from .keys import (
     index_entry_name,
     is_entry_of,
     record_key,
+    records_prefix,
     run_key,
     run_key_at,
     summary_key,
@@ -314,9 +315,7 @@ class ArtifactStore:
             executions = [e["execution_id"] for e in self.executions()]
         out: typing.List[Record] = []
         for eid in executions:
-            prefix = f"{execution_prefix(eid)}/records"
-            if artifact is not None:
-                prefix += f"/{component(artifact)}"
+            prefix = records_prefix(eid, artifact)
             recs = [r for r in (_record_of(self.backend, k) for k in self.backend.list(prefix)) if r is not None]
             recs.sort(key=lambda r: (r.artifact, r.filename))
             out.extend(recs)

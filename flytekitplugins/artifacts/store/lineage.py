@@ -92,7 +92,7 @@ def write_lineage(
         "files": files,
         "created_at": utc_now(),
     }
-    key = store.execution_key(execution_id, "lineage", component(doc["workflow"]) + ".json")
+    key = keys.lineage_key(execution_id, doc["workflow"])
     store.backend.write_once(key, json.dumps(doc, indent=1, sort_keys=True).encode())
 
 
@@ -113,13 +113,11 @@ def note_query(
         "resolved_at": utc_now(),
     }
     store.backend.write_once(
-        store.execution_key(execution_id, "queries", component(node_id) + ".json"), json.dumps(doc).encode()
+        keys.query_key(execution_id, node_id), json.dumps(doc).encode()
     )
     use_prefix = keys.uses_prefix(record.artifact, record.filename, record.execution_id)
-    if not any(n.endswith("_" + component(execution_id)) for n in store.backend.list_children(use_prefix)):
-        store.backend.write_once(
-            f"{use_prefix}/{keys.inverted_now()}_{component(execution_id)}", json.dumps(doc).encode()
-        )
+    if not any(keys.is_entry_of(n, component(execution_id)) for n in store.backend.list_children(use_prefix)):
+        store.backend.write_once(f"{use_prefix}/{keys.entry_name_now(execution_id)}", json.dumps(doc).encode())
     return doc
 
 
@@ -128,12 +126,12 @@ def note_query(
 
 def lineage_docs(store: ArtifactStore, execution_id: str) -> typing.List[dict]:
     """The lineage documents of a run (one per workflow that recorded files in it)."""
-    prefix = store.execution_key(execution_id, "lineage")
+    prefix = keys.lineage_prefix(execution_id)
     return [store.read_json(k) for k in store.backend.list(prefix)]
 
 
 def _query_doc(store: ArtifactStore, execution_id: str, node_id: str) -> typing.Optional[dict]:
-    key = store.execution_key(execution_id, "queries", component(node_id) + ".json")
+    key = keys.query_key(execution_id, node_id)
     return store.read_json(key) if store.backend.exists(key) else None
 
 
@@ -159,12 +157,7 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
         node["repeated"] = True
         return node
     seen.add(key)
-    docs = lineage_docs(store, rec.execution_id)
-    entry, doc = None, None
-    for d in docs:
-        for f in d.get("files", []):
-            if f["artifact"] == rec.artifact and f["filename"] == rec.filename:
-                entry, doc = f, d
+    entry, doc = _lineage_entry(store, rec)
     if doc is None:
         node["lineage"] = "not recorded (the run predates lineage, or its recorder wrote none)"
         return node
@@ -176,26 +169,50 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
         value = doc.get("inputs", {}).get(name, {})
         children.append({"kind": "input", "name": name, **value})
     if depth > 0:
-        for artifact, filename in derived.get("files", []):
-            try:
-                up = store.record(rec.execution_id, artifact, filename)
-            except Exception:  # noqa: BLE001 - a file of a branch not taken: say so instead of failing
-                children.append({"kind": "file", "artifact": artifact, "filename": filename, "missing": True})
-                continue
-            children.append(upstream(store, up, depth - 1, seen))
-        for node_id in derived.get("queries", []):
-            q = _query_doc(store, rec.execution_id, node_id)
-            if q is None:
-                continue
-            try:
-                src = store.record(q["execution_id"], q["artifact"], q["filename"])
-            except Exception:  # noqa: BLE001
-                continue
-            child = upstream(store, src, depth - 1, seen)
-            child["via_query"] = {"node_id": node_id, "selector": q.get("selector")}
-            children.append(child)
+        children += _upstream_files(store, rec, derived, depth, seen)
+        children += _upstream_queries(store, rec, derived, depth, seen)
     node["derived_from"] = children
     return node
+
+
+def _lineage_entry(store: ArtifactStore, rec: Record) -> typing.Tuple[typing.Optional[dict], typing.Optional[dict]]:
+    """The entry describing ``rec`` in its run's lineage documents, and that document (the last one naming it)."""
+    entry, doc = None, None
+    for d in lineage_docs(store, rec.execution_id):
+        for f in d.get("files", []):
+            if f["artifact"] == rec.artifact and f["filename"] == rec.filename:
+                entry, doc = f, d
+    return entry, doc
+
+
+def _upstream_files(store: ArtifactStore, rec: Record, derived: dict, depth: int, seen: set) -> typing.List[dict]:
+    """The trees of the files of the same run that ``rec`` was derived from."""
+    out = []
+    for artifact, filename in derived.get("files", []):
+        try:
+            up = store.record(rec.execution_id, artifact, filename)
+        except Exception:  # noqa: BLE001 - a file of a branch not taken: say so instead of failing
+            out.append({"kind": "file", "artifact": artifact, "filename": filename, "missing": True})
+            continue
+        out.append(upstream(store, up, depth - 1, seen))
+    return out
+
+
+def _upstream_queries(store: ArtifactStore, rec: Record, derived: dict, depth: int, seen: set) -> typing.List[dict]:
+    """The trees of the earlier versions that the run's query nodes resolved for ``rec``."""
+    out = []
+    for node_id in derived.get("queries", []):
+        q = _query_doc(store, rec.execution_id, node_id)
+        if q is None:
+            continue
+        try:
+            src = store.record(q["execution_id"], q["artifact"], q["filename"])
+        except Exception:  # noqa: BLE001
+            continue
+        child = upstream(store, src, depth - 1, seen)
+        child["via_query"] = {"node_id": node_id, "selector": q.get("selector")}
+        out.append(child)
+    return out
 
 
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:

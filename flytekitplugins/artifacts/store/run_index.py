@@ -14,7 +14,7 @@ from ..errors import ArtifactNotFoundError
 from .artifact_store import ArtifactStore, Record
 from .declaration import type_rank
 from .jsonfiles import read_json
-from .keys import execution_prefix
+from .keys import records_prefix
 
 
 @dataclass
@@ -67,7 +67,7 @@ def run_files(store: ArtifactStore, execution_id: str) -> RunFiles:
     """A run's files from one listing of its records and one record read per artifact (damaged ones skipped)."""
     if not store.has_execution(execution_id):
         raise ArtifactNotFoundError(f"no execution {execution_id!r} in the store at {store.root!r}")
-    prefix = f"{execution_prefix(execution_id)}/records/"
+    prefix = records_prefix(execution_id) + "/"
     by_component: typing.Dict[str, typing.List[str]] = {}
     for key in store.backend.list(prefix.rstrip("/")):
         rest = key[len(prefix):]

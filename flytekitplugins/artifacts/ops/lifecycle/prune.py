@@ -25,6 +25,7 @@ from ...store.artifact_store import RUNNING, SUCCEEDED, ArtifactStore
 from ...store.jsonfiles import read_json
 from ...store.keys import (
     RUNS_INDEX,
+    TAGS,
     USES_INDEX,
     artifact_index_prefix_at,
     component,
@@ -33,6 +34,7 @@ from ...store.keys import (
     file_parts_of,
     is_entry_of,
     is_run_key,
+    is_tag_key,
     records_prefix_at,
     run_key_at,
     summaries_prefix_at,
@@ -57,8 +59,8 @@ def _age(run: dict, now: float) -> float:
 def tagged_versions(store: ArtifactStore) -> typing.Dict[typing.Tuple[str, str], typing.List[dict]]:
     """Every tag now set: (artifact component, execution id) -> the tags' documents."""
     out: typing.Dict[typing.Tuple[str, str], typing.List[dict]] = {}
-    for key in store.backend.list("tags"):
-        if not key.endswith("/current.json"):
+    for key in store.backend.list(TAGS):
+        if not is_tag_key(key):
             continue
         doc = read_json(store.backend, key)
         if doc and "execution_id" in doc and "artifact" in doc:

@@ -13,6 +13,7 @@ import typing
 
 from ...backends import open_backend
 from ...errors import ArtifactValueError
+from ...store.keys import dataset_snapshot_key
 from .objects import delete_keys, list_files, remove_empty_folders
 from .prune import _age
 from .report import Outcome, Removal
@@ -66,7 +67,6 @@ def _select(ds, snaps, keep_last: typing.Optional[int], older_than: typing.Optio
 
 def _remove_snapshot(catalog, ds, target, snap, keep_keys: typing.Set[str], out: Outcome) -> None:
     """One snapshot: its manifests, then its files (those of no snapshot that stays, and any left in its folder)."""
-    from ..datasets.catalog import _number_name
     from ..datasets.layout import manifest_key, snapshot_folder
 
     folder = snapshot_folder(snap.number)
@@ -78,6 +78,6 @@ def _remove_snapshot(catalog, ds, target, snap, keep_keys: typing.Set[str], out:
                                sum(sizes.get(k, 0) for k in files)))
     if not out.dry_run:
         target.delete(manifest_key(snap.number))
-        catalog.backend.delete(f"{catalog._snapshots_prefix(ds.id)}/{_number_name(snap.number)}")
+        catalog.backend.delete(dataset_snapshot_key(ds.id, snap.number))
         delete_keys(target, files)
         remove_empty_folders(target, folder)
