@@ -207,6 +207,7 @@ def _collect_blobs(plan: Plan) -> None:
 
 def _collect_datasets(plan: Plan) -> None:
     from .datasets import Dataset, DatasetSnapshot
+    from .datasets.layout import manifest_key
 
     b = plan.store.backend
     for key in [k for k in b.list(DATASETS) if is_dataset_key(k)]:
@@ -225,7 +226,7 @@ def _collect_datasets(plan: Plan) -> None:
                 continue  # not a manifest's name: nothing the catalog wrote
             m = _load(plan, b, mkey, f"dataset {ds.name} snapshot {number}")
             if m is None:
-                plan.manifests.append((mkey, target.uri(f"snapshots/{number}.json")))
+                plan.manifests.append((mkey, target.uri(manifest_key(number))))
                 continue
             snap = DatasetSnapshot.from_dict(m)
             for f in snap.files:
