@@ -20,7 +20,12 @@ from flytekitplugins.artifacts.backends import (
     read_uri_stream,
     scheme_of,
 )
-from flytekitplugins.artifacts.errors import ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
+from flytekitplugins.artifacts.errors import (
+    ArtifactError,
+    ArtifactNotFoundError,
+    ArtifactValueError,
+    StoredBytesMismatchError,
+)
 
 
 def sha(data: bytes) -> str:
@@ -174,3 +179,159 @@ def test_root_exists_once_anything_is_there(backend, tmp_path):
     empty = open_backend(str(tmp_path / "empty-folder"))
     os.makedirs(empty.root)
     assert empty.root_exists() is True  # an existing folder is an (empty) store
+
+
+# ---- listing with size and age, removal, batches: what lifecycle, verify and the UI rely on ----------------------
+
+
+def move_clock(monkeypatch, seconds: float) -> None:
+    """Move the backends' clock ahead: everything written so far is ``seconds`` older to them."""
+    import sys
+    import time
+    import types
+
+    clock = types.SimpleNamespace(
+        time=lambda: time.time() + seconds, time_ns=lambda: time.time_ns() + int(seconds * 10**9), sleep=time.sleep
+    )
+    for name, module in list(sys.modules.items()):
+        if name.startswith("flytekitplugins.artifacts.backends") and getattr(module, "time", None) is time:
+            monkeypatch.setattr(module, "time", clock)
+
+
+def test_list_files_gives_each_object_with_its_size_and_age(backend, monkeypatch):
+    backend.write_once("lf/a.json", b"{}")
+    backend.write_once("lf/sub/b.bin", b"12345")
+    backend.write("lf/.tmp-left", b"xyz")
+    backend.write_once("lfx/c", b"c")
+    files = {f.key: f for f in backend.list_files("lf")}
+    assert sorted(files) == ["lf/a.json", "lf/sub/b.bin"]
+    assert (files["lf/a.json"].size, files["lf/sub/b.bin"].size) == (2, 5)
+    assert all(-5 < f.age < 60 for f in files.values())
+    with_temp = {f.key: f.size for f in backend.list_files("lf", include_temp=True)}
+    assert with_temp == {"lf/a.json": 2, "lf/sub/b.bin": 5, "lf/.tmp-left": 3}
+    assert sorted(f.key for f in backend.list_files()) == ["lf/a.json", "lf/sub/b.bin", "lfx/c"]
+    assert backend.list_files("nothing-here") == []
+    assert [k for k in with_temp if backend.is_temp(k)] == ["lf/.tmp-left"]
+    move_clock(monkeypatch, 1000)
+    assert all(990 < f.age < 1100 for f in backend.list_files("lf"))
+
+
+def test_remove_if_older_keeps_young_objects_and_removes_old_ones(backend, monkeypatch):
+    backend.write_once("old/a", b"a")
+    assert backend.remove_if_older("old/a", grace=600) is False
+    assert backend.read_bytes("old/a") == b"a"
+    assert backend.remove_if_older("old/missing", grace=0) is False
+    move_clock(monkeypatch, 1000)
+    assert backend.remove_if_older("old/a", grace=600) is True
+    assert not backend.exists("old/a")
+    assert backend.list_files("old", include_temp=True) == []  # nothing left beside it either
+
+
+def test_delete_many_removes_every_key_and_counts_them(backend):
+    keys = [f"dm/{i:04d}" for i in range(5)] + ["dm/deep/er/x"]
+    for k in keys:
+        backend.write_once(k, b"x")
+    backend.write_once("dm-other/y", b"y")
+    seen = []
+    backend.delete_many(keys + ["dm/never-there"], progress=seen.append)
+    assert sum(seen) == len(keys) + 1
+    assert backend.list("dm") == [] and backend.read_bytes("dm-other/y") == b"y"
+    backend.delete_many([])
+
+
+def test_delete_many_raises_what_it_could_not_remove(backend, monkeypatch):
+    backend.write_once("dmf/ok", b"x")
+    if backend.scheme == "file":
+        backend.write_once("dmf/folder/inside", b"x")  # a folder cannot be removed as a file
+        bad = "dmf/folder"
+    else:
+        real = backend.client
+
+        class Refusing:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def delete_objects(self, **kw):
+                real.delete_objects(**kw)
+                return {"Errors": [{"Key": kw["Delete"]["Objects"][-1]["Key"], "Code": "AccessDenied",
+                                    "Message": "Access Denied"}]}
+
+        monkeypatch.setattr(type(backend), "client", property(lambda self: Refusing()))
+        bad = "dmf/refused"
+    with pytest.raises((OSError, ArtifactError)):
+        backend.delete_many(["dmf/ok", bad])
+
+
+def test_remove_empty_folders_leaves_no_empty_folder_and_every_file(backend):
+    backend.write_once("ef/a/b/y", b"y")
+    backend.write_once("ef/keep/x", b"x")
+    backend.delete("ef/a/b/y")
+    backend.remove_empty_folders("ef")
+    assert backend.list_children("ef") == ["keep"]
+    assert backend.read_bytes("ef/keep/x") == b"x"
+    backend.remove_empty_folders("no-such-folder")
+
+
+def test_group_commit_batches_writes_that_stay_readable(backend):
+    with backend.group_commit() as batch:
+        backend.write_once("gc/bytes", b"b")
+        batch.commit()  # bytes durable before the record naming them
+        with backend.group_commit() as inner:  # nested: the same batch
+            backend.write("gc/record", b"r")
+            backend.write_hint("gc/hint", b"h")
+            inner.commit()
+        assert backend.read_bytes("gc/record") == b"r"
+    assert [backend.read_bytes(k) for k in ("gc/bytes", "gc/record", "gc/hint")] == [b"b", b"r", b"h"]
+    if backend.local_path("") is not None:
+        assert getattr(backend, "pending", None) is None  # nothing left waiting once the block is over
+
+
+def test_listing_stamp_changes_when_a_name_is_added(backend):
+    import time
+
+    backend.write_once("ls/a", b"a")
+    first = backend.listing_stamp("ls", settle_seconds=0)
+    if backend.local_path("") is None:
+        assert first is None  # no cheap stamp: callers list again
+        return
+    assert isinstance(first, int)
+    assert backend.listing_stamp("ls", settle_seconds=3600) is None  # too fresh to vouch for
+    time.sleep(0.05)
+    backend.write_once("ls/b", b"b")
+    assert backend.listing_stamp("ls", settle_seconds=0) not in (None, first)
+    assert backend.listing_stamp("no-such-folder", settle_seconds=0) is None
+
+
+def test_concurrency_hint_and_local_paths(backend):
+    from flytekitplugins.artifacts.backends import local_file
+
+    assert isinstance(backend.concurrency, int) and backend.concurrency >= 1
+    backend.write_once("lp/f.bin", b"bytes here")
+    path = backend.local_path("lp/f.bin")
+    assert (path is not None) == (backend.scheme == "file")
+    assert local_file(backend.uri("lp/f.bin")) == path
+    if path is not None:
+        with open(path, "rb") as f:
+            assert f.read() == b"bytes here"
+        assert backend.concurrency == 1  # local calls gain nothing from threads
+    else:
+        assert backend.concurrency > 1  # requests to a server go several at once
+    assert local_file("gs://elsewhere/x") is None  # a scheme no backend serves is not on this machine
+
+
+def test_restore_uri_replaces_damaged_bytes_from_an_intact_copy(backend, tmp_path):
+    from flytekitplugins.artifacts.backends import restore_uri
+
+    good = b"the recorded bytes" * 100
+    backend.write("rs/damaged", b"not them")
+    local_copy = tmp_path / "copy.bin"
+    local_copy.write_bytes(good)
+    restore_uri(backend.uri("rs/damaged"), str(local_copy), len(good), sha(good))
+    assert backend.read_bytes("rs/damaged") == good
+    backend.write("rs/again", b"damaged too")
+    backend.write_once("rs/intact", good)
+    restore_uri(backend.uri("rs/again"), backend.uri("rs/intact"), len(good), sha(good))
+    assert backend.read_bytes("rs/again") == good
+    backend.write_once("rs/other", b"other bytes")
+    with pytest.raises(ArtifactError):
+        restore_uri(backend.uri("rs/dest"), backend.uri("rs/other"), len(good), sha(good))

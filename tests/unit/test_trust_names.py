@@ -58,6 +58,38 @@ def test_reserved_prefix_is_refused_everywhere(tmp_path):
     assert validate_filename(".hidden.csv") == ".hidden.csv"
 
 
+@pytest.mark.parametrize("artifact,filename,eid", [
+    ("model", "weights.pt", "run-1"), ("a/b_c", "x_y.json", "e_with_underscores"), ("~x", "é", "f" * 300),
+])
+def test_keys_built_from_any_names_parse_back_to_their_components(artifact, filename, eid):
+    a, f, e = keys.component(artifact), keys.component(filename), keys.component(eid)
+    rec = keys.record_key(eid, artifact, filename)
+    assert keys.is_record_key(rec) and not keys.is_run_key(rec)
+    assert keys.execution_of(rec) == e and keys.file_parts_of(rec) == (a, f)
+    assert keys.file_parts_of(keys.summary_key(eid, artifact, filename)) == (a, f)
+    assert rec.startswith(keys.records_prefix_at(e) + "/")
+    run = keys.run_key(eid)
+    assert run == keys.run_key_at(e) and keys.is_run_key(run) and not keys.is_record_key(run)
+    assert keys.execution_of(run) == e and run.startswith(keys.execution_prefix(eid) + "/")
+    entry = keys.index_entry_name(1_700_000_000_000, eid)
+    assert keys.entry_execution_of(entry) == e and keys.is_entry_of(entry, e)
+    assert not keys.is_entry_of(entry, e[1:] if len(e) > 1 else "other")
+    assert keys.file_index_prefix(artifact, filename) == keys.file_index_prefix_at(a, f)
+    assert keys.artifact_index_prefix(artifact) == keys.artifact_index_prefix_at(a)
+    assert keys.uses_prefix(artifact, filename, eid) == keys.uses_prefix_at(a, f, e)
+    assert keys.uses_prefix_at(a, f, e).startswith(keys.USES_INDEX + "/")
+    assert rec.startswith(keys.records_prefix(eid, artifact) + "/")
+    tag = keys.tag_key(artifact, "v1.0")
+    assert tag == keys.tag_key_at(a, "v1.0") and keys.is_tag_key(tag) and not keys.is_tag_key(rec)
+    assert keys.tag_history_key(artifact, "v1.0", "ab12").startswith(keys.tag_history_prefix(artifact, "v1.0") + "/")
+    assert keys.lineage_key(eid, filename).startswith(keys.lineage_prefix(eid) + "/")
+    assert keys.execution_of(keys.query_key(eid, artifact)) == e
+    snap = keys.dataset_snapshot_key(eid, 42)
+    assert snap.startswith(keys.dataset_snapshots_prefix(eid) + "/") and keys.snapshot_number_of(snap) == 42
+    assert keys.snapshot_number_of(keys.dataset_reserved_key(eid, 7)) == 7 and keys.snapshot_number_of("x.txt") is None
+    assert keys.is_dataset_key(keys.dataset_key(eid)) and not keys.is_dataset_key(snap)
+
+
 def test_long_names_are_shortened_injectively(store, tmp_path):
     long = "n" * 300
     literal = "~" + hashlib.sha256(long.encode()).hexdigest()

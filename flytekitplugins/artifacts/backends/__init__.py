@@ -10,7 +10,18 @@ import importlib
 import typing
 
 from ..errors import ArtifactValueError
-from .base import BLOB_PREFIX, Backend, IntegrityError, Transfer, blob_key, is_local, local_path, scheme_of
+from .base import (
+    BLOB_PREFIX,
+    TEMP_NAME,
+    Backend,
+    IntegrityError,
+    StoredFile,
+    Transfer,
+    blob_key,
+    is_local,
+    local_path,
+    scheme_of,
+)
 
 # scheme -> (module, class); modules are imported on first use.
 _REGISTRY: typing.Dict[str, typing.Tuple[str, str]] = {
@@ -22,13 +33,17 @@ __all__ = [
     "Backend",
     "BLOB_PREFIX",
     "IntegrityError",
+    "StoredFile",
+    "TEMP_NAME",
     "Transfer",
     "backend_class",
     "blob_key",
     "is_local",
+    "local_file",
     "local_path",
     "normalize_location",
     "hash_uri",
+    "restore_uri",
     "open_backend",
     "read_uri_stream",
     "open_recorded",
@@ -76,3 +91,16 @@ def hash_uri(uri: str, progress=None) -> typing.Tuple[int, str]:
     """(size, sha256) of a file the store did not write, read whole and checked (an S3 read that comes back short
     is tried again, never hashed as if it were the file)."""
     return backend_class(uri).hash_uri(uri, progress)
+
+
+def local_file(uri: str) -> typing.Optional[str]:
+    """The path of the file at ``uri`` when its bytes are already on this machine (a local path or ``file:`` URI),
+    else None (an object in remote storage, or a scheme no backend serves)."""
+    if scheme_of(uri) not in _REGISTRY:
+        return None
+    return backend_class(uri).local_file(uri)
+
+
+def restore_uri(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
+    backend_class(dest_uri).restore_uri(dest_uri, source_uri, size, sha256)

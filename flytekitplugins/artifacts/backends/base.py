@@ -1,8 +1,15 @@
-"""The storage contract: one abstract :class:`Backend`, implemented once per kind of storage (``local.py``,
-``s3.py``), and what every backend shares (URI parsing, content addresses, verified transfers).
+"""The storage contract: one abstract :class:`Backend`, implemented once per kind of storage (``local/``,
+``s3/``), and what every backend shares (URI parsing, content addresses, verified transfers).
 
 Keys are relative, '/'-separated strings. Every write that must never be overwritten goes through
 ``write_once``, which is atomic (readers never see half an object) and says whether it created the key.
+
+The contract is all the rest of the package knows of a backend: besides reading and writing bytes, listings with
+size and age (:meth:`Backend.list_files`), batch and age-checked removal (``delete_many``, ``remove_if_older``),
+group commits, listing stamps, a concurrency hint, a local path where the bytes are already on this machine, and
+a verified restore for ``verify --repair``. Methods with a default (batching, stamps, local paths, folders) suit a
+backend that has nothing better to offer.
+
 A new backend (GCS, Azure...) needs one module implementing :class:`Backend`, one line in the scheme registry
 (``backends/__init__.py``) and a run of ``tests/contract/`` against it.
 """
@@ -10,6 +17,7 @@ A new backend (GCS, Azure...) needs one module implementing :class:`Backend`, on
 from __future__ import annotations
 
 import abc
+import contextlib
 import os
 import threading
 import typing
@@ -145,13 +153,47 @@ def run_all(fn: typing.Callable[[typing.Any], None], items: typing.Sequence[typi
 
 # ---- the contract ------------------------------------------------------------------------------------------------
 
+#: The name prefix of a temp file of a write in progress (or of a killed one).
+TEMP_NAME = ".tmp-"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One object at a location: its key (relative to the location), size in bytes and age in seconds."""
+
+    key: str
+    size: int
+    age: float
+
+
+class NoBatch:
+    """The group commit of a backend that has nothing to batch: every write was durable when it returned."""
+
+    def commit(self) -> None:
+        """Nothing to wait for."""
+
 
 class Backend(abc.ABC):
     """The operations the store and the datasets need from a place that keeps bytes."""
 
     #: The URI scheme this backend serves ("file", "s3").
     scheme: typing.ClassVar[str]
+    #: How many requests at once suit this backend: 1 where each call is a cheap local one (threads would only add
+    #: overhead), more where each is a round trip to a server.
+    concurrency: typing.ClassVar[int] = 1
     root: str
+
+    @classmethod
+    def local_file(cls, uri: str) -> typing.Optional[str]:
+        """The path of the object at ``uri`` (of this scheme) when its bytes are already on this machine, else None."""
+        return None
+
+    @classmethod
+    @abc.abstractmethod
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+        """Replace whatever is at ``dest_uri`` (of this scheme) with the bytes at ``source_uri`` (any scheme), which
+        must be ``size`` bytes with ``sha256``; raises when they are not (``verify --repair`` then reports the object
+        as still damaged)."""
 
     @classmethod
     @abc.abstractmethod
@@ -230,6 +272,48 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
+
+    def delete_many(self, keys: typing.Sequence[str], progress: Progress = None) -> None:
+        """Remove ``keys`` in the order given (a backend may batch them); missing keys are not an error, any other
+        failure to remove one is raised. ``progress`` is told how many keys each step removed."""
+        for key in keys:
+            self.delete(key)
+            if progress is not None:
+                progress(1)
+
+    @abc.abstractmethod
+    def remove_if_older(self, key: str, grace: float) -> bool:
+        """Remove ``key`` unless it was modified within ``grace`` seconds, checked at the last possible moment (a
+        writer refreshing it meanwhile keeps it); True when it was removed."""
+
+    def is_temp(self, key: str) -> bool:
+        """Whether ``key`` is a temp file of a write (in progress, or left by a killed one): what ``list_files`` hides
+        unless asked."""
+        return key.rsplit("/", 1)[-1].startswith(TEMP_NAME)
+
+    def remove_empty_folders(self, prefix: str) -> None:
+        """Remove the empty folders left under ``prefix`` (nothing to do where folders are not real)."""
+
+    @abc.abstractmethod
+    def list_files(self, prefix: str = "", include_temp: bool = False) -> typing.List[StoredFile]:
+        """Every object under ``prefix`` with its size and age, from one listing (temp files of writes only if
+        asked), in no particular order."""
+
+    def listing_stamp(self, prefix: str, settle_seconds: float = 1.0) -> typing.Optional[int]:
+        """A value that changes whenever a name is added under or removed from ``prefix``, when one is cheap to get
+        and at least ``settle_seconds`` old (so a change in the same clock tick cannot go unseen). None means: no
+        stamp, list again."""
+        return None
+
+    @contextlib.contextmanager
+    def group_commit(self) -> typing.Iterator[typing.Any]:
+        """Make the writes inside the block durable together; yields an object whose ``commit()`` makes every write
+        so far durable now. Where every write is durable when it returns, this does nothing."""
+        yield NoBatch()
+
+    def local_path(self, key: str) -> typing.Optional[str]:
+        """The path of ``key`` on this machine when this backend keeps its bytes here, else None."""
+        return None
 
     @abc.abstractmethod
     def list(self, prefix: str) -> typing.List[str]:

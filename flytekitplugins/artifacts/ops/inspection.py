@@ -21,7 +21,7 @@ import tempfile
 import time
 import typing
 
-from ..backends import is_local, local_path, read_uri_stream
+from ..backends import local_file, read_uri_stream
 from ..errors import ArtifactNotFoundError
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.identity import utc_now
@@ -58,8 +58,9 @@ def summarize_uri(
     the summary gives only its size and kind, with a note saying why.
     """
     budget = budget or record_budget()
-    if is_local(uri):
-        return summarize(local_path(uri), file_type or None, budget=budget)
+    path = local_file(uri)
+    if path is not None:
+        return summarize(path, file_type or None, budget=budget)
     if size > REMOTE_MAX_BYTES:
         ftype = normalize_file_type(file_type or None, filename)
         return {

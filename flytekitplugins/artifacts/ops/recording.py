@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing
 
-from ..backends import hash_uri, is_local, local_path
+from ..backends import hash_uri, local_file
 from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
@@ -66,13 +66,14 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
     out = []
     pending = []
     for item, uri in zip(items, uris):
-        if not is_local(uri):
+        path = local_file(uri)
+        if path is None:
             # In a cluster the task already uploaded the file: the record points at that object.
             size, sha = hash_uri(uri)
             kept = uri
         else:
             # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.
-            kept, size, sha = store.put_local_file(local_path(uri))
+            kept, size, sha = store.put_local_file(path)
         rec = Record(
             execution_id=ident.execution_id,
             project=ident.project,

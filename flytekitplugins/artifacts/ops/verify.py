@@ -22,9 +22,23 @@ import time
 import typing
 from dataclasses import asdict, dataclass, field
 
-from ..backends import BLOB_PREFIX, hash_uri, is_local, local_path, open_backend, read_uri_stream
+from ..backends import BLOB_PREFIX, hash_uri, open_backend, read_uri_stream, restore_uri
 from ..errors import ArtifactError
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, component
+from ..store.keys import (
+    DATASETS,
+    EXECUTIONS,
+    JSON,
+    RUNS_INDEX,
+    artifact_index_prefix,
+    dataset_snapshots_prefix,
+    entry_execution_of,
+    execution_of,
+    is_dataset_key,
+    records_prefix_at,
+    run_key_at,
+    snapshot_number_of,
+)
 
 #: A ``.tmp-*`` file older than this is a leftover of a killed write, not one in progress.
 STALE_TEMP_SECONDS = 3600
@@ -120,53 +134,83 @@ def _expect(plan: Plan, uri: str, size: int, sha256: str, affects: str) -> None:
 def collect(store: ArtifactStore) -> Plan:
     """List every JSON file and stored object of ``store`` and its datasets, reading only the small files."""
     plan = Plan(store)
-    b = store.backend
-    if is_local(store.root):
-        plan.local_roots.append(store.root)
-    by_run: typing.Dict[str, typing.List[str]] = {}
-    for k in b.list("executions"):
-        by_run.setdefault(k.split("/")[1], []).append(k)
-    for name, keys in sorted(by_run.items()):
-        key = f"executions/{name}/execution.json"
-        run = _load(plan, b, key, f"run {name}") if key in keys else {}
-        if run is None:
-            continue
-        artifacts = []
-        for rkey in [k for k in keys if k.startswith(f"executions/{name}/records/") and k.endswith(".json")]:
-            d = _load(plan, b, rkey, f"run {name}")
-            try:
-                rec = Record.from_dict(d) if d is not None else None
-            except TypeError:
-                plan.problems.append(Problem("damaged-json", b.uri(rkey), "fields missing", [f"run {name}"]))
-                rec = None
-            if rec is not None:
-                if not run:
-                    # Records whose run file was never written (a writer died in between): the run is rebuilt.
-                    run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
-                    plan.run_files.append((key, run))
-                artifacts.append(rec.artifact)
-                _expect(plan, rec.uri, rec.size, rec.sha256,
-                        f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
-        if run and run.get("status", SUCCEEDED) == SUCCEEDED:
-            plan.runs.append((run, artifacts))
-    for key in b.list("index"):
-        if _load(plan, b, key, "listings") is None:
-            plan.bad_index.append(key)
-    for key in b.list(BLOB_PREFIX):
-        name = key.rsplit("/", 1)[-1]
-        if len(name) == 64:
-            obj = plan.objects.get(b.uri(key))
-            if obj is None:
-                plan.objects[b.uri(key)] = StoredObject(b.uri(key), -1, name, ["kept bytes no record names"])
+    _note_local_root(plan, store.backend)
+    _collect_runs(plan)
+    _collect_index(plan)
+    _collect_blobs(plan)
     _collect_datasets(plan)
     return plan
 
 
+def _note_local_root(plan: Plan, backend) -> None:
+    """A location whose bytes are on this machine is searched for leftovers of killed writes."""
+    path = backend.local_path("")
+    if path is not None:
+        plan.local_roots.append(path)
+
+
+def _collect_runs(plan: Plan) -> None:
+    by_run: typing.Dict[str, typing.List[str]] = {}
+    for k in plan.store.backend.list(EXECUTIONS):
+        by_run.setdefault(execution_of(k), []).append(k)
+    for name, keys in sorted(by_run.items()):
+        _collect_run(plan, name, keys)
+
+
+def _collect_run(plan: Plan, name: str, keys: typing.List[str]) -> None:
+    """One run's file and records (``name``: its key component; ``keys``: every key in its folder)."""
+    b = plan.store.backend
+    key = run_key_at(name)
+    run = _load(plan, b, key, f"run {name}") if key in keys else {}
+    if run is None:
+        return
+    artifacts = []
+    records = records_prefix_at(name) + "/"
+    for rkey in [k for k in keys if k.startswith(records) and k.endswith(JSON)]:
+        rec = _load_record(plan, b, rkey, f"run {name}")
+        if rec is None:
+            continue
+        if not run:
+            # Records whose run file was never written (a writer died in between): the run is rebuilt.
+            run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
+            plan.run_files.append((key, run))
+        artifacts.append(rec.artifact)
+        _expect(plan, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
+    if run and run.get("status", SUCCEEDED) == SUCCEEDED:
+        plan.runs.append((run, artifacts))
+
+
+def _load_record(plan: Plan, b, key: str, affects: str) -> typing.Optional[Record]:
+    d = _load(plan, b, key, affects)
+    try:
+        return Record.from_dict(d) if d is not None else None
+    except TypeError:
+        plan.problems.append(Problem("damaged-json", b.uri(key), "fields missing", [affects]))
+        return None
+
+
+def _collect_index(plan: Plan) -> None:
+    b = plan.store.backend
+    for key in b.list("index"):
+        if _load(plan, b, key, "listings") is None:
+            plan.bad_index.append(key)
+
+
+def _collect_blobs(plan: Plan) -> None:
+    """Kept bytes no record names are checked too: their name is their sha256."""
+    b = plan.store.backend
+    for key in b.list(BLOB_PREFIX):
+        name = key.rsplit("/", 1)[-1]
+        if len(name) == 64 and b.uri(key) not in plan.objects:
+            plan.objects[b.uri(key)] = StoredObject(b.uri(key), -1, name, ["kept bytes no record names"])
+
+
 def _collect_datasets(plan: Plan) -> None:
     from .datasets import Dataset, DatasetSnapshot
+    from .datasets.layout import manifest_key
 
     b = plan.store.backend
-    for key in [k for k in b.list("datasets") if k.endswith("/dataset.json")]:
+    for key in [k for k in b.list(DATASETS) if is_dataset_key(k)]:
         d = _load(plan, b, key, "the dataset catalog")
         try:
             ds = Dataset.from_dict(d) if d is not None else None
@@ -174,18 +218,19 @@ def _collect_datasets(plan: Plan) -> None:
             ds = None
         if ds is None:
             continue
-        if is_local(ds.uri):
-            plan.local_roots.append(ds.uri)
-        prefix = f"datasets/{component(ds.id)}/snapshots"
-        for mkey in [k for k in b.list(prefix) if k.endswith(".json")]:
-            number = int(mkey.rsplit("/", 1)[-1][:-5])
+        target = open_backend(ds.uri)
+        _note_local_root(plan, target)
+        for mkey in [k for k in b.list(dataset_snapshots_prefix(ds.id)) if k.endswith(JSON)]:
+            number = snapshot_number_of(mkey)
+            if number is None:
+                continue  # not a manifest's name: nothing the catalog wrote
             m = _load(plan, b, mkey, f"dataset {ds.name} snapshot {number}")
             if m is None:
-                plan.manifests.append((mkey, open_backend(ds.uri).uri(f"snapshots/{number}.json")))
+                plan.manifests.append((mkey, target.uri(manifest_key(number))))
                 continue
             snap = DatasetSnapshot.from_dict(m)
             for f in snap.files:
-                _expect(plan, open_backend(ds.uri).uri(f.key), f.size, f.sha256,
+                _expect(plan, target.uri(f.key), f.size, f.sha256,
                         f"dataset {ds.name} snapshot {snap.number} {f.path}")
 
 
@@ -240,25 +285,7 @@ def _repair_bytes(
 
 def restore(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
     """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
-    if is_local(dest_uri):
-        from ..backends.local.files import file_mode, write_local_file
-
-        path = local_path(dest_uri)
-        write_local_file(read_uri_stream(source_uri), path, expect=(size, sha256), what=source_uri)
-        os.chmod(path, file_mode(0o444))
-        return
-    from ..backends.s3.client import copy_server_side, parse_s3_uri, s3_client, sha256_b64
-
-    bucket, key = parse_s3_uri(dest_uri)
-    client = s3_client()
-    if is_local(source_uri):
-        with open(local_path(source_uri), "rb") as f:
-            client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256))
-        return
-    src_bucket, src_key = parse_s3_uri(source_uri)
-    got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4)
-    if got is not None and got != sha256_b64(sha256):
-        raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
+    restore_uri(dest_uri, source_uri, size, sha256)
 
 
 def _check_index(plan: Plan, repair: bool) -> None:
@@ -275,20 +302,20 @@ def _check_index(plan: Plan, repair: bool) -> None:
 
     def indexed(prefix: str) -> typing.Set[str]:
         if prefix not in listings:
-            listings[prefix] = {n.split("_", 1)[-1] for n in b.list_children(prefix)}
+            listings[prefix] = {entry_execution_of(n) for n in b.list_children(prefix)}
         return listings[prefix]
 
     for run, artifacts in plan.runs:
         ekey = component(run["execution_id"])
-        missing = ekey not in indexed("index/executions") or any(
-            ekey not in indexed(f"index/artifacts/{component(a)}") for a in set(artifacts)
+        missing = ekey not in indexed(RUNS_INDEX) or any(
+            ekey not in indexed(artifact_index_prefix(a)) for a in set(artifacts)
         )
         if not missing:
             continue
         if repair:
             plan.store.reindex_run(run)
         plan.problems.append(Problem(
-            "missing-index", b.uri(f"executions/{ekey}/execution.json"),
+            "missing-index", b.uri(run_key_at(ekey)),
             "a succeeded run is missing from the index, so listings do not show it"
             + ("; index entries rebuilt" if repair else ""),
             [f"run {run['execution_id']}"], repaired=repair))

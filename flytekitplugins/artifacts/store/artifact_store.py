@@ -13,19 +13,25 @@ import typing
 import warnings
 from dataclasses import dataclass, fields
 
-from ..backends import Backend, is_local, open_backend
+from ..backends import Backend, open_backend
 from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from . import index
 from .jsonfiles import DamagedFileWarning, read_json, read_optional_json
 from .keys import (
+    EXECUTIONS,
+    RUNS_INDEX,
     artifact_index_prefix,
     component,
     execution_prefix,
     file_index_prefix,
-    inverted,
+    index_entry_name,
+    is_entry_of,
     record_key,
+    records_prefix,
+    run_key,
+    run_key_at,
     summary_key,
 )
 
@@ -97,7 +103,7 @@ def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
 #: Index entries written at once on an object store when a run ends.
 INDEX_WORKERS = 16
 
-#: Run statuses (``executions/<exec>/execution.json``, key ``status``; absent means succeeded).
+#: Run statuses (the run document, ``keys.run_key``, key ``status``; absent means succeeded).
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 _RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
 
@@ -111,7 +117,7 @@ class ArtifactStore:
 
     def __init__(self, root: typing.Optional[str] = None):
         self.backend: Backend = open_backend(root if root is not None else default_root())
-        #: Runs this object has marked ``running`` already (their ``execution.json`` need not be written again).
+        #: Runs this object has marked ``running`` already (their run document need not be written again).
         self._marked_running: typing.Set[str] = set()
 
     @property
@@ -158,7 +164,7 @@ class ArtifactStore:
         return record
 
     def _run_key(self, execution_id: str) -> str:
-        return f"{execution_prefix(execution_id)}/execution.json"
+        return run_key(execution_id)
 
     def run_status(self, execution_id: str) -> str:
         """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
@@ -211,13 +217,13 @@ class ArtifactStore:
         fields = {k: run[k] for k in _RUN_FIELDS if k in run}
         entry = json.dumps(fields).encode()
         ekey = component(run["execution_id"])
-        name = f"{inverted(ms)}_{ekey}"
+        name = index_entry_name(ms, run["execution_id"])
 
         def missing(prefix: str) -> bool:
-            return known or not any(n.endswith("_" + ekey) for n in self.backend.list_children(prefix))
+            return known or not any(is_entry_of(n, ekey) for n in self.backend.list_children(prefix))
 
-        if missing("index/executions"):
-            self._add_index_entry("index/executions", name, entry)
+        if missing(RUNS_INDEX):
+            self._add_index_entry(RUNS_INDEX, name, entry)
 
         def index_artifact(artifact: str) -> None:
             prefix = artifact_index_prefix(artifact)
@@ -225,7 +231,7 @@ class ArtifactStore:
                 self._add_index_entry(prefix, name, entry)
 
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
-        workers = 1 if is_local(self.root) else INDEX_WORKERS
+        workers = min(INDEX_WORKERS, self.backend.concurrency)
         run_all(index_artifact, sorted({r.artifact for r in records}), workers)
         files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
         index.add_entries(self.backend, files, name, entry, workers)
@@ -233,8 +239,8 @@ class ArtifactStore:
     def _all_runs(self) -> typing.List[dict]:
         """Every run with records, whatever its status, newest first (one read per run)."""
         out = []
-        for name in self.backend.list_children("executions"):
-            run = read_optional_json(self.backend, f"executions/{name}/execution.json")
+        for name in self.backend.list_children(EXECUTIONS):
+            run = read_optional_json(self.backend, run_key_at(name))
             if run is not None and "execution_id" in run:
                 out.append({**run, "status": run.get("status", SUCCEEDED)})
         return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
@@ -242,12 +248,13 @@ class ArtifactStore:
     def _index(self, record: Record) -> None:
         run = _run_of(record)
         ekey = component(record.execution_id)
-        name, entry = f"{inverted(int(time.time() * 1000))}_{ekey}", json.dumps(run).encode()
-        # Only the writer that creates execution.json adds the index entry, so a run is listed once.
+        name = index_entry_name(int(time.time() * 1000), record.execution_id)
+        entry = json.dumps(run).encode()
+        # Only the writer that creates the run document adds the index entry, so a run is listed once.
         if self.backend.write_once(self._run_key(record.execution_id), entry):
-            self._add_index_entry("index/executions", name, entry)
+            self._add_index_entry(RUNS_INDEX, name, entry)
         marker = artifact_index_prefix(record.artifact)
-        if not any(n.endswith("_" + ekey) for n in self.backend.list_children(marker)):
+        if not any(is_entry_of(n, ekey) for n in self.backend.list_children(marker)):
             self._add_index_entry(marker, name, entry)
         self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
 
@@ -259,9 +266,9 @@ class ArtifactStore:
         if include_all:
             return self._all_runs()[offset: None if limit is None else offset + limit]
         out = []
-        names = self.backend.list_children("index/executions")
+        names = self.backend.list_children(RUNS_INDEX)
         for name in names[offset: None if limit is None else offset + limit]:
-            run = read_json(self.backend, f"index/executions/{name}")
+            run = read_json(self.backend, f"{RUNS_INDEX}/{name}")
             if run is not None and "execution_id" in run:
                 out.append({**run, "status": SUCCEEDED})
         return out
@@ -269,9 +276,9 @@ class ArtifactStore:
     def latest_execution(self, include_all: bool = False) -> str:
         """The newest succeeded run (with ``include_all``: the newest run, whatever its status)."""
         if not include_all:
-            pointed = self.pointed_newest("index/executions")
+            pointed = self.pointed_newest(RUNS_INDEX)
             if pointed is not None:
-                run = read_json(self.backend, f"index/executions/{pointed}")
+                run = read_json(self.backend, f"{RUNS_INDEX}/{pointed}")
                 if run is not None and "execution_id" in run:
                     return run["execution_id"]
         runs = self.executions(include_all, limit=None if include_all else 1)
@@ -295,7 +302,7 @@ class ArtifactStore:
             )
 
     def has_execution(self, execution_id: str) -> bool:
-        return self.backend.exists(f"{execution_prefix(execution_id)}/execution.json")
+        return self.backend.exists(run_key(execution_id))
 
     def records(
         self,
@@ -321,9 +328,7 @@ class ArtifactStore:
             executions = [e["execution_id"] for e in self.executions()]
         out: typing.List[Record] = []
         for eid in executions:
-            prefix = f"{execution_prefix(eid)}/records"
-            if artifact is not None:
-                prefix += f"/{component(artifact)}"
+            prefix = records_prefix(eid, artifact)
             recs = [r for r in (_record_of(self.backend, k) for k in self.backend.list(prefix)) if r is not None]
             recs.sort(key=lambda r: (r.artifact, r.filename))
             out.extend(recs)
@@ -409,8 +414,8 @@ class ArtifactStore:
         return json.loads(self.backend.read_bytes(key))
 
     def execution_info(self, execution_id: str) -> dict:
-        """The run's ``execution.json`` (id, project, domain, workflow, created_at, and status when known)."""
-        return self.read_json(f"{execution_prefix(execution_id)}/execution.json")
+        """The run's document (``keys.run_key``: id, project, domain, workflow, created_at, and status when known)."""
+        return self.read_json(run_key(execution_id))
 
     def _add_index_entry(self, prefix: str, name: str, data: bytes) -> None:
         index.add_entry(self.backend, prefix, name, data)

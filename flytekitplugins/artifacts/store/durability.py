@@ -9,24 +9,13 @@ on every write, so there the batch does nothing.
 
 from __future__ import annotations
 
-import contextlib
 import typing
 
 if typing.TYPE_CHECKING:
     from .artifact_store import ArtifactStore
 
 
-class _NoBatch:
-    def commit(self) -> None:
-        """Nothing to wait for: every write was durable when it returned."""
-
-
-@contextlib.contextmanager
-def group_commit(store: "ArtifactStore") -> typing.Iterator[typing.Any]:
-    """A batch of writes to ``store`` made durable together; yields an object whose ``commit()`` syncs them now."""
-    batch = getattr(store.backend, "group_commit", None)
-    if batch is None:
-        yield _NoBatch()
-        return
-    with batch() as pending:
-        yield pending
+def group_commit(store: "ArtifactStore") -> typing.ContextManager[typing.Any]:
+    """A batch of writes to ``store`` made durable together; yields an object whose ``commit()`` syncs them now
+    (:meth:`Backend.group_commit`)."""
+    return store.backend.group_commit()

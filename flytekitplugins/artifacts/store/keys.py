@@ -20,7 +20,15 @@ Key layout (chosen so the common queries are one listing on an object store, whi
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
+    dataset-names/<name>.json                             the dataset catalog (``ops/datasets/catalog.py``): name -> id
+    datasets/<id>/dataset.json                            id, name, uri, created_at
+    datasets/<id>/snapshots/<0000000001>.json             each snapshot's manifest; creating it is the commit
+    datasets/<id>/reserved/<N>.json                       snapshot numbers taken by export runs
+    datasets/<id>/runs/<run>.reserved.json, <run>.json    the number an export run took, the snapshot it committed
+
 Path components are percent-encoded names (hashed when too long), so any artifact name or filename is safe.
+The builders named ``*_at`` take components as they already appear in keys (from a listing); the others take the
+real names. The parsers (``*_of``) read the components back out of a key.
 """
 
 from __future__ import annotations
@@ -61,14 +69,102 @@ def inverted_now() -> str:
     return inverted(int(time.time() * 1000))
 
 
+#: The folder of every run's documents and records.
+EXECUTIONS = "executions"
+#: A run's own document, in its folder.
+RUN_FILE = "execution.json"
+#: Every succeeded run, newest first.
+RUNS_INDEX = "index/executions"
+#: The runs that recorded each artifact, newest first.
+ARTIFACTS_INDEX = "index/artifacts"
+#: The folder of every tag.
+TAGS = "tags"
+#: A tag's mutable pointer, in its folder.
+TAG_CURRENT = "current.json"
+#: The later runs that consumed each version of a file.
+USES_INDEX = "index/uses"
+#: The suffix of every record, summary and other JSON document.
+JSON = ".json"
+
+
 def execution_prefix(execution_id: str) -> str:
     """The folder of one execution."""
-    return f"executions/{component(execution_id)}"
+    return execution_prefix_at(component(execution_id))
+
+
+def execution_prefix_at(ekey: str) -> str:
+    """The folder of the execution whose key component is ``ekey``."""
+    return f"{EXECUTIONS}/{ekey}"
+
+
+def run_key(execution_id: str) -> str:
+    """Where a run's own document is (id, project, domain, workflow, created_at, status)."""
+    return run_key_at(component(execution_id))
+
+
+def run_key_at(ekey: str) -> str:
+    """Where the run document of the execution whose key component is ``ekey`` is."""
+    return f"{execution_prefix_at(ekey)}/{RUN_FILE}"
+
+
+def is_run_key(key: str) -> bool:
+    """Whether ``key`` is a run's own document."""
+    return key.endswith("/" + RUN_FILE)
+
+
+def execution_of(key: str) -> str:
+    """The execution's key component of a key under ``executions/`` (``executions/<exec>/...``)."""
+    return key.split("/")[1]
+
+
+def records_prefix(execution_id: str, artifact: typing.Optional[str] = None) -> str:
+    """The folder of every record of one execution (or of its files of ``artifact``)."""
+    base = records_prefix_at(component(execution_id))
+    return base if artifact is None else f"{base}/{component(artifact)}"
+
+
+def lineage_prefix(execution_id: str) -> str:
+    """The folder of a run's lineage documents (one per workflow that recorded files in it)."""
+    return f"{execution_prefix(execution_id)}/lineage"
+
+
+def lineage_key(execution_id: str, workflow: str) -> str:
+    """Where the lineage document of one workflow of a run is."""
+    return f"{lineage_prefix(execution_id)}/{component(workflow)}{JSON}"
+
+
+def query_key(execution_id: str, node_id: str) -> str:
+    """Where what one query node of a run resolved is."""
+    return f"{execution_prefix(execution_id)}/queries/{component(node_id)}{JSON}"
+
+
+def records_prefix_at(ekey: str) -> str:
+    """The folder of every record of the execution whose key component is ``ekey``."""
+    return f"{execution_prefix_at(ekey)}/records"
+
+
+def summaries_prefix_at(ekey: str) -> str:
+    """The folder of every summary of the execution whose key component is ``ekey``."""
+    return f"{execution_prefix_at(ekey)}/summaries"
+
+
+def is_record_key(key: str) -> bool:
+    """Whether ``key`` is a record (``executions/<exec>/records/<artifact>/<filename>.json``)."""
+    parts = key.split("/")
+    return len(parts) >= 5 and parts[0] == EXECUTIONS and parts[2] == "records" and key.endswith(JSON)
+
+
+def file_parts_of(key: str) -> typing.Tuple[str, str]:
+    """(artifact, filename) components of a record or summary key (``executions/<exec>/<kind>/<a>/<f>.json``);
+    the filename is empty for a key with no such part."""
+    parts = key.split("/")
+    name = parts[4] if len(parts) > 4 else ""
+    return parts[3], name[: -len(JSON)] if name.endswith(JSON) else name
 
 
 def record_key(execution_id: str, artifact: str, filename: str) -> str:
     """Where the record of one artifact file of one execution is."""
-    return f"{execution_prefix(execution_id)}/records/{component(artifact)}/{component(filename)}.json"
+    return f"{records_prefix_at(component(execution_id))}/{component(artifact)}/{component(filename)}{JSON}"
 
 
 def summary_key(execution_id: str, artifact: str, filename: str) -> str:
@@ -78,25 +174,148 @@ def summary_key(execution_id: str, artifact: str, filename: str) -> str:
 
 def file_index_prefix(artifact: str, filename: str) -> str:
     """Where the runs that recorded ``artifact``/``filename`` are listed, newest first."""
-    return f"index/files/{component(artifact)}/{component(filename)}"
+    return file_index_prefix_at(component(artifact), component(filename))
+
+
+def file_index_prefix_at(akey: str, fkey: str) -> str:
+    """:func:`file_index_prefix` from the artifact's and the filename's key components."""
+    return f"index/files/{akey}/{fkey}"
 
 
 def artifact_index_prefix(artifact: str) -> str:
     """Where the runs that recorded a file of ``artifact`` are listed, newest first."""
-    return f"index/artifacts/{component(artifact)}"
+    return artifact_index_prefix_at(component(artifact))
+
+
+def artifact_index_prefix_at(akey: str) -> str:
+    """:func:`artifact_index_prefix` from the artifact's key component."""
+    return f"{ARTIFACTS_INDEX}/{akey}"
+
+
+def index_entry_name(ms: int, execution_id: str) -> str:
+    """The name of a run's entry in an index folder: its time inverted (newest first), then its execution."""
+    return f"{inverted(ms)}_{component(execution_id)}"
+
+
+def entry_name_now(execution_id: str) -> str:
+    """:func:`index_entry_name` at the current time."""
+    return f"{inverted_now()}_{component(execution_id)}"
+
+
+def entry_execution_of(name: str) -> str:
+    """The execution's key component an index entry name (or key) ends with."""
+    return name.split("_", 1)[-1]
+
+
+def is_entry_of(name: str, ekey: str) -> bool:
+    """Whether an index entry name (or key) is the entry of the execution whose key component is ``ekey``."""
+    return name.endswith("_" + ekey)
 
 
 def tag_prefix(artifact: str, tag: typing.Optional[str] = None) -> str:
     """Where the tags of ``artifact`` (or one of them) live."""
-    base = f"tags/{component(artifact)}"
+    base = f"{TAGS}/{component(artifact)}"
     return base if tag is None else f"{base}/{component(tag)}"
+
+
+def tag_key(artifact: str, tag: str) -> str:
+    """Where the version a tag names now is (a mutable pointer)."""
+    return f"{tag_prefix(artifact, tag)}/{TAG_CURRENT}"
+
+
+def tag_key_at(akey: str, tkey: str) -> str:
+    """:func:`tag_key` from the artifact's and the tag's key components."""
+    return f"{TAGS}/{akey}/{tkey}/{TAG_CURRENT}"
+
+
+def is_tag_key(key: str) -> bool:
+    """Whether ``key`` is a tag's pointer."""
+    return key.endswith("/" + TAG_CURRENT)
+
+
+def tag_history_prefix(artifact: str, tag: str) -> str:
+    """The folder of every move of a tag, newest first."""
+    return f"{tag_prefix(artifact, tag)}/history"
+
+
+def tag_history_key(artifact: str, tag: str, unique: str) -> str:
+    """Where one move of a tag is kept (``unique`` tells apart two moves in the same millisecond)."""
+    return f"{tag_history_prefix(artifact, tag)}/{inverted_now()}_{unique}{JSON}"
 
 
 def uses_prefix(artifact: str, filename: str, execution_id: str) -> str:
     """Where the later runs that consumed one version of a file are listed."""
-    return f"index/uses/{component(artifact)}/{component(filename)}/{component(execution_id)}"
+    return uses_prefix_at(component(artifact), component(filename), component(execution_id))
+
+
+def uses_prefix_at(akey: str, fkey: str, ekey: str) -> str:
+    """:func:`uses_prefix` from the artifact's, the filename's and the execution's key components."""
+    return f"{USES_INDEX}/{akey}/{fkey}/{ekey}"
 
 
 def newest_pointer(prefix: str) -> str:
     """Where the name of the newest entry under an index ``prefix`` is kept (so "newest" needs no listing)."""
     return f"index/newest/{prefix}.json"
+
+
+# ---- the dataset catalog ------------------------------------------------------------------------------------------
+
+#: The folder of every dataset's catalog entry and manifests.
+DATASETS = "datasets"
+#: A dataset's own document, in its folder.
+DATASET_FILE = "dataset.json"
+#: Digits of a snapshot number in the catalog's manifest names (so they list in order).
+NUMBER_WIDTH = 10
+
+
+def dataset_key(dataset_id: str) -> str:
+    """Where a dataset's own document (id, name, uri, created_at) is."""
+    return f"{DATASETS}/{component(dataset_id)}/{DATASET_FILE}"
+
+
+def is_dataset_key(key: str) -> bool:
+    """Whether ``key`` is a dataset's own document."""
+    return key.endswith("/" + DATASET_FILE)
+
+
+def dataset_name_key(name: str) -> str:
+    """Where a dataset name points at its id (created exclusively, so names are unique)."""
+    return f"dataset-names/{component(name)}{JSON}"
+
+
+def dataset_snapshots_prefix(dataset_id: str) -> str:
+    """The folder of a dataset's snapshot manifests in the catalog."""
+    return f"{DATASETS}/{component(dataset_id)}/snapshots"
+
+
+def snapshot_name(number: int) -> str:
+    """The name of a snapshot's manifest in the catalog (``0000000001.json``)."""
+    return f"{number:0{NUMBER_WIDTH}d}{JSON}"
+
+
+def dataset_snapshot_key(dataset_id: str, number: int) -> str:
+    """Where the catalog's copy of one snapshot's manifest is."""
+    return f"{dataset_snapshots_prefix(dataset_id)}/{snapshot_name(number)}"
+
+
+def snapshot_number_of(name: str) -> typing.Optional[int]:
+    """The snapshot number a manifest's (``.../0000000001.json``) or a reservation's (``.../<N>.json``) name or key
+    names; None when it names none."""
+    stem = name.rsplit("/", 1)[-1]
+    stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
+    return int(stem) if stem.isdigit() else None
+
+
+def dataset_reserved_prefix(dataset_id: str) -> str:
+    """The folder of the snapshot numbers export runs have taken for a dataset."""
+    return f"{DATASETS}/{component(dataset_id)}/reserved"
+
+
+def dataset_reserved_key(dataset_id: str, number: int) -> str:
+    """Where the reservation of one snapshot number is."""
+    return f"{dataset_reserved_prefix(dataset_id)}/{number}{JSON}"
+
+
+def dataset_run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
+    """Where what one export run did is: the snapshot it committed, or (``suffix=".reserved"``) the number it took."""
+    return f"{DATASETS}/{component(dataset_id)}/runs/{component(run_key)}{suffix}{JSON}"

@@ -92,7 +92,7 @@ def write_lineage(
         "files": files,
         "created_at": utc_now(),
     }
-    key = store.execution_key(execution_id, "lineage", component(doc["workflow"]) + ".json")
+    key = keys.lineage_key(execution_id, doc["workflow"])
     store.backend.write_once(key, json.dumps(doc, indent=1, sort_keys=True).encode())
 
 
@@ -113,13 +113,11 @@ def note_query(
         "resolved_at": utc_now(),
     }
     store.backend.write_once(
-        store.execution_key(execution_id, "queries", component(node_id) + ".json"), json.dumps(doc).encode()
+        keys.query_key(execution_id, node_id), json.dumps(doc).encode()
     )
     use_prefix = keys.uses_prefix(record.artifact, record.filename, record.execution_id)
-    if not any(n.endswith("_" + component(execution_id)) for n in store.backend.list_children(use_prefix)):
-        store.backend.write_once(
-            f"{use_prefix}/{keys.inverted_now()}_{component(execution_id)}", json.dumps(doc).encode()
-        )
+    if not any(keys.is_entry_of(n, component(execution_id)) for n in store.backend.list_children(use_prefix)):
+        store.backend.write_once(f"{use_prefix}/{keys.entry_name_now(execution_id)}", json.dumps(doc).encode())
     return doc
 
 
@@ -128,12 +126,12 @@ def note_query(
 
 def lineage_docs(store: ArtifactStore, execution_id: str) -> typing.List[dict]:
     """The lineage documents of a run (one per workflow that recorded files in it)."""
-    prefix = store.execution_key(execution_id, "lineage")
+    prefix = keys.lineage_prefix(execution_id)
     return [store.read_json(k) for k in store.backend.list(prefix)]
 
 
 def _query_doc(store: ArtifactStore, execution_id: str, node_id: str) -> typing.Optional[dict]:
-    key = store.execution_key(execution_id, "queries", component(node_id) + ".json")
+    key = keys.query_key(execution_id, node_id)
     return store.read_json(key) if store.backend.exists(key) else None
 
 

@@ -7,17 +7,14 @@ version come from one record per artifact. A page then reads only the records it
 
 from __future__ import annotations
 
-import os
-import time
 import typing
 from dataclasses import dataclass, field
 
-from ..backends.local.backend import LocalBackend
 from ..errors import ArtifactNotFoundError
 from .artifact_store import ArtifactStore, Record
 from .declaration import type_rank
 from .jsonfiles import read_json
-from .keys import execution_prefix
+from .keys import records_prefix
 
 
 @dataclass
@@ -70,7 +67,7 @@ def run_files(store: ArtifactStore, execution_id: str) -> RunFiles:
     """A run's files from one listing of its records and one record read per artifact (damaged ones skipped)."""
     if not store.has_execution(execution_id):
         raise ArtifactNotFoundError(f"no execution {execution_id!r} in the store at {store.root!r}")
-    prefix = f"{execution_prefix(execution_id)}/records/"
+    prefix = records_prefix(execution_id) + "/"
     by_component: typing.Dict[str, typing.List[str]] = {}
     for key in store.backend.list(prefix.rstrip("/")):
         rest = key[len(prefix):]
@@ -96,15 +93,7 @@ def read_records(store: ArtifactStore, keys: typing.Iterable[str]) -> typing.Lis
 
 
 def listing_stamp(store: ArtifactStore, prefix: str, settle_seconds: float = 1.0) -> typing.Optional[int]:
-    """A value that changes whenever a name is added under or removed from ``prefix``, when one is cheap to get.
-
-    On a local store this is the folder's modification time, returned only once it is ``settle_seconds`` old, so
-    a change within the same clock tick as the listing cannot go unseen. None means: no stamp, list again.
-    """
-    if not isinstance(store.backend, LocalBackend):
-        return None
-    try:
-        mtime = os.stat(os.path.join(store.backend.root, *prefix.split("/"))).st_mtime_ns
-    except OSError:
-        return None
-    return mtime if time.time_ns() - mtime > settle_seconds * 1e9 else None
+    """A value that changes whenever a name is added under or removed from ``prefix``, when one is cheap to get
+    (:meth:`Backend.listing_stamp`: on a local store the folder's modification time). None means: no stamp, list
+    again."""
+    return store.backend.listing_stamp(prefix, settle_seconds)

@@ -103,7 +103,7 @@ def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optio
 
 def newest_run(store: ArtifactStore) -> str:
     """The newest succeeded run in the store (of any workflow)."""
-    for entry in _index_entries(store, "index/executions"):
+    for entry in _index_entries(store, keys.RUNS_INDEX):
         if succeeded(store, entry["execution_id"]):
             return entry["execution_id"]
     store.latest_execution()  # an empty store: its own error
@@ -143,14 +143,14 @@ def versions(store: ArtifactStore, artifact: str, limit: typing.Optional[int] = 
 def artifacts(store: ArtifactStore) -> typing.List[dict]:
     """Every artifact in the store: name, type, number of versions, newest run, tags."""
     out = []
-    for comp in store.backend.list_children("index/artifacts"):
-        prefix = f"index/artifacts/{comp}"
+    for comp in store.backend.list_children(keys.ARTIFACTS_INDEX):
+        prefix = keys.artifact_index_prefix_at(comp)
         entries = [_entry_at(store, f"{prefix}/{n}") for n in store.backend.list_children(prefix)]
         good = [e for e in entries if e is not None and succeeded(store, e["execution_id"])]
         if not good:
             continue
         newest = good[0]["execution_id"]
-        sample = store.backend.list(store.execution_key(newest, "records", comp))
+        sample = store.backend.list(f"{keys.records_prefix(newest)}/{comp}")
         if not sample:
             continue
         rec = Record.from_dict(store.read_json(sample[0]))
@@ -184,9 +184,9 @@ def validate_tag(tag: str) -> str:
 def tags(store: ArtifactStore, artifact: str) -> typing.Dict[str, str]:
     """The tags of ``artifact`` now: tag -> execution id."""
     out = {}
-    base = keys.tag_prefix(artifact)
-    for comp in store.backend.list_children(base):
-        key = f"{base}/{comp}/current.json"
+    akey = keys.component(artifact)
+    for comp in store.backend.list_children(keys.tag_prefix(artifact)):
+        key = keys.tag_key_at(akey, comp)
         if store.backend.exists(key):
             doc = store.read_json(key)
             out[doc["tag"]] = doc["execution_id"]
@@ -203,7 +203,7 @@ def tags_by_execution(store: ArtifactStore, artifact: str) -> typing.Dict[str, t
 
 def tag_target(store: ArtifactStore, artifact: str, tag: str) -> str:
     """The run ``tag`` names for ``artifact``."""
-    key = f"{keys.tag_prefix(artifact, validate_tag(tag))}/current.json"
+    key = keys.tag_key(artifact, validate_tag(tag))
     if not store.backend.exists(key):
         have = ", ".join(sorted(tags(store, artifact))) or "none"
         raise ArtifactNotFoundError(
@@ -214,7 +214,7 @@ def tag_target(store: ArtifactStore, artifact: str, tag: str) -> str:
 
 
 def _history_event(store: ArtifactStore, artifact: str, tag: str, event: dict) -> None:
-    key = f"{keys.tag_prefix(artifact, tag)}/history/{keys.inverted_now()}_{uuid.uuid4().hex[:8]}.json"
+    key = keys.tag_history_key(artifact, tag, uuid.uuid4().hex[:8])
     store.backend.write_once(key, json.dumps(event, sort_keys=True).encode())
 
 
@@ -236,7 +236,7 @@ def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.
     status = run_status(store, execution_id)
     if status != SUCCEEDED:
         raise ArtifactValueError(f"run {execution_id!r} is {status}: only a succeeded run's files can be tagged")
-    key = f"{keys.tag_prefix(artifact, tag)}/current.json"
+    key = keys.tag_key(artifact, tag)
     previous = store.read_json(key)["execution_id"] if store.backend.exists(key) else None
     doc = {"artifact": artifact, "tag": tag, "execution_id": execution_id, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**doc, "action": "tag", "previous": previous})
@@ -249,11 +249,11 @@ def remove_tag(store: ArtifactStore, artifact: str, tag: str) -> dict:
     previous = tag_target(store, artifact, tag)
     event = {"artifact": artifact, "tag": tag, "execution_id": None, "previous": previous, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**event, "action": "untag"})
-    store.backend.delete(f"{keys.tag_prefix(artifact, tag)}/current.json")
+    store.backend.delete(keys.tag_key(artifact, tag))
     return event
 
 
 def tag_history(store: ArtifactStore, artifact: str, tag: str) -> typing.List[dict]:
     """Every move of ``tag``, newest first."""
-    prefix = f"{keys.tag_prefix(artifact, validate_tag(tag))}/history"
+    prefix = keys.tag_history_prefix(artifact, validate_tag(tag))
     return [store.read_json(f"{prefix}/{n}") for n in store.backend.list_children(prefix)]

@@ -170,7 +170,7 @@ class UI:
         eid, number = _param(request, "id"), pages.parse_page(_param(request, "page", False))
         info = self.reads.run_info(eid)
         # A succeeded run's page never changes once every file on it has its preview: kept. The run's
-        # execution.json is read every time, so a run removed from the store is gone from the page.
+        # document is read every time, so a run removed from the store is gone from the page.
         final = info is not None and info["status"] == SUCCEEDED
         html = self.reads.pages.get(("run", eid, number)) if final else None
         if html is None:

@@ -7,7 +7,6 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..backends import is_local
 from ..ops.summaries.textfit import counted
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import type_rank
@@ -148,8 +147,9 @@ def runs_page(reads: "Reads", page: int = 1, workflow: str = "", since: str = ""
 
     # One listing per run (and one record per artifact the first time a succeeded run is shown). On an object store
     # each is a request, so they go concurrently; on a local disk threads would only add overhead.
-    if not is_local(reads.store.root) and len(runs) > 1:
-        with ThreadPoolExecutor(max_workers=COUNT_WORKERS) as pool:
+    workers = min(COUNT_WORKERS, reads.store.backend.concurrency)
+    if workers > 1 and len(runs) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             counted = list(pool.map(count, runs))
     else:
         counted = [count(run) for run in runs]
@@ -212,7 +212,7 @@ class RunPage:
 
 def run_page(reads: "Reads", execution_id: str, page: int = 1, info: typing.Optional[dict] = None) -> RunPage:
     """A run's facts (workflow, project, domain, created, status, code versions) and one page of its files
-    (``info``: the run's execution.json with its status, when already read)."""
+    (``info``: the run's document with its status, when already read)."""
     if info is None and execution_id:
         info = reads.run_info(execution_id)
     if info is None:

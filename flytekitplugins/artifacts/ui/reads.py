@@ -13,11 +13,10 @@ from ..ops.summaries import render_html
 from ..store import run_index
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
 from ..store.jsonfiles import read_json
-from ..store.keys import execution_prefix
+from ..store.keys import RUNS_INDEX, run_key
 from ..store.run_index import RunFiles
 from .cache import LRU
 
-RUNS_INDEX = "index/executions"
 #: Rows of a table preview shown under a file.
 PREVIEW_ROWS = 10
 #: A file found without a stored summary is looked for again after this many seconds.
@@ -69,10 +68,10 @@ class Reads:
         return out
 
     def run_info(self, execution_id: str) -> typing.Optional[dict]:
-        """The run's ``execution.json`` with its status (read every time: a run that is going changes), or None
+        """The run's document with its status (read every time: a run that is going changes), or None
         when the store has no such run."""
         try:
-            info = read_json(self.store.backend, f"{execution_prefix(execution_id)}/execution.json")
+            info = read_json(self.store.backend, run_key(execution_id))
         except ArtifactNotFoundError:
             return None
         return None if info is None else {**info, "status": info.get("status", SUCCEEDED)}

@@ -13,15 +13,18 @@ import hashlib
 import heapq
 import os
 import stat
+import time
 import typing
 import uuid
 
 from ...errors import ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 from ..base import (
     BLOB_PREFIX,
+    TEMP_NAME,
     Backend,
     Opener,
     Progress,
+    StoredFile,
     absolute_local,
     blob_key,
     local_path,
@@ -84,6 +87,18 @@ class LocalBackend(Backend):
             raise StoredBytesMismatchError(f"{path!r} is {what}, where {size:,} bytes were recorded")
         return f
 
+    @classmethod
+    def local_file(cls, uri: str) -> typing.Optional[str]:
+        return local_path(uri)
+
+    @classmethod
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+        from .. import read_uri_stream
+
+        path = local_path(dest_uri)
+        write_local_file(read_uri_stream(source_uri), path, expect=(size, sha256), what=source_uri)
+        os.chmod(path, file_mode(0o444))
+
     def _path(self, key: str) -> str:
         path = os.path.normpath(os.path.join(self.root, key))
         # A prefix test on normalised paths (commonpath is slow, and this runs for every key).
@@ -92,6 +107,9 @@ class LocalBackend(Backend):
         return path
 
     def uri(self, key: str) -> str:
+        return self._path(key)
+
+    def local_path(self, key: str) -> typing.Optional[str]:
         return self._path(key)
 
     def read_bytes(self, key: str) -> bytes:
@@ -211,6 +229,53 @@ class LocalBackend(Backend):
 
     def delete(self, key: str) -> None:
         discard(self._path(key))
+
+    def remove_if_older(self, key: str, grace: float) -> bool:
+        # Renamed away first (atomic): a run refreshing the file afterwards finds it gone and keeps its own copy;
+        # one found to be young after all is put back.
+        path = self._path(key)
+        trash = os.path.join(os.path.dirname(path), f"{TEMP_NAME}gc-{uuid.uuid4().hex}")
+        try:
+            os.rename(path, trash)
+        except FileNotFoundError:
+            return False
+        try:
+            if time.time() - os.lstat(trash).st_mtime < grace:
+                with contextlib.suppress(FileExistsError):
+                    os.link(trash, path)  # refreshed just now: it stays
+                return False
+            return True
+        finally:
+            os.unlink(trash)
+
+    def remove_empty_folders(self, prefix: str) -> None:
+        for dirpath, _dirs, _files in os.walk(self._path(prefix), topdown=False):
+            with contextlib.suppress(OSError):
+                os.rmdir(dirpath)
+
+    def list_files(self, prefix: str = "", include_temp: bool = False) -> typing.List[StoredFile]:
+        now = time.time()
+        out = []
+        for dirpath, _dirs, files in os.walk(self._path(prefix) if prefix else self.root):
+            for name in files:
+                if name.startswith(TEMP_NAME) and not include_temp:
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    continue
+                rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+                out.append(StoredFile(rel, st.st_size, now - st.st_mtime))
+        return out
+
+    def listing_stamp(self, prefix: str, settle_seconds: float = 1.0) -> typing.Optional[int]:
+        # The folder's modification time changes whenever a name is added to it or removed from it.
+        try:
+            mtime = os.stat(self._path(prefix)).st_mtime_ns
+        except OSError:
+            return None
+        return mtime if time.time_ns() - mtime > settle_seconds * 1e9 else None
 
     def list(self, prefix: str) -> typing.List[str]:
         base = self._path(prefix) if prefix else self.root

@@ -24,7 +24,7 @@ import botocore.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ...errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
-from ..base import Backend, Opener, Progress, blob_key
+from ..base import TEMP_NAME, Backend, Opener, Progress, StoredFile, blob_key
 from ..digest import HashingReader
 from ..local.files import discard
 from .client import (
@@ -48,7 +48,9 @@ from .client import (
 
 #: Staged uploads live outside ``blobs/`` so one lifecycle rule on this prefix can expire orphans.
 TMP_PREFIX = "tmp"
-_TMP_NAME = ".tmp-"
+_TMP_NAME = TEMP_NAME
+#: DeleteObjects removes at most this many keys per request.
+_DELETE_BATCH = 1000
 _WRITE_ID = "artifacts-write-id"
 
 
@@ -56,6 +58,8 @@ class S3Backend(Backend):
     """A store or dataset under ``s3://bucket`` or ``s3://bucket/prefix``."""
 
     scheme = "s3"
+    #: Each call is a request to a server: several at once hide the round trips.
+    concurrency = 16
 
     def __init__(self, root: str, transfer_config: typing.Optional[TransferConfig] = None):
         self.root = self.normalize(root)
@@ -80,6 +84,23 @@ class S3Backend(Backend):
     @classmethod
     def hash_uri(cls, uri: str, progress: Progress = None) -> typing.Tuple[int, str]:
         return hash_s3_object(uri, progress)
+
+    @classmethod
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+        from .. import local_file
+
+        bucket, key = parse_s3_uri(dest_uri)
+        client = s3_client()
+        path = local_file(source_uri)
+        if path is not None:
+            # S3 checks the SHA256 sent along and refuses bytes that do not match it.
+            with open(path, "rb") as f:
+                client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256))
+            return
+        src_bucket, src_key = parse_s3_uri(source_uri)
+        got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4)
+        if got is not None and got != sha256_b64(sha256):
+            raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
@@ -183,6 +204,55 @@ class S3Backend(Backend):
         full = self._full(key)
         with self._calling("deleting", key):
             self.client.delete_object(Bucket=self.bucket, Key=full)
+
+    def delete_many(self, keys: typing.Sequence[str], progress: Progress = None) -> None:
+        # Up to 1000 keys per request; S3 answers with the keys it could not remove (a missing key is no error).
+        for start in range(0, len(keys), _DELETE_BATCH):
+            chunk = keys[start:start + _DELETE_BATCH]
+            with self._calling("deleting"):
+                answer = self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": self._full(k)} for k in chunk], "Quiet": True}
+                )
+            failed = answer.get("Errors", [])
+            if failed:
+                first = failed[0]
+                raise ArtifactValueError(
+                    f"S3 refused deleting {len(failed)} of {len(chunk)} objects in {self.root!r} at "
+                    f"{self.client.meta.endpoint_url}, the first {self.uri(self._rel(first.get('Key', '')))!r}: "
+                    f"{first.get('Code', '')}: {first.get('Message', '')}".rstrip(": ")
+                )
+            if progress is not None:
+                progress(len(chunk))
+
+    def is_temp(self, key: str) -> bool:
+        # Uploads are staged under tmp/ (the prefix a lifecycle rule can expire).
+        return super().is_temp(key) or key.startswith(TMP_PREFIX + "/")
+
+    def remove_if_older(self, key: str, grace: float) -> bool:
+        full = self._full(key)
+        with self._calling("deleting", key):
+            head = self._head(full)
+            if head is None or age_seconds(head) < grace:
+                return False
+            self.client.delete_object(Bucket=self.bucket, Key=full)
+        return True
+
+    def list_files(self, prefix: str = "", include_temp: bool = False) -> typing.List[StoredFile]:
+        now = time.time()
+        out = []
+        with self._calling("listing", prefix or None):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self._folder(prefix)
+            )
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    if obj["Key"].endswith("/"):
+                        continue  # a console's folder marker
+                    rel = self._rel(obj["Key"])
+                    if not include_temp and rel.rsplit("/", 1)[-1].startswith(_TMP_NAME):
+                        continue
+                    out.append(StoredFile(rel, obj["Size"], now - obj["LastModified"].timestamp()))
+        return out
 
     def list(self, prefix: str) -> typing.List[str]:
         folder = self._folder(prefix)

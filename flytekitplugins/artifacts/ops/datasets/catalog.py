@@ -31,7 +31,8 @@ import typing
 from ...backends import Backend, Transfer, normalize_location, open_backend
 from ...backends.transfer import fetch_verified, land
 from ...errors import ArtifactNotFoundError, ArtifactValueError
-from ...store.artifact_store import ArtifactStore, component, read_json
+from ...store import keys
+from ...store.artifact_store import ArtifactStore, read_json
 from ...store.identity import utc_now
 from ...store.jsonfiles import read_optional_json
 from .layout import check_unclaimed, point_latest, publish_manifest, resolved_location, snapshot_folder
@@ -47,18 +48,12 @@ from .model import (
     validate_snapshot_path,
 )
 
-NUMBER_WIDTH = 10
-
 
 def normalize_dataset_uri(uri: typing.Any) -> str:
     """A dataset URI in its one canonical spelling: an absolute folder path or ``s3://bucket/prefix``."""
     if not isinstance(uri, str) or not uri.strip():
         raise ArtifactValueError(f"dataset URI must be a folder or s3://bucket/prefix, got {uri!r}")
     return normalize_location(uri)
-
-
-def _number_name(n: int) -> str:
-    return f"{n:0{NUMBER_WIDTH}d}.json"
 
 
 class DatasetCatalog:
@@ -68,22 +63,11 @@ class DatasetCatalog:
         self.store = store or ArtifactStore()
         self.backend: Backend = self.store.backend
 
-    # keys
-    @staticmethod
-    def _dataset_key(dataset_id: str) -> str:
-        return f"datasets/{component(dataset_id)}/dataset.json"
-
-    @staticmethod
-    def _name_key(name: str) -> str:
-        return f"dataset-names/{component(name)}.json"
-
-    @staticmethod
-    def _snapshots_prefix(dataset_id: str) -> str:
-        return f"datasets/{component(dataset_id)}/snapshots"
-
-    @staticmethod
-    def _run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
-        return f"datasets/{component(dataset_id)}/runs/{component(run_key)}{suffix}.json"
+    # keys (the layout is in store/keys.py)
+    _dataset_key = staticmethod(keys.dataset_key)
+    _name_key = staticmethod(keys.dataset_name_key)
+    _snapshots_prefix = staticmethod(keys.dataset_snapshots_prefix)
+    _run_key = staticmethod(keys.dataset_run_key)
 
     # datasets
     def create(self, name: str, uri: str, dataset_id: typing.Optional[str] = None) -> Dataset:
@@ -184,13 +168,13 @@ class DatasetCatalog:
     def _numbers(self, dataset_id: str) -> typing.List[int]:
         out = []
         for n in self.backend.list_children(self._snapshots_prefix(dataset_id)):
-            stem = n[: -len(".json")] if n.endswith(".json") else ""
-            if stem.isdigit():
-                out.append(int(stem))
+            number = keys.snapshot_number_of(n)
+            if number is not None:
+                out.append(number)
         return sorted(out)
 
     def _read_snapshot(self, dataset_id: str, number: int) -> typing.Optional[DatasetSnapshot]:
-        key = f"{self._snapshots_prefix(dataset_id)}/{_number_name(number)}"
+        key = keys.dataset_snapshot_key(dataset_id, number)
         d = read_json(self.backend, key)
         try:
             return DatasetSnapshot.from_dict(d) if d is not None else None
@@ -340,10 +324,11 @@ class DatasetCatalog:
         entry = read_optional_json(self.backend, mine)
         if entry is not None and isinstance(entry.get("number"), int):
             return entry["number"]
-        prefix = f"datasets/{component(dataset_id)}/reserved"
-        taken = [int(n[:-5]) for n in self.backend.list_children(prefix) if n.endswith(".json") and n[:-5].isdigit()]
+        prefix = keys.dataset_reserved_prefix(dataset_id)
+        taken = [n for n in map(keys.snapshot_number_of, self.backend.list_children(prefix)) if n is not None]
         n = max(taken + self._numbers(dataset_id) + [0]) + 1
-        while not self.backend.write_once(f"{prefix}/{n}.json", json.dumps({"run_key": run_key}).encode()):
+        claim = json.dumps({"run_key": run_key}).encode()
+        while not self.backend.write_once(keys.dataset_reserved_key(dataset_id, n), claim):
             n += 1
         if not self.backend.write_once(mine, json.dumps({"number": n}).encode()):
             # The same run reserved concurrently (two attempts at once): use the number it recorded first.
@@ -370,7 +355,7 @@ class DatasetCatalog:
             files=files,
         )
         data = self._publish(ds, snap)
-        if not self.backend.write_once(f"{self._snapshots_prefix(ds.id)}/{_number_name(number)}", data):
+        if not self.backend.write_once(keys.dataset_snapshot_key(ds.id, number), data):
             return self._checked(ds, number)  # an attempt of this run committed it first
         return snap
 

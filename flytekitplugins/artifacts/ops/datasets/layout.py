@@ -7,7 +7,7 @@ import json
 import os
 import typing
 
-from ...backends import is_local, open_backend
+from ...backends import local_file, open_backend
 from ...errors import ArtifactNotFoundError, ArtifactValueError
 from .model import DatasetSnapshot
 
@@ -27,7 +27,8 @@ def manifest_key(number: int) -> str:
 
 def resolved_location(uri: str) -> str:
     """A location as it really is: a local folder with every symbolic link resolved, an S3 URI as written."""
-    return os.path.realpath(uri) if is_local(uri) else uri
+    path = local_file(uri)
+    return os.path.realpath(path) if path is not None else uri
 
 
 def check_unclaimed(dataset_uri: str, number: int, dataset_id: str, name: str) -> None:

@@ -18,10 +18,11 @@ import json
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
-from ...backends import BLOB_PREFIX, Backend, is_local, open_backend
+from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
-from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, is_temp, list_files, remove_if_stale
+from ...store.keys import is_record_key
+from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, list_files, remove_if_stale
 from .report import Outcome, Removal
 
 #: Bytes younger than this are never collected: a run may be about to write the record that needs them.
@@ -38,7 +39,8 @@ def _record_shas(b: Backend, keys: typing.Sequence[str]) -> typing.Tuple[typing.
         except (ArtifactError, OSError, ValueError, UnicodeDecodeError):
             return None
 
-    if is_local(b.root) and len(keys) < 64:
+    # A few cheap reads go faster in this thread; many, or reads that are requests, on a pool.
+    if b.concurrency <= 1 and len(keys) < 64:
         shas = [one(k) for k in keys]
     else:
         with ThreadPoolExecutor(max_workers=_READERS) as pool:
@@ -59,11 +61,10 @@ def collect_garbage(
     listing = list_files(b, "", include_temp=True)
     if progress is not None:
         progress(len(listing) // 2)
-    temps = [f for f in listing if is_temp(f.key)]
-    blobs = [f for f in listing if f.key.startswith(BLOB_PREFIX + "/") and not is_temp(f.key)
+    temps = [f for f in listing if b.is_temp(f.key)]
+    blobs = [f for f in listing if f.key.startswith(BLOB_PREFIX + "/") and not b.is_temp(f.key)
              and len(f.key.rsplit("/", 1)[-1]) == 64]
-    records = [f.key for f in listing if f.key.startswith("executions/") and "/records/" in f.key
-               and f.key.endswith(".json") and not is_temp(f.key)]
+    records = [f.key for f in listing if is_record_key(f.key) and not b.is_temp(f.key)]
     # Records matter only to tell which stored bytes are still named: a store of cluster runs, whose records point
     # at the objects their tasks uploaded, keeps none, and is collected from its listing alone.
     shas, bad = _record_shas(b, records) if blobs else (set(), [])
@@ -111,9 +112,9 @@ def _collect_datasets(store: ArtifactStore, grace: float, out: Outcome) -> None:
                     needed.update(x["key"] for x in doc.get("files", []) if isinstance(x, dict) and "key" in x)
                 except (ArtifactError, OSError, ValueError, UnicodeDecodeError, AttributeError):
                     continue
-        _remove_temps(target, [f for f in listing if is_temp(f.key)], out)
+        _remove_temps(target, [f for f in listing if target.is_temp(f.key)], out)
         for f in listing:
-            if f.key in needed or is_temp(f.key) or not f.key.startswith(("snapshots/", "blobs/")):
+            if f.key in needed or target.is_temp(f.key) or not f.key.startswith(("snapshots/", "blobs/")):
                 continue
             if f.age < grace:
                 out.kept.append((target.uri(f.key), "younger than the grace period (an export may be writing it)"))

@@ -4,10 +4,10 @@ keeping the newest N per workflow or the runs younger than an age, tagged versio
 Deletion order keeps the store consistent if the prune is killed at any point (``verify`` passes, and the next
 prune finishes the job):
 
-1. a whole run is first marked ``pruning`` in its ``execution.json``: listings that read every run skip it,
+1. a whole run is first marked ``pruning`` in its run document (``keys.run_key``): listings that read every run skip it,
    ``verify`` no longer expects it in the index, and it can no longer be tagged;
 2. its index entries go (so no listing points at a record about to go), then summaries, lineage, records;
-3. ``execution.json`` goes last. A run left ``pruning`` is always finished by the next prune.
+3. the run document goes last. A run left ``pruning`` is always finished by the next prune.
 
 Only records and their small documents are removed here; the bytes they pointed at are freed by ``gc``, once no
 other record needs them (two runs recording the same bytes share one stored copy).
@@ -19,10 +19,27 @@ import datetime
 import json
 import time
 import typing
+from dataclasses import dataclass
 
 from ...store.artifact_store import RUNNING, SUCCEEDED, ArtifactStore
 from ...store.jsonfiles import read_json
-from ...store.keys import component, execution_prefix
+from ...store.keys import (
+    RUNS_INDEX,
+    TAGS,
+    USES_INDEX,
+    artifact_index_prefix_at,
+    component,
+    execution_prefix_at,
+    file_index_prefix_at,
+    file_parts_of,
+    is_entry_of,
+    is_run_key,
+    is_tag_key,
+    records_prefix_at,
+    run_key_at,
+    summaries_prefix_at,
+    uses_prefix_at,
+)
 from .objects import delete_keys, list_files, remove_empty_folders
 from .report import Outcome, Removal
 
@@ -42,8 +59,8 @@ def _age(run: dict, now: float) -> float:
 def tagged_versions(store: ArtifactStore) -> typing.Dict[typing.Tuple[str, str], typing.List[dict]]:
     """Every tag now set: (artifact component, execution id) -> the tags' documents."""
     out: typing.Dict[typing.Tuple[str, str], typing.List[dict]] = {}
-    for key in store.backend.list("tags"):
-        if not key.endswith("/current.json"):
+    for key in store.backend.list(TAGS):
+        if not is_tag_key(key):
             continue
         doc = read_json(store.backend, key)
         if doc and "execution_id" in doc and "artifact" in doc:
@@ -57,16 +74,16 @@ class _Index:
     def __init__(self, store: ArtifactStore):
         self.backend = store.backend
         self.cache: typing.Dict[str, typing.List[str]] = {}
-        self.uses = [k for k in store.backend.list("index/uses")]
+        self.uses = [k for k in store.backend.list(USES_INDEX)]
 
     def entries(self, prefix: str, ekey: str) -> typing.List[str]:
         if prefix not in self.cache:
             self.cache[prefix] = self.backend.list_children(prefix)
-        return [f"{prefix}/{n}" for n in self.cache[prefix] if n.endswith("_" + ekey)]
+        return [f"{prefix}/{n}" for n in self.cache[prefix] if is_entry_of(n, ekey)]
 
     def uses_of(self, ekey: str, files: typing.Iterable[typing.Tuple[str, str]]) -> typing.List[str]:
-        mine = {f"index/uses/{a}/{f}/{ekey}/" for a, f in files}
-        return [k for k in self.uses if k.endswith("_" + ekey) or any(k.startswith(p) for p in mine)]
+        mine = {uses_prefix_at(a, f, ekey) + "/" for a, f in files}
+        return [k for k in self.uses if is_entry_of(k, ekey) or any(k.startswith(p) for p in mine)]
 
 
 def select(
@@ -139,17 +156,44 @@ def prune_runs(
 
 
 def _artifacts_of(store: ArtifactStore, execution_id: str) -> typing.List[str]:
-    return store.backend.list_children(f"{execution_prefix(execution_id)}/records")
+    return store.backend.list_children(records_prefix_at(component(execution_id)))
+
+
+@dataclass
+class _RunRemoval:
+    """What pruning one run removes: its artifacts ``gone`` (every one when ``whole``), their records (with the
+    (artifact, filename) components of each) and the other documents."""
+
+    eid: str
+    ekey: str
+    whole: bool
+    gone: typing.Set[str]
+    recs: typing.List[str]
+    pairs: typing.List[typing.Tuple[str, str]]
+    meta: typing.List[str]
 
 
 def _prune_one(store, index: _Index, run: dict, comp, tags, include_tagged: bool, out: Outcome) -> None:
+    removal = _plan_removal(store, run, comp, tags, include_tagged, out)
+    if removal is None or out.dry_run:
+        return
     b = store.backend
+    if removal.whole:
+        _mark_pruning(b, run_key_at(removal.ekey))
+    # Tags first (only with include_tagged), then the index, then the documents and records, the run file last.
+    if include_tagged:
+        _remove_tags(store, removal, tags)
+    _remove_files(b, index, removal)
+
+
+def _plan_removal(store, run: dict, comp, tags, include_tagged: bool, out: Outcome) -> typing.Optional[_RunRemoval]:
+    """Which of a run's artifacts go (tagged ones stay unless ``include_tagged``), told to ``out``; None: nothing."""
     eid = run["execution_id"]
     ekey = component(eid)
-    base = execution_prefix(eid)
-    files = list_files(b, base)
-    sizes = {f.key: f.size for f in files}
-    present = sorted({k.split("/")[3] for k in sizes if k.startswith(f"{base}/records/")})
+    sizes = {f.key: f.size for f in list_files(store.backend, execution_prefix_at(ekey))}
+    records = records_prefix_at(ekey) + "/"
+    in_records = [k for k in sizes if k.startswith(records)]
+    present = sorted({file_parts_of(k)[0] for k in in_records})
     wanted = [a for a in present if comp is None or a == comp]
     protected = [a for a in wanted if (a, eid) in tags and not include_tagged]
     for a in protected:
@@ -157,42 +201,48 @@ def _prune_one(store, index: _Index, run: dict, comp, tags, include_tagged: bool
     remove = [a for a in wanted if a not in protected]
     whole = run.get("status") == PRUNING or (remove == present and not protected)
     if not remove and not whole:
-        return
+        return None
     gone = set(remove if not whole else present)
-    recs = [k for k in sizes if k.startswith(f"{base}/records/") and k.split("/")[3] in gone]
-    pairs = [(k.split("/")[3], k.split("/")[4][: -len(".json")]) for k in recs]
-    meta = [k for k in sizes if k.startswith(f"{base}/summaries/") and k.split("/")[3] in gone]
-    released = sum(_record_size(store, k) for k in recs)
+    recs = [k for k in in_records if file_parts_of(k)[0] in gone]
+    summaries = summaries_prefix_at(ekey) + "/"
+    meta = [k for k in sizes if k.startswith(summaries) and file_parts_of(k)[0] in gone]
+    out.released += sum(_record_size(store, k) for k in recs)
     if whole:
-        meta = [k for k in sizes if k not in recs and not k.endswith("/execution.json")]
+        meta = [k for k in sizes if k not in recs and not is_run_key(k)]
         out.removed.append(Removal("run", eid, sum(sizes.values())))
     else:
         out.removed.extend(Removal("record", k, sizes[k]) for k in recs)
-    out.released += released
-    if out.dry_run:
-        return
-    if whole:
-        run_key = f"{base}/execution.json"
-        doc = read_json(b, run_key) if b.exists(run_key) else None
-        if doc is not None and doc.get("status") != PRUNING:
-            b.write(run_key, json.dumps({**doc, "status": PRUNING}).encode())
-    # Tags first (only with include_tagged), then the index, then the documents and records, the run file last.
+    return _RunRemoval(eid, ekey, whole, gone, recs, [file_parts_of(k) for k in recs], meta)
+
+
+def _mark_pruning(b, run_key: str) -> None:
+    """Step 1 of removing a whole run: its run document says ``pruning``."""
+    doc = read_json(b, run_key) if b.exists(run_key) else None
+    if doc is not None and doc.get("status") != PRUNING:
+        b.write(run_key, json.dumps({**doc, "status": PRUNING}).encode())
+
+
+def _remove_tags(store, removal: _RunRemoval, tags) -> None:
     from ...store.versions import remove_tag
 
-    for a in gone:
-        for doc in tags.get((a, eid), []) if include_tagged else []:
+    for a in removal.gone:
+        for doc in tags.get((a, removal.eid), []):
             remove_tag(store, doc["artifact"], doc["tag"])
-    idx = [k for a, f in pairs for k in index.entries(f"index/files/{a}/{f}", ekey)]
-    idx += index.uses_of(ekey, pairs) if whole else []
-    artifact_idx = [k for a in gone for k in index.entries(f"index/artifacts/{a}", ekey)]
-    if whole:
-        idx += index.entries("index/executions", ekey) + artifact_idx
-        delete_keys(b, idx + meta + recs)
-        b.delete(f"{base}/execution.json")
-        remove_empty_folders(b, base)
+
+
+def _remove_files(b, index: _Index, removal: _RunRemoval) -> None:
+    """The index entries first, then the documents and records; for a whole run its run document last."""
+    ekey = removal.ekey
+    idx = [k for a, f in removal.pairs for k in index.entries(file_index_prefix_at(a, f), ekey)]
+    artifact_idx = [k for a in removal.gone for k in index.entries(artifact_index_prefix_at(a), ekey)]
+    if removal.whole:
+        idx += index.uses_of(ekey, removal.pairs) + index.entries(RUNS_INDEX, ekey) + artifact_idx
+        delete_keys(b, idx + removal.meta + removal.recs)
+        b.delete(run_key_at(ekey))
+        remove_empty_folders(b, execution_prefix_at(ekey))
     else:
         # The artifact's own index entry last: verify expects one while any of its records of a succeeded run exist.
-        delete_keys(b, idx + meta + recs + artifact_idx)
+        delete_keys(b, idx + removal.meta + removal.recs + artifact_idx)
 
 
 def _record_size(store: ArtifactStore, key: str) -> int:

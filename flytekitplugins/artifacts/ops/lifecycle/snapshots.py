@@ -13,6 +13,7 @@ import typing
 
 from ...backends import open_backend
 from ...errors import ArtifactValueError
+from ...store.keys import dataset_snapshot_key
 from .objects import delete_keys, list_files, remove_empty_folders
 from .prune import _age
 from .report import Outcome, Removal
@@ -29,9 +30,6 @@ def prune_snapshots(
 ) -> Outcome:
     """Remove the snapshots of ``dataset`` beyond the newest ``keep_last`` and older than ``older_than`` seconds
     (each rule only when given); the newest snapshot always stays."""
-    from ..datasets.catalog import _number_name
-    from ..datasets.layout import manifest_key, snapshot_folder
-
     if keep_last is None and older_than is None:
         raise ArtifactValueError("say what to keep: give --keep-last N, --older-than AGE (e.g. 90d), or both")
     if keep_last is not None and (not isinstance(keep_last, int) or keep_last < 1):
@@ -41,6 +39,19 @@ def prune_snapshots(
     ds = catalog.get(dataset)
     snaps = sorted(catalog.snapshots(ds), key=lambda s: s.number, reverse=True)
     out = Outcome(dry_run)
+    prune = _select(ds, snaps, keep_last, older_than, now, out)
+    keep_keys = {f.key for s in snaps if s not in prune for f in s.files}
+    target = open_backend(ds.uri)
+    for snap in prune:
+        _remove_snapshot(catalog, ds, target, snap, keep_keys, out)
+        if progress is not None:
+            progress(1)
+    return out
+
+
+def _select(ds, snaps, keep_last: typing.Optional[int], older_than: typing.Optional[float], now: float,
+            out: Outcome) -> list:
+    """The snapshots (newest first) to prune; each one kept is told to ``out`` with its reason."""
     prune = []
     for i, snap in enumerate(snaps):
         if i == 0:
@@ -51,22 +62,22 @@ def prune_snapshots(
             out.kept.append((f"{ds.name} snapshot {snap.number}", "younger than the age given"))
         else:
             prune.append(snap)
-    keep_keys = {f.key for s in snaps if s not in prune for f in s.files}
-    target = open_backend(ds.uri)
-    for snap in prune:
-        folder = snapshot_folder(snap.number)
-        extra = [f for f in list_files(target, folder, include_temp=True)]
-        files = sorted({f.key for f in snap.files if f.key not in keep_keys} | {f.key for f in extra})
-        sizes = {f.key: f.size for f in extra}
-        sizes.update({f.key: f.size for f in snap.files if f.key not in sizes})
-        out.removed.append(Removal("snapshot", f"{ds.name} snapshot {snap.number}",
-                                   sum(sizes.get(k, 0) for k in files)))
-        if not dry_run:
-            target.delete(manifest_key(snap.number))
-            catalog.backend.delete(f"{catalog._snapshots_prefix(ds.id)}/{_number_name(snap.number)}")
-            delete_keys(target, files)
-            remove_empty_folders(target, folder)
-        if progress is not None:
-            progress(1)
-    return out
+    return prune
 
+
+def _remove_snapshot(catalog, ds, target, snap, keep_keys: typing.Set[str], out: Outcome) -> None:
+    """One snapshot: its manifests, then its files (those of no snapshot that stays, and any left in its folder)."""
+    from ..datasets.layout import manifest_key, snapshot_folder
+
+    folder = snapshot_folder(snap.number)
+    extra = [f for f in list_files(target, folder, include_temp=True)]
+    files = sorted({f.key for f in snap.files if f.key not in keep_keys} | {f.key for f in extra})
+    sizes = {f.key: f.size for f in extra}
+    sizes.update({f.key: f.size for f in snap.files if f.key not in sizes})
+    out.removed.append(Removal("snapshot", f"{ds.name} snapshot {snap.number}",
+                               sum(sizes.get(k, 0) for k in files)))
+    if not out.dry_run:
+        target.delete(manifest_key(snap.number))
+        catalog.backend.delete(dataset_snapshot_key(ds.id, snap.number))
+        delete_keys(target, files)
+        remove_empty_folders(target, folder)
