@@ -195,3 +195,27 @@ def test_tables_fit_80_columns_keep_ids_whole_and_wide_shows_everything(two_runs
     wide = run("list", "--wide").stdout
     assert "Not shown" not in wide and all(f" {name} " in wide for name in hidden)
     assert "flows.core.prep" in wide  # a whole task name
+
+
+def test_mistyped_names_get_did_you_mean(tmp_path):
+    core.training(text="x")
+    eid = json.loads(run("executions", "--json").stdout)[0]["execution_id"]
+    cases = [
+        (["get", "my model", "model.pt", "-o", str(tmp_path / "o")], "did you mean 'My Model'?"),
+        (["get", "My Model", "modle.pt", "-o", str(tmp_path / "o")], "did you mean 'model.pt'?"),
+        (["get", "My Model", "MODEL.PT", "-e", eid, "-o", str(tmp_path / "o")], "did you mean 'model.pt'?"),
+        (["show", "My Modle", "model.pt"], "did you mean 'My Model'?"),
+        (["versions", "My Modle"], "did you mean 'My Model'?"),
+    ]
+    run("tag", "My Model", "prod", "-e", eid)
+    cases.append((["get", "My Model", "model.pt", "-t", "prdo", "-o", str(tmp_path / "o")], "did you mean 'prod'?"))
+    run("datasets", "create", "adam", "--uri", str(tmp_path / "ds"))
+    cases.append((["export", "-a", "My Model", "-d", "adm", "--latest"], "did you mean 'adam'?"))
+    for args, hint in cases:
+        r = run(*args, check=False)
+        err = " ".join(r.stderr.split())
+        assert r.returncode == 1 and hint in err, (args, r.stderr)
+    r = run("export", "-a", "My Model", "-d", "adm", "--latest", check=False)
+    assert "datasets create adm" not in " ".join(r.stderr.split())  # no hint that repeats the typo
+    r = run("export", "-a", "My Model", "-d", "681d3030ae3a706ef9c7f08b", "--latest", check=False)
+    assert "--id 681d3030ae3a706ef9c7f08b" in " ".join(r.stderr.split())  # an id: how to give a dataset that id
