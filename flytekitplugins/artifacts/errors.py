@@ -38,7 +38,7 @@ def closest(value: str, choices: typing.Iterable[str]) -> typing.Optional[str]:
     wanted = str(value).lower()
     if wanted in by_lower:
         return by_lower[wanted] if by_lower[wanted] != value else None
-    found = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=0.75)
     return by_lower[found[0]] if found else None
 
 

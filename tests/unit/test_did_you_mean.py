@@ -18,3 +18,7 @@ from flytekitplugins.artifacts.errors import closest, did_you_mean
 def test_closest(typed, choices, meant):
     assert closest(typed, choices) == meant
     assert did_you_mean(typed, choices) == ("" if meant is None else f" (did you mean {meant!r}?)")
+
+
+def test_a_name_that_only_shares_its_extension_is_not_suggested():
+    assert closest("nope.xpt", ["adsl.xpt", "adae.xpt"]) is None
