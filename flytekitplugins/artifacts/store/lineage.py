@@ -20,6 +20,7 @@ import json
 import os
 import typing
 
+from ..errors import ArtifactNotFoundError
 from . import keys
 from .artifact_store import ArtifactStore, Record, component
 from .identity import code_version, utc_now
@@ -219,8 +220,17 @@ def _files_queried(store: ArtifactStore, rec: Record, node_ids: typing.Iterable[
     return out
 
 
+def _status_of(store: ArtifactStore, execution_id: str) -> str:
+    """A consumer run's status; ``removed`` once the run is no longer in the store (pruned)."""
+    try:
+        return store.run_status(execution_id)
+    except ArtifactNotFoundError:
+        return "removed"
+
+
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
-    """The later runs whose queries resolved this version of the file, newest first."""
+    """The later runs whose queries resolved this version of the file, newest first, each with its status
+    (``succeeded``, ``failed``, ``running``, or ``removed`` for a run pruned since)."""
     prefix = keys.uses_prefix(rec.artifact, rec.filename, rec.execution_id)
     out = []
     for name in store.backend.list_children(prefix):
@@ -234,6 +244,7 @@ def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
         out.append(
             {
                 "execution_id": q["consumer_execution_id"],
+                "status": _status_of(store, q["consumer_execution_id"]),
                 "workflow": q.get("workflow", ""),
                 "node_id": q["node_id"],
                 "resolved_at": q.get("resolved_at", ""),

@@ -172,3 +172,31 @@ def test_lineage_tree_marks_unrecorded_missing_and_repeated_files(tmp_path):
     assert kids[4]["lineage"].startswith("not recorded")
     # Depth 0: the inputs only.
     assert [k["kind"] for k in upstream(store, made, 0)["derived_from"]] == ["input"]
+
+
+def test_lineage_shows_the_status_of_later_runs_and_links_only_to_what_the_page_shows():
+    from starlette.testclient import TestClient
+
+    from flytekitplugins.artifacts.store import keys
+    from flytekitplugins.artifacts.ui.app import create_app
+
+    new, _ = two_versions()
+    reuse.report(title="Week 1")
+    store = ArtifactStore()
+    consumer = select_record(store, RecordSelector("Safety Report", "report.txt")).execution_id
+    run_key = f"{keys.execution_prefix(consumer)}/execution.json"
+    doc = json.loads(store.backend.read_bytes(run_key))
+    store.backend.write(run_key, json.dumps({**doc, "status": "failed"}).encode())
+    adsl = store.record(new, "ADaM", "adsl.xpt")
+    (use,) = lineage_of(store, adsl)["downstream"]
+    assert use["status"] == "failed"
+    text = " ".join(cli("lineage", "ADaM", "adsl.xpt").stdout.split())
+    assert f"run {consumer} (" in text and ", failed) -> Safety Report/report.txt" in text
+    client = TestClient(create_app(store), base_url="http://127.0.0.1")
+    page = client.get("/lineage", params={"run": new, "artifact": "ADaM", "filename": "adsl.xpt"}).text
+    assert f"run {consumer} (failed)" in page
+    # Pruned since: shown as removed, and no link leads to a page that is not there.
+    store.backend.delete(run_key)
+    assert lineage_of(store, adsl)["downstream"][0]["status"] == "removed"
+    page = client.get("/lineage", params={"run": new, "artifact": "ADaM", "filename": "adsl.xpt"}).text
+    assert "no longer in the store" in page and f"run={consumer}" not in page and f"id={consumer}" not in page
