@@ -140,7 +140,13 @@ class _Builder:
     def downstream(self, rec: Record, node: Node, level: int) -> None:
         if level > self.depth:
             return
-        for use in lineage.downstream(self.store, rec):
+        room = max(1, MAX_NODES - len(self.by_key))
+        uses, total = lineage.downstream_page(self.store, rec, room)
+        if total > len(uses):
+            self.graph.notes.append(f"{rec.artifact} / {rec.filename} of run {rec.execution_id}: the newest "
+                                    f"{len(uses):,} of the {total:,} later runs that used it are drawn "
+                                    f"(and {total - len(uses):,} more)")
+        for use in uses:
             made = use.get("produced") or []
             if not made:
                 run = self.run_node(use, node.column + 1)
