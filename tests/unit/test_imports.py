@@ -38,6 +38,7 @@ def cli_loads(root, *args):
 @pytest.mark.parametrize("args", [["--help"], ["list", "--json"], ["executions", "--json"], ["datasets", "list"],
                                   ["list", "--help"]])
 def test_cli_on_a_local_store_loads_neither_flytekit_nor_boto3(tmp_path, args):
+    (tmp_path / "store").mkdir()  # an empty store
     assert cli_loads(tmp_path / "store", *args) == []
 
 

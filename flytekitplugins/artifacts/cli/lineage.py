@@ -72,5 +72,6 @@ def lineage(ctx, artifact: str, filename: str, selection: Selection, depth: int,
     uses = root.add("used by" if doc["downstream"] else "used by: no later run")
     for use in doc["downstream"]:
         made = ", ".join(f"{p['artifact']}/{p['filename']}" for p in use["produced"]) or "no recorded file"
-        uses.add(_shown(f"run {use['execution_id']} ({use['workflow']}, {use['node_id']}) -> {made}"))
+        status = "" if use.get("status", "succeeded") == "succeeded" else f", {use['status']}"
+        uses.add(_shown(f"run {use['execution_id']} ({use['workflow']}, {use['node_id']}{status}) -> {made}"))
     console().print(root, highlight=False)

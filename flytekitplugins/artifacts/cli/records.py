@@ -46,21 +46,26 @@ def list_(ctx, selection: Selection, artifact, type_, include_all, as_json) -> N
     """List artifact file records (all succeeded executions, newest first, unless narrowed). --latest is the newest
     succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status);
     --tag needs --artifact."""
+    from ..store.artifact_store import SUCCEEDED
     from ..store.selector import select_run
-    from ..store.versions import tags_by_execution
+    from ..store.versions import run_status, tags_by_execution
 
     store = store_of(ctx)
     execution = select_run(store, selection.selector(artifact, any_status=include_all))
     records = store.records(execution, artifact=artifact, type=type_, include_all=include_all)
-    if as_json:
+    if as_json:  # exactly the records' fields (`executions --all --json` gives each run's status)
         return emit_json([r.as_dict() for r in records])
+    status = {eid: run_status(store, eid) for eid in {r.execution_id for r in records}}
     tags = {a: tags_by_execution(store, a) for a in {r.artifact for r in records}}
+    # The run's status only where a run that did not succeed is listed (with --all, or named by -e).
+    shown = [] if all(s == SUCCEEDED for s in status.values()) else ["status"]
     table(
         f"Artifact files in {ctx.obj['root']}",
-        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id", "tags"],
+        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id", *shown, "tags"],
         [
             [r.artifact, r.type, r.filename, human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
-             r.sha256[:12], r.execution_id, ", ".join(sorted(tags[r.artifact].get(r.execution_id, [])))]
+             r.sha256[:12], r.execution_id, *([status[r.execution_id]] if shown else []),
+             ", ".join(sorted(tags[r.artifact].get(r.execution_id, [])))]
             for r in records
         ],
     )

@@ -31,13 +31,16 @@ def artifacts(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def versions(ctx: click.Context, artifact: str, as_json: bool) -> None:
     """List the versions of ARTIFACT, newest first: execution, workflow, created, files, tags."""
-    from ..errors import ArtifactNotFoundError
+    from ..errors import ArtifactNotFoundError, did_you_mean
+    from ..store.versions import artifacts as list_artifacts
     from ..store.versions import versions as list_versions
 
-    rows = list_versions(store_of(ctx), artifact)
+    store = store_of(ctx)
+    rows = list_versions(store, artifact)
     if not rows and not as_json:
+        hint = did_you_mean(artifact, [a["artifact"] for a in list_artifacts(store)])
         raise ArtifactNotFoundError(
-            f"artifact {artifact!r} has no versions (no succeeded run recorded it): `flyte-artifacts artifacts` "
+            f"artifact {artifact!r}{hint} has no versions (no succeeded run recorded it): `flyte-artifacts artifacts` "
             "lists the artifacts there are"
         )
     if as_json:

@@ -35,12 +35,14 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
     @functools.wraps(fn)
     def body(**kwargs):
         frame = Frame(workflow, plan=plan, inputs=dict(kwargs))
+        ctx = FlyteContextManager.current_context()
+        if ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+            _check_targets(plan or getattr(workflow, "_artifact_plan", None))
         token = enter(frame)
         try:
             outputs = fn(**apply_query_defaults(workflow, frame, kwargs))
         finally:
             leave(token)
-        ctx = FlyteContextManager.current_context()
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
             finish_compile(workflow, ctx.compilation_state.nodes, frame, outputs)
         elif ctx.execution_state is not None and ctx.execution_state.is_local_execution():
@@ -48,6 +50,15 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
         return outputs
 
     return body
+
+
+def _check_targets(plan) -> None:
+    """Before a local run's body runs a task: every dataset its exports write into must exist."""
+    if plan is not None and plan.export_targets:
+        from ..ops.datasets import check_export_targets
+        from ..store.artifact_store import store_for_run
+
+        check_export_targets(store_for_run(True), plan.export_targets, plan.workflow)
 
 
 def _patch_workflow() -> None:

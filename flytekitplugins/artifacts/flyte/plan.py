@@ -64,6 +64,8 @@ class Plan:
     derived: typing.Dict[str, dict] = field(default_factory=dict)
     code: typing.Optional[dict] = None
     inputs: dict = field(default_factory=dict)
+    # The datasets (ids or names) the workflow's export nodes write into: checked before a local run starts.
+    export_targets: typing.List[str] = field(default_factory=list)
 
     @property
     def recorded(self) -> typing.List[PlanEntry]:

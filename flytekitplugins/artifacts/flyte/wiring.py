@@ -67,6 +67,7 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
     plan.derived = derived_from(plan, nodes)
     workflow._artifact_plan = plan
     check_exports(plan, frame)
+    plan.export_targets = sorted({spec.dataset_id for request in frame.exports for spec in request.specs})
     by_id = {n.id: n for n in nodes}
     workflow_nodes = list(nodes)
     recorded = None

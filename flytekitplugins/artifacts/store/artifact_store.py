@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from ..backends import Backend, open_backend
 from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
-from ..errors import ArtifactNotFoundError, ArtifactValueError
+from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import index
 from .jsonfiles import DamagedFileWarning, read_json, read_optional_json
 from .keys import (
@@ -344,9 +344,12 @@ class ArtifactStore:
                     f"no execution {execution_id!r} in the store at {self.root!r}: "
                     "`flyte-artifacts executions` lists them"
                 )
-            have = ", ".join(f"{r.artifact}/{r.filename}" for r in self.records(execution_id)) or "none"
+            recs = self.records(execution_id)
+            have = ", ".join(f"{r.artifact}/{r.filename}" for r in recs) or "none"
+            hint = did_you_mean(filename, [r.filename for r in recs if r.artifact == artifact]) or did_you_mean(
+                artifact, {r.artifact for r in recs})
             raise ArtifactNotFoundError(
-                f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r} (it has: {have})"
+                f"execution {execution_id!r} has no file {filename!r} in artifact {artifact!r}{hint} (it has: {have})"
             )
         rec = _record_of(self.backend, key)
         if rec is None:

@@ -20,6 +20,7 @@ import json
 import os
 import typing
 
+from ..errors import ArtifactNotFoundError
 from . import keys
 from .artifact_store import ArtifactStore, Record, component
 from .identity import code_version, utc_now
@@ -217,28 +218,45 @@ def _files_queried(store: ArtifactStore, rec: Record, node_ids: typing.Iterable[
     return out
 
 
+def _status_of(store: ArtifactStore, execution_id: str) -> str:
+    """A consumer run's status; ``removed`` once the run is no longer in the store (pruned)."""
+    try:
+        return store.run_status(execution_id)
+    except ArtifactNotFoundError:
+        return "removed"
+
+
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
-    """The later runs whose queries resolved this version of the file, newest first."""
+    """The later runs whose queries resolved this version of the file, newest first, each with its status
+    (``succeeded``, ``failed``, ``running``, or ``removed`` for a run pruned since)."""
+    return downstream_page(store, rec)[0]
+
+
+def downstream_page(store: ArtifactStore, rec: Record,
+                    limit: typing.Optional[int] = None) -> typing.Tuple[typing.List[dict], int]:
+    """The newest ``limit`` uses of :func:`downstream` (all when None) and how many there are: only the uses
+    returned are read, with their consumers' lineage documents, so a file thousands of runs read costs one listing
+    and ``limit`` reads."""
     prefix = keys.uses_prefix(rec.artifact, rec.filename, rec.execution_id)
-    out = []
-    for name in store.backend.list_children(prefix):
-        q = store.read_json(f"{prefix}/{name}")
-        produced = []
-        for d in lineage_docs(store, q["consumer_execution_id"]):
-            for f in d.get("files", []):
-                if q["node_id"] in f.get("derived_from", {}).get("queries", []):
-                    produced.append({"artifact": f["artifact"], "filename": f["filename"], "sha256": f["sha256"],
-                                     "execution_id": q["consumer_execution_id"]})
-        out.append(
-            {
-                "execution_id": q["consumer_execution_id"],
-                "workflow": q.get("workflow", ""),
-                "node_id": q["node_id"],
-                "resolved_at": q.get("resolved_at", ""),
-                "produced": produced,
-            }
-        )
-    return out
+    names = store.backend.list_children(prefix)  # <inverted time>_<consumer>: newest first
+    return [_use(store, store.read_json(f"{prefix}/{name}")) for name in names[:limit]], len(names)
+
+
+def _use(store: ArtifactStore, q: dict) -> dict:
+    produced = []
+    for d in lineage_docs(store, q["consumer_execution_id"]):
+        for f in d.get("files", []):
+            if q["node_id"] in f.get("derived_from", {}).get("queries", []):
+                produced.append({"artifact": f["artifact"], "filename": f["filename"], "sha256": f["sha256"],
+                                 "execution_id": q["consumer_execution_id"]})
+    return {
+        "execution_id": q["consumer_execution_id"],
+        "status": _status_of(store, q["consumer_execution_id"]),
+        "workflow": q.get("workflow", ""),
+        "node_id": q["node_id"],
+        "resolved_at": q.get("resolved_at", ""),
+        "produced": produced,
+    }
 
 
 def lineage_of(store: ArtifactStore, rec: Record, depth: int = 3) -> dict:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
-from ..errors import ArtifactNotFoundError, ArtifactValueError
+from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import keys
 from .artifact_store import ArtifactStore, Record
 from .versions import (
@@ -174,11 +174,13 @@ def not_found(store: ArtifactStore, selector: RecordSelector) -> ArtifactNotFoun
             f"{', '.join(v['files'])})"
             for v in have
         )
+        hint = did_you_mean(typing.cast(str, filename), {f for v in have for f in v["files"]})
         exists = f"newest versions of {artifact!r}: {lines}"
     else:
-        exists = f"no succeeded run recorded {artifact!r} (artifacts there: "
-        exists += f"{', '.join(a['artifact'] for a in artifacts(store)) or 'none'})"
+        names = [a["artifact"] for a in artifacts(store)]
+        hint = did_you_mean(typing.cast(str, artifact), names)
+        exists = f"no succeeded run recorded {artifact!r} (artifacts there: {', '.join(names) or 'none'})"
     return ArtifactNotFoundError(
-        f"no version of {artifact!r} file {filename!r} matches {selector.describe()} in the store at "
+        f"no version of {artifact!r} file {filename!r}{hint} matches {selector.describe()} in the store at "
         f"{store.root!r}; {exists}. `flyte-artifacts versions {artifact!r}` lists them all"
     )

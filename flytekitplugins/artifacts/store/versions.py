@@ -18,7 +18,7 @@ import re
 import typing
 import uuid
 
-from ..errors import ArtifactNotFoundError, ArtifactValueError
+from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import keys
 from .artifact_store import ArtifactStore, Record
 from .identity import utc_now
@@ -94,10 +94,11 @@ def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optio
             continue
         if succeeded(store, entry["execution_id"]):
             return entry["execution_id"]
+    names = [a["artifact"] for a in artifacts(store)]
     raise ArtifactNotFoundError(
-        f"the store at {store.root!r} recorded no file of artifact {artifact!r} in a succeeded run"
-        + (f" of workflow {workflow!r}" if workflow else "")
-        + f" (artifacts there: {', '.join(a['artifact'] for a in artifacts(store)) or 'none'})"
+        f"the store at {store.root!r} recorded no file of artifact {artifact!r}{did_you_mean(artifact, names)} in a "
+        "succeeded run" + (f" of workflow {workflow!r}" if workflow else "")
+        + f" (artifacts there: {', '.join(names) or 'none'})"
     )
 
 
@@ -205,10 +206,10 @@ def tag_target(store: ArtifactStore, artifact: str, tag: str) -> str:
     """The run ``tag`` names for ``artifact``."""
     key = keys.tag_key(artifact, validate_tag(tag))
     if not store.backend.exists(key):
-        have = ", ".join(sorted(tags(store, artifact))) or "none"
+        names = sorted(tags(store, artifact))
         raise ArtifactNotFoundError(
-            f"artifact {artifact!r} has no tag {tag!r} (its tags: {have}): "
-            f"`flyte-artifacts tag {artifact!r} {tag} --execution ID` sets one"
+            f"artifact {artifact!r} has no tag {tag!r}{did_you_mean(tag, names)} (its tags: "
+            f"{', '.join(names) or 'none'}): `flyte-artifacts tag {artifact!r} TAG --execution ID` sets one"
         )
     return store.read_json(key)["execution_id"]
 

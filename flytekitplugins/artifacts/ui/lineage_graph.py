@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from ..errors import ArtifactNotFoundError
 from ..store import lineage
-from ..store.artifact_store import ArtifactStore, Record
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
+from ..store.keys import record_key
 
 MAX_DEPTH = 5
 MAX_NODES = 120
@@ -31,7 +32,7 @@ class Node:
     kind: str  # "file" or "run"
     title: str  # artifact / filename, or the run id
     subtitle: str  # the run, or the workflow
-    route: str
+    route: typing.Optional[str]  # None: nothing the page can show (a run removed since), so no link
     params: dict
     column: int
     focus: bool = False
@@ -96,8 +97,12 @@ class _Builder:
             self.graph.truncated = True
             return None
         params = {"run": key[1], "artifact": key[2], "filename": key[3], "depth": self.depth}
-        node = Node(key, "file", f"{key[2]} / {key[3]}", f"run {key[1]}", "/lineage", params, column)
-        if d.get("missing"):
+        status = d.get("status", SUCCEEDED)
+        shown = f"run {key[1]}" + ("" if status == SUCCEEDED else f" ({status})")
+        node = Node(key, "file", f"{key[2]} / {key[3]}", shown, "/lineage", params, column)
+        if status == "removed":
+            node.note, node.route, node.params = "no longer in the store", None, {}
+        elif d.get("missing") or not self.store.backend.exists(record_key(key[1], key[2], key[3])):
             node.note = "not recorded in this run"
             node.route, node.params = "/run", {"id": key[1]}
         self.by_key[key] = node
@@ -111,8 +116,12 @@ class _Builder:
         if len(self.by_key) >= MAX_NODES:
             self.graph.truncated = True
             return None
-        node = Node(key, "run", f"run {key[1]}", use.get("workflow", ""), "/run", {"id": key[1]}, column,
-                    note="made no artifact file from it")
+        status = use.get("status", SUCCEEDED)
+        removed = status == "removed"
+        subtitle = use.get("workflow", "") + ("" if status == SUCCEEDED else f" ({status})")
+        route, params = (None, {}) if removed else ("/run", {"id": key[1]})
+        node = Node(key, "run", f"run {key[1]}", subtitle, route, params, column,
+                    note="no longer in the store" if removed else "made no artifact file from it")
         self.by_key[key] = node
         self.graph.nodes.append(node)
         return node
@@ -131,7 +140,13 @@ class _Builder:
     def downstream(self, rec: Record, node: Node, level: int) -> None:
         if level > self.depth:
             return
-        for use in lineage.downstream(self.store, rec):
+        room = max(1, MAX_NODES - len(self.by_key))
+        uses, total = lineage.downstream_page(self.store, rec, room)
+        if total > len(uses):
+            self.graph.notes.append(f"{rec.artifact} / {rec.filename} of run {rec.execution_id}: the newest "
+                                    f"{len(uses):,} of the {total:,} later runs that used it are drawn "
+                                    f"(and {total - len(uses):,} more)")
+        for use in uses:
             made = use.get("produced") or []
             if not made:
                 run = self.run_node(use, node.column + 1)
@@ -139,6 +154,7 @@ class _Builder:
                     self.graph.edges.append(Edge(node, run, via_query=True))
                 continue
             for f in made:
+                f = {**f, "status": use.get("status", SUCCEEDED)}
                 seen = ("file", f.get("execution_id"), f.get("artifact"), f.get("filename")) in self.by_key
                 down = self.file_node(f, node.column + 1)
                 if down is None:

@@ -3,6 +3,7 @@ with no store root fails loudly. Serialized with ``pyflyte package`` and run wit
 
 import json
 import os
+import subprocess
 import uuid
 
 import cluster_harness as harness
@@ -25,8 +26,11 @@ def test_recorder_runs_after_a_failing_sibling_and_nothing_becomes_visible(packa
     with pytest.raises(harness.NodeFailed, match="quality check failed"):
         cluster.run(package, "cluster_status_flows.failing_sibling_workflow", {}, "f" + uuid.uuid4().hex[:19])
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **s3.env()}
-    assert json.loads(cli(["--root", root, "list", "--json"], env)) == []
-    assert json.loads(cli(["--root", root, "executions", "--all", "--json"], env)) == []
+    # Nothing at all was written under the store's prefix: every read says there is no store there.
+    for args in (["list", "--json"], ["executions", "--all", "--json"]):
+        proc = subprocess.run([os.path.join(harness.BIN, "flyte-artifacts"), "--root", root, *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1 and proc.stdout == "" and "there is no artifact store" in proc.stderr, proc
 
 
 def test_a_succeeded_run_is_visible_with_its_status(package, s3_endpoint, s3_bucket, tmp_path):

@@ -195,3 +195,45 @@ def test_tables_fit_80_columns_keep_ids_whole_and_wide_shows_everything(two_runs
     wide = run("list", "--wide").stdout
     assert "Not shown" not in wide and all(f" {name} " in wide for name in hidden)
     assert "flows.core.prep" in wide  # a whole task name
+
+
+def test_mistyped_names_get_did_you_mean(tmp_path):
+    core.training(text="x")
+    eid = json.loads(run("executions", "--json").stdout)[0]["execution_id"]
+    cases = [
+        (["get", "my model", "model.pt", "-o", str(tmp_path / "o")], "did you mean 'My Model'?"),
+        (["get", "My Model", "modle.pt", "-o", str(tmp_path / "o")], "did you mean 'model.pt'?"),
+        (["get", "My Model", "MODEL.PT", "-e", eid, "-o", str(tmp_path / "o")], "did you mean 'model.pt'?"),
+        (["show", "My Modle", "model.pt"], "did you mean 'My Model'?"),
+        (["versions", "My Modle"], "did you mean 'My Model'?"),
+    ]
+    run("tag", "My Model", "prod", "-e", eid)
+    cases.append((["get", "My Model", "model.pt", "-t", "prdo", "-o", str(tmp_path / "o")], "did you mean 'prod'?"))
+    run("datasets", "create", "adam", "--uri", str(tmp_path / "ds"))
+    cases.append((["export", "-a", "My Model", "-d", "adm", "--latest"], "did you mean 'adam'?"))
+    for args, hint in cases:
+        r = run(*args, check=False)
+        err = " ".join(r.stderr.split())
+        assert r.returncode == 1 and hint in err, (args, r.stderr)
+    r = run("export", "-a", "My Model", "-d", "adm", "--latest", check=False)
+    assert "datasets create adm" not in " ".join(r.stderr.split())  # no hint that repeats the typo
+    r = run("export", "-a", "My Model", "-d", "681d3030ae3a706ef9c7f08b", "--latest", check=False)
+    assert "--id 681d3030ae3a706ef9c7f08b" in " ".join(r.stderr.split())  # an id: how to give a dataset that id
+
+
+def test_a_run_that_did_not_succeed_is_listed_with_its_status(tmp_path):
+    from flytekitplugins.artifacts.store.artifact_store import FAILED, ArtifactStore, Record
+
+    core.training(text="x")
+    store = ArtifactStore()
+    src = tmp_path / "f.csv"
+    src.write_text("a\n1\n")
+    uri, size, sha = store.put_local_file(str(src))
+    store.add_record(Record("broken-run", "p", "d", "wf", "n0", "t", "o0", "My Data", "DATA", "f.csv", "csv", uri,
+                            size, sha, "2026-01-01T00:00:00.000Z"), pending=True)
+    store.finish_run("broken-run", FAILED)
+    assert [r["filename"] for r in json.loads(run("list", "-e", "broken-run", "--json").stdout)] == ["f.csv"]
+    table = run("list", "-e", "broken-run", "--wide").stdout
+    assert "status" in table and "failed" in table
+    listed = run("list", "--wide").stdout  # succeeded runs only: no status column
+    assert "broken-run" not in listed and "status" not in listed

@@ -121,8 +121,12 @@ def test_file_recorded_by_a_sub_workflow_is_exported_after_it(catalog, three_dat
 
 
 def test_missing_dataset_fails_before_anything_is_copied(catalog, three_datasets):
-    with pytest.raises(ArtifactNotFoundError, match="'no-such-dataset'"):
+    with pytest.raises(ArtifactNotFoundError, match="'no-such-dataset'") as e:
         exports.to_missing_dataset(text="x")
+    # Checked before the first task: no task ran, so no run recorded anything.
+    assert "exports into a dataset that does not exist, so nothing was run" in str(e.value)
+    assert "datasets create no-such-dataset --uri" in str(e.value)
+    assert catalog.store.executions(include_all=True) == []
     # "models" was resolvable and listed first, yet nothing went into it.
     assert catalog.snapshots("models") == []
     assert not os.path.exists(os.path.join(catalog.get("models").uri, "snapshots"))

@@ -172,3 +172,58 @@ def test_lineage_tree_marks_unrecorded_missing_and_repeated_files(tmp_path):
     assert kids[4]["lineage"].startswith("not recorded")
     # Depth 0: the inputs only.
     assert [k["kind"] for k in upstream(store, made, 0)["derived_from"]] == ["input"]
+
+
+def test_lineage_shows_the_status_of_later_runs_and_links_only_to_what_the_page_shows():
+    from starlette.testclient import TestClient
+
+    from flytekitplugins.artifacts.store import keys
+    from flytekitplugins.artifacts.ui.app import create_app
+
+    new, _ = two_versions()
+    reuse.report(title="Week 1")
+    store = ArtifactStore()
+    consumer = select_record(store, RecordSelector("Safety Report", "report.txt")).execution_id
+    run_key = keys.run_key(consumer)
+    doc = json.loads(store.backend.read_bytes(run_key))
+    store.backend.write(run_key, json.dumps({**doc, "status": "failed"}).encode())
+    adsl = store.record(new, "ADaM", "adsl.xpt")
+    (use,) = lineage_of(store, adsl)["downstream"]
+    assert use["status"] == "failed"
+    text = " ".join(cli("lineage", "ADaM", "adsl.xpt").stdout.split())
+    assert f"run {consumer} (" in text and ", failed) -> Safety Report/report.txt" in text
+    client = TestClient(create_app(store), base_url="http://127.0.0.1")
+    page = client.get("/lineage", params={"run": new, "artifact": "ADaM", "filename": "adsl.xpt"}).text
+    assert f"run {consumer} (failed)" in page
+    # Pruned since: shown as removed, and no link leads to a page that is not there.
+    store.backend.delete(run_key)
+    assert lineage_of(store, adsl)["downstream"][0]["status"] == "removed"
+    page = client.get("/lineage", params={"run": new, "artifact": "ADaM", "filename": "adsl.xpt"}).text
+    assert "no longer in the store" in page and f"run={consumer}" not in page and f"id={consumer}" not in page
+
+
+def test_the_lineage_page_of_a_popular_file_reads_only_what_it_draws(monkeypatch):
+    from starlette.testclient import TestClient
+
+    from flytekitplugins.artifacts.store import lineage
+    from flytekitplugins.artifacts.ui import lineage_graph
+    from flytekitplugins.artifacts.ui.app import create_app
+
+    new, _ = two_versions()
+    store = ArtifactStore()
+    adsl = store.record(new, "ADaM", "adsl.xpt")
+    for i in range(300):  # 300 later runs read it through a query
+        lineage.note_query(store, f"consumer-{i:03d}", "wf.tfl", "n0", {"execution": None}, adsl)
+    uses, total = lineage.downstream_page(store, adsl, 5)
+    assert total == 300
+    assert [u["execution_id"] for u in uses] == [f"consumer-{i:03d}" for i in (299, 298, 297, 296, 295)]
+    assert len(lineage.downstream(store, adsl)) == 300  # the whole list, for the CLI and --json
+    read = []
+    real = lineage.lineage_docs
+    monkeypatch.setattr(lineage, "lineage_docs", lambda s, eid: read.append(eid) or real(s, eid))
+    page = TestClient(create_app(store), base_url="http://127.0.0.1").get(
+        "/lineage", params={"run": new, "artifact": "ADaM", "filename": "adsl.xpt", "depth": "1"}).text
+    drawn = page.count('class="node run')
+    consumers_read = [eid for eid in read if eid.startswith("consumer-")]
+    assert 0 < drawn < lineage_graph.MAX_NODES and len(consumers_read) == drawn  # one read per box drawn, not 300
+    assert f"the newest {drawn:,} of the 300 later runs that used it are drawn (and {300 - drawn:,} more)" in page

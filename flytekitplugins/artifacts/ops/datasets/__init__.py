@@ -4,7 +4,7 @@
 """
 
 from .catalog import DatasetCatalog, normalize_dataset_uri
-from .exports import export_recorded, run_export
+from .exports import check_export_targets, export_recorded, run_export
 from .model import (
     Dataset,
     DatasetSnapshot,
@@ -16,6 +16,7 @@ from .model import (
 )
 
 __all__ = [
+    "check_export_targets",
     "Dataset",
     "DatasetCatalog",
     "DatasetSnapshot",

@@ -30,7 +30,7 @@ import typing
 
 from ...backends import Backend, Transfer, normalize_location, open_backend
 from ...backends.transfer import fetch_verified, land
-from ...errors import ArtifactNotFoundError, ArtifactValueError
+from ...errors import ArtifactNotFoundError, ArtifactValueError, closest
 from ...store import keys
 from ...store.artifact_store import ArtifactStore, read_json
 from ...store.identity import utc_now
@@ -54,6 +54,11 @@ def normalize_dataset_uri(uri: typing.Any) -> str:
     if not isinstance(uri, str) or not uri.strip():
         raise ArtifactValueError(f"dataset URI must be a folder or s3://bucket/prefix, got {uri!r}")
     return normalize_location(uri)
+
+
+def _looks_like_id(text: str) -> bool:
+    """Whether a name the user gave is spelled like a dataset id (hex, as Domino's and ours are) rather than a name."""
+    return len(text) >= 16 and all(c in "0123456789abcdef" for c in text.lower())
 
 
 class DatasetCatalog:
@@ -158,10 +163,18 @@ class DatasetCatalog:
             ds = self._by_id(entry["id"])
             if ds is not None:
                 return ds
-        have = ", ".join(f"{d.name} ({d.id})" for d in self.list()) or "none"
+        known = self.list()
+        have = ", ".join(f"{d.name} ({d.id})" for d in known) or "none"
+        match = closest(id_or_name, [d.name for d in known])
+        if match is not None:
+            fix = f"did you mean {match!r}?"
+        elif _looks_like_id(id_or_name):
+            fix = ("to give a new dataset this id: `flyte-artifacts datasets create NAME "
+                   f"--uri FOLDER|s3://BUCKET/PREFIX --id {id_or_name}`")
+        else:
+            fix = f"create it with `flyte-artifacts datasets create {id_or_name} --uri FOLDER|s3://BUCKET/PREFIX`"
         raise ArtifactNotFoundError(
-            f"no dataset with id or name {id_or_name!r} in the store at {self.store.root!r} (datasets: {have}): "
-            f"create it with `flyte-artifacts datasets create {id_or_name} --uri FOLDER|s3://BUCKET/PREFIX`"
+            f"no dataset with id or name {id_or_name!r} in the store at {self.store.root!r} (datasets: {have}): {fix}"
         )
 
     # snapshots

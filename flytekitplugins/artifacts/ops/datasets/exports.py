@@ -31,6 +31,17 @@ def parse_request(request: str) -> dict:
     return req
 
 
+def check_export_targets(store: ArtifactStore, dataset_ids: typing.Iterable[str], workflow: str) -> None:
+    """Refuse a run whose exports name a dataset the store does not have, before the run does anything."""
+    catalog = DatasetCatalog(store)
+    for dataset_id in dataset_ids:
+        try:
+            catalog.get(dataset_id)
+        except ArtifactNotFoundError as e:
+            raise ArtifactNotFoundError(f"workflow {workflow!r} exports into a dataset that does not exist, so "
+                                        f"nothing was run: {e}") from None
+
+
 def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typing.Optional[ArtifactStore] = None,
                progress=None) -> typing.List[dict]:
     """Do what one export node does; returns one summary row per target dataset."""
