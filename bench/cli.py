@@ -66,6 +66,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, FLYTE_ARTIFACTS_ROOT=os.path.join(tmp, "empty"), COLUMNS="80")
+        os.makedirs(env["FLYTE_ARTIFACTS_ROOT"])  # an empty store (a root where nothing is would be an error)
         floor = [sys.executable, "-c", "import click, rich.console"]
         t = compare([("floor", floor), ("help", [CLI, "--help"]), ("list", [CLI, "list", "--json"])], env,
                     args.repeat)
