@@ -19,9 +19,9 @@ def verify(ctx: click.Context, repair: bool, as_json: bool) -> None:
     what it affects. Exits 1 if anything is wrong (after --repair: if anything is left wrong)."""
     from ..ops.verify import check, collect
 
-    plan = collect(store_of(ctx))
-    with byte_progress("verifying", plan.total_bytes) as progress:
-        report = check(plan, repair=repair, progress=progress)
+    inventory = collect(store_of(ctx))
+    with byte_progress("verifying", inventory.total_bytes) as progress:
+        report = check(inventory, repair=repair, progress=progress)
     if as_json:
         emit_json(report.as_dict())
     else:

@@ -2,8 +2,8 @@
 
 ``collect(store)`` lists what there is to check: every JSON file of the store (runs, records, index entries, the
 dataset catalog and its manifests), every stored object (the store's own bytes, each record's file, each snapshot
-file of each dataset) with the size and sha256 it must have, and what each one affects. ``check(plan)`` re-hashes
-every object and reports each problem; with ``repair=True`` it
+file of each dataset) with the size and sha256 it must have, and what each one affects: an :class:`Inventory`.
+``check(inventory)`` re-hashes every object and reports each problem; with ``repair=True`` it
 
 * restores damaged or missing bytes from any intact copy with the same sha256 (a store copy, a task output, a
   snapshot file of any dataset), verified on the way;
@@ -70,8 +70,9 @@ class StoredObject:
 
 
 @dataclass
-class Plan:
-    """What ``check`` will look at."""
+class Inventory:
+    """What ``collect`` found in the store and ``check`` will look at: the stored objects and their expected bytes,
+    and the problems seen while listing."""
 
     store: ArtifactStore
     objects: typing.Dict[str, StoredObject] = field(default_factory=dict)
@@ -109,8 +110,8 @@ class Report:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-def _load(plan: Plan, backend, key: str, affects: str) -> typing.Optional[dict]:
-    plan.json_files += 1
+def _load(inventory: Inventory, backend, key: str, affects: str) -> typing.Optional[dict]:
+    inventory.json_files += 1
     try:
         value = json.loads(backend.read_bytes(key))
     except (ValueError, UnicodeDecodeError) as e:
@@ -118,100 +119,100 @@ def _load(plan: Plan, backend, key: str, affects: str) -> typing.Optional[dict]:
     else:
         why = "not a JSON object"
     if not isinstance(value, dict):
-        plan.problems.append(Problem("damaged-json", backend.uri(key), f"cannot be read: {why}", [affects]))
+        inventory.problems.append(Problem("damaged-json", backend.uri(key), f"cannot be read: {why}", [affects]))
         return None
     return value
 
 
-def _expect(plan: Plan, uri: str, size: int, sha256: str, affects: str) -> None:
-    obj = plan.objects.setdefault(uri, StoredObject(uri, size, sha256))
+def _expect(inventory: Inventory, uri: str, size: int, sha256: str, affects: str) -> None:
+    obj = inventory.objects.setdefault(uri, StoredObject(uri, size, sha256))
     if (obj.size, obj.sha256) != (size, sha256):
-        plan.problems.append(Problem("damaged-json", uri, f"described as both {obj.sha256[:12]}... and "
+        inventory.problems.append(Problem("damaged-json", uri, f"described as both {obj.sha256[:12]}... and "
                                     f"{sha256[:12]}...", [affects]))
     obj.affects.append(affects)
 
 
-def collect(store: ArtifactStore) -> Plan:
+def collect(store: ArtifactStore) -> Inventory:
     """List every JSON file and stored object of ``store`` and its datasets, reading only the small files."""
-    plan = Plan(store)
-    _note_local_root(plan, store.backend)
-    _collect_runs(plan)
-    _collect_index(plan)
-    _collect_blobs(plan)
-    _collect_datasets(plan)
-    return plan
+    inventory = Inventory(store)
+    _note_local_root(inventory, store.backend)
+    _collect_runs(inventory)
+    _collect_index(inventory)
+    _collect_blobs(inventory)
+    _collect_datasets(inventory)
+    return inventory
 
 
-def _note_local_root(plan: Plan, backend) -> None:
+def _note_local_root(inventory: Inventory, backend) -> None:
     """A location whose bytes are on this machine is searched for leftovers of killed writes."""
     path = backend.local_path("")
     if path is not None:
-        plan.local_roots.append(path)
+        inventory.local_roots.append(path)
 
 
-def _collect_runs(plan: Plan) -> None:
+def _collect_runs(inventory: Inventory) -> None:
     by_run: typing.Dict[str, typing.List[str]] = {}
-    for k in plan.store.backend.list(EXECUTIONS):
+    for k in inventory.store.backend.list(EXECUTIONS):
         by_run.setdefault(execution_of(k), []).append(k)
     for name, keys in sorted(by_run.items()):
-        _collect_run(plan, name, keys)
+        _collect_run(inventory, name, keys)
 
 
-def _collect_run(plan: Plan, name: str, keys: typing.List[str]) -> None:
+def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> None:
     """One run's file and records (``name``: its key component; ``keys``: every key in its folder)."""
-    b = plan.store.backend
+    b = inventory.store.backend
     key = run_key_at(name)
-    run = _load(plan, b, key, f"run {name}") if key in keys else {}
+    run = _load(inventory, b, key, f"run {name}") if key in keys else {}
     if run is None:
         return
     artifacts = []
     records = records_prefix_at(name) + "/"
     for rkey in [k for k in keys if k.startswith(records) and k.endswith(JSON)]:
-        rec = _load_record(plan, b, rkey, f"run {name}")
+        rec = _load_record(inventory, b, rkey, f"run {name}")
         if rec is None:
             continue
         if not run:
             # Records whose run file was never written (a writer died in between): the run is rebuilt.
             run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
-            plan.run_files.append((key, run))
+            inventory.run_files.append((key, run))
         artifacts.append(rec.artifact)
-        _expect(plan, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
+        _expect(inventory, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
     if run and run.get("status", SUCCEEDED) == SUCCEEDED:
-        plan.runs.append((run, artifacts))
+        inventory.runs.append((run, artifacts))
 
 
-def _load_record(plan: Plan, b, key: str, affects: str) -> typing.Optional[Record]:
-    d = _load(plan, b, key, affects)
+def _load_record(inventory: Inventory, b, key: str, affects: str) -> typing.Optional[Record]:
+    d = _load(inventory, b, key, affects)
     try:
         return Record.from_dict(d) if d is not None else None
     except TypeError:
-        plan.problems.append(Problem("damaged-json", b.uri(key), "fields missing", [affects]))
+        inventory.problems.append(Problem("damaged-json", b.uri(key), "fields missing", [affects]))
         return None
 
 
-def _collect_index(plan: Plan) -> None:
-    b = plan.store.backend
+def _collect_index(inventory: Inventory) -> None:
+    b = inventory.store.backend
     for key in b.list("index"):
-        if _load(plan, b, key, "listings") is None:
-            plan.bad_index.append(key)
+        if _load(inventory, b, key, "listings") is None:
+            inventory.bad_index.append(key)
 
 
-def _collect_blobs(plan: Plan) -> None:
+def _collect_blobs(inventory: Inventory) -> None:
     """Kept bytes no record names are checked too: their name is their sha256."""
-    b = plan.store.backend
+    b = inventory.store.backend
     for key in b.list(BLOB_PREFIX):
         name = key.rsplit("/", 1)[-1]
-        if len(name) == 64 and b.uri(key) not in plan.objects:
-            plan.objects[b.uri(key)] = StoredObject(b.uri(key), -1, name, ["kept bytes no record names"])
+        if len(name) == 64 and b.uri(key) not in inventory.objects:
+            inventory.objects[b.uri(key)] = StoredObject(b.uri(key), -1, name, ["kept bytes no record names"])
 
 
-def _collect_datasets(plan: Plan) -> None:
+def _collect_datasets(inventory: Inventory) -> None:
     from .datasets import Dataset, DatasetSnapshot
     from .datasets.layout import manifest_key
 
-    b = plan.store.backend
+    b = inventory.store.backend
     for key in [k for k in b.list(DATASETS) if is_dataset_key(k)]:
-        d = _load(plan, b, key, "the dataset catalog")
+        d = _load(inventory, b, key, "the dataset catalog")
         try:
             ds = Dataset.from_dict(d) if d is not None else None
         except KeyError:
@@ -219,38 +220,40 @@ def _collect_datasets(plan: Plan) -> None:
         if ds is None:
             continue
         target = open_backend(ds.uri)
-        _note_local_root(plan, target)
+        _note_local_root(inventory, target)
         for mkey in [k for k in b.list(dataset_snapshots_prefix(ds.id)) if k.endswith(JSON)]:
             number = snapshot_number_of(mkey)
             if number is None:
                 continue  # not a manifest's name: nothing the catalog wrote
-            m = _load(plan, b, mkey, f"dataset {ds.name} snapshot {number}")
+            m = _load(inventory, b, mkey, f"dataset {ds.name} snapshot {number}")
             if m is None:
-                plan.manifests.append((mkey, target.uri(manifest_key(number))))
+                inventory.manifests.append((mkey, target.uri(manifest_key(number))))
                 continue
             snap = DatasetSnapshot.from_dict(m)
             for f in snap.files:
-                _expect(plan, target.uri(f.key), f.size, f.sha256,
+                _expect(inventory, target.uri(f.key), f.size, f.sha256,
                         f"dataset {ds.name} snapshot {snap.number} {f.path}")
 
 
-def check(plan: Plan, repair: bool = False, progress: typing.Optional[typing.Callable[[int], None]] = None) -> Report:
-    """Re-hash every object of ``plan`` and report each problem; with ``repair`` fix what an intact copy allows."""
+def check(inventory: Inventory, repair: bool = False,
+          progress: typing.Optional[typing.Callable[[int], None]] = None) -> Report:
+    """Re-hash every object of ``inventory`` and report each problem; with ``repair`` fix what an intact copy
+    allows."""
     bad: typing.List[StoredObject] = []
     good: typing.Dict[str, typing.Tuple[str, int]] = {}
-    for obj in plan.objects.values():
+    for obj in inventory.objects.values():
         try:
             size, sha = hash_uri(obj.uri, progress)
         except (ArtifactError, OSError) as e:
             missing = isinstance(e, FileNotFoundError) or "does not exist" in str(e) or "not found" in str(e)
-            plan.problems.append(Problem("missing-bytes" if missing else "damaged-bytes", obj.uri,
+            inventory.problems.append(Problem("missing-bytes" if missing else "damaged-bytes", obj.uri,
                                          "missing" if missing else f"cannot be read: {e}", obj.affects))
             bad.append(obj)
             continue
         if obj.size < 0 and sha == obj.sha256:
             obj.size = size  # a stored copy no record names: its name is its sha256, any size is right
         if (size, sha) != (obj.size, obj.sha256):
-            plan.problems.append(Problem(
+            inventory.problems.append(Problem(
                 "damaged-bytes", obj.uri,
                 f"holds {size} bytes with sha256 {sha[:12]}..., must hold "
                 f"{'the' if obj.size < 0 else obj.size} bytes with sha256 {obj.sha256[:12]}...", obj.affects))
@@ -258,17 +261,17 @@ def check(plan: Plan, repair: bool = False, progress: typing.Optional[typing.Cal
         else:
             good.setdefault(sha, (obj.uri, size))
     if repair:
-        _repair_bytes(plan, bad, good)
-        _repair_manifests(plan)
-    _check_index(plan, repair)
-    _leftovers(plan, repair)
-    return Report(len(plan.objects), plan.total_bytes, plan.json_files, plan.problems)
+        _repair_bytes(inventory, bad, good)
+        _repair_manifests(inventory)
+    _check_index(inventory, repair)
+    _leftovers(inventory, repair)
+    return Report(len(inventory.objects), inventory.total_bytes, inventory.json_files, inventory.problems)
 
 
 def _repair_bytes(
-    plan: Plan, bad: typing.List[StoredObject], good: typing.Dict[str, typing.Tuple[str, int]]
+    inventory: Inventory, bad: typing.List[StoredObject], good: typing.Dict[str, typing.Tuple[str, int]]
 ) -> None:
-    problems = {p.where: p for p in plan.problems if p.kind in ("damaged-bytes", "missing-bytes")}
+    problems = {p.where: p for p in inventory.problems if p.kind in ("damaged-bytes", "missing-bytes")}
     for obj in bad:
         problem = problems.get(obj.uri)
         if obj.sha256 not in good or problem is None:
@@ -288,15 +291,15 @@ def restore(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
     restore_uri(dest_uri, source_uri, size, sha256)
 
 
-def _check_index(plan: Plan, repair: bool) -> None:
-    b = plan.store.backend
+def _check_index(inventory: Inventory, repair: bool) -> None:
+    b = inventory.store.backend
     if repair:
-        for key in plan.bad_index:
+        for key in inventory.bad_index:
             b.delete(key)
-            for p in plan.problems:
+            for p in inventory.problems:
                 if p.where == b.uri(key):
                     p.repaired, p.detail = True, p.detail + "; removed (rebuilt below if its run needs it)"
-        for key, run in plan.run_files:
+        for key, run in inventory.run_files:
             b.write_once(key, json.dumps(run).encode())
     listings: typing.Dict[str, typing.Set[str]] = {}  # runs listed in each index folder, each folder listed once
 
@@ -305,7 +308,7 @@ def _check_index(plan: Plan, repair: bool) -> None:
             listings[prefix] = {entry_execution_of(n) for n in b.list_children(prefix)}
         return listings[prefix]
 
-    for run, artifacts in plan.runs:
+    for run, artifacts in inventory.runs:
         ekey = component(run["execution_id"])
         missing = ekey not in indexed(RUNS_INDEX) or any(
             ekey not in indexed(artifact_index_prefix(a)) for a in set(artifacts)
@@ -313,17 +316,17 @@ def _check_index(plan: Plan, repair: bool) -> None:
         if not missing:
             continue
         if repair:
-            plan.store.reindex_run(run)
-        plan.problems.append(Problem(
+            inventory.store.reindex_run(run)
+        inventory.problems.append(Problem(
             "missing-index", b.uri(run_key_at(ekey)),
             "a succeeded run is missing from the index, so listings do not show it"
             + ("; index entries rebuilt" if repair else ""),
             [f"run {run['execution_id']}"], repaired=repair))
 
 
-def _repair_manifests(plan: Plan) -> None:
-    b = plan.store.backend
-    for key, copy in plan.manifests:
+def _repair_manifests(inventory: Inventory) -> None:
+    b = inventory.store.backend
+    for key, copy in inventory.manifests:
         try:
             with read_uri_stream(copy) as f:
                 data = f.read()
@@ -331,14 +334,14 @@ def _repair_manifests(plan: Plan) -> None:
         except (ArtifactError, OSError, ValueError):
             continue
         b.write(key, data)
-        for p in plan.problems:
+        for p in inventory.problems:
             if p.where == b.uri(key):
                 p.repaired, p.detail = True, p.detail + f"; restored from {copy}"
 
 
-def _leftovers(plan: Plan, repair: bool) -> None:
+def _leftovers(inventory: Inventory, repair: bool) -> None:
     now = time.time()
-    for root in plan.local_roots:
+    for root in inventory.local_roots:
         for dirpath, _dirs, files in os.walk(root):
             for name in files:
                 path = os.path.join(dirpath, name)
@@ -351,7 +354,7 @@ def _leftovers(plan: Plan, repair: bool) -> None:
                         os.unlink(path)
                 except FileNotFoundError:
                     continue
-                plan.problems.append(Problem("leftover", path, "temp file of a killed write", [], repaired=repair))
+                inventory.problems.append(Problem("leftover", path, "temp file of a killed write", [], repaired=repair))
 
 
 def verify_store(store: ArtifactStore, repair: bool = False, progress=None) -> Report:

@@ -18,7 +18,7 @@ from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import index
-from .jsonfiles import DamagedFileWarning, read_json, read_optional_json
+from .jsonfiles import DamagedFileWarning, read_json_or_warn, read_optional_json
 from .keys import (
     EXECUTIONS,
     RUNS_INDEX,
@@ -88,7 +88,7 @@ class Record:
 
 
 def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
-    d = read_json(backend, key)
+    d = read_json_or_warn(backend, key)
     if d is None:
         return None
     try:
@@ -170,7 +170,7 @@ class ArtifactStore:
         """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
         status are ``succeeded``."""
         try:
-            run = read_json(self.backend, self._run_key(execution_id)) or {}
+            run = read_json_or_warn(self.backend, self._run_key(execution_id)) or {}
         except ArtifactNotFoundError:
             raise ArtifactNotFoundError(
                 f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
@@ -268,7 +268,7 @@ class ArtifactStore:
         out = []
         names = self.backend.list_children(RUNS_INDEX)
         for name in names[offset: None if limit is None else offset + limit]:
-            run = read_json(self.backend, f"{RUNS_INDEX}/{name}")
+            run = read_json_or_warn(self.backend, f"{RUNS_INDEX}/{name}")
             if run is not None and "execution_id" in run:
                 out.append({**run, "status": SUCCEEDED})
         return out
@@ -278,7 +278,7 @@ class ArtifactStore:
         if not include_all:
             pointed = self.pointed_newest(RUNS_INDEX)
             if pointed is not None:
-                run = read_json(self.backend, f"{RUNS_INDEX}/{pointed}")
+                run = read_json_or_warn(self.backend, f"{RUNS_INDEX}/{pointed}")
                 if run is not None and "execution_id" in run:
                     return run["execution_id"]
         runs = self.executions(include_all, limit=None if include_all else 1)
@@ -364,7 +364,7 @@ class ArtifactStore:
         entry at a time, so a caller that stops at the first reads one."""
         prefix = artifact_index_prefix(artifact)
         for n in self.backend.list_children(prefix):
-            entry = read_json(self.backend, f"{prefix}/{n}")
+            entry = read_json_or_warn(self.backend, f"{prefix}/{n}")
             if entry is not None and "execution_id" in entry:
                 yield entry["execution_id"]
 
@@ -413,7 +413,8 @@ class ArtifactStore:
         return "/".join((execution_prefix(execution_id), *parts))
 
     def read_json(self, key: str) -> typing.Any:
-        """The JSON document at ``key``."""
+        """The JSON document at ``key``; raises on a missing or damaged one (``jsonfiles.read_json_or_warn`` is the
+        reader for listings, which warns about a damaged file and skips it)."""
         return json.loads(self.backend.read_bytes(key))
 
     def execution_info(self, execution_id: str) -> dict:

@@ -17,7 +17,7 @@ class DamagedFileWarning(UserWarning):
     """A JSON file of the store (record, run, index entry, manifest) could not be read and was skipped."""
 
 
-def read_json(backend: Backend, key: str) -> typing.Optional[dict]:
+def read_json_or_warn(backend: Backend, key: str) -> typing.Optional[dict]:
     """The JSON object at ``key``; None (after a one-line :class:`DamagedFileWarning` naming it) when it is damaged.
 
     A missing key raises ArtifactNotFoundError as ``read_bytes`` does: that is not damage.
@@ -44,6 +44,6 @@ def read_optional_json(backend: Backend, key: str) -> typing.Optional[dict]:
     """The JSON object at ``key``, or None when there is none (or it is damaged: warned about as above). One read,
     where an existence check first would cost a second request on an object store."""
     try:
-        return read_json(backend, key)
+        return read_json_or_warn(backend, key)
     except ArtifactNotFoundError:
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import ArtifactNotFoundError
 from .artifact_store import ArtifactStore, Record
 from .declaration import type_rank
-from .jsonfiles import read_json
+from .jsonfiles import read_json_or_warn
 from .keys import records_prefix
 
 
@@ -56,7 +56,7 @@ class RunFiles:
 
 
 def _record_at(store: ArtifactStore, key: str) -> typing.Optional[Record]:
-    d = read_json(store.backend, key)
+    d = read_json_or_warn(store.backend, key)
     try:
         return Record.from_dict(d) if d is not None else None
     except TypeError:  # fields missing: a damaged record, skipped as the store skips it

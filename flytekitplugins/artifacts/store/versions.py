@@ -22,7 +22,7 @@ from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import keys
 from .artifact_store import ArtifactStore, Record
 from .identity import utc_now
-from .jsonfiles import read_json
+from .jsonfiles import read_json_or_warn
 
 SUCCEEDED = "succeeded"
 _BATCH = 8  # index names read per step when looking for the newest succeeded run
@@ -62,7 +62,7 @@ def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
 
 def _entry_at(store: ArtifactStore, key: str) -> typing.Optional[dict]:
     try:
-        entry = read_json(store.backend, key)
+        entry = read_json_or_warn(store.backend, key)
     except ArtifactNotFoundError:
         return None  # pruned since it was listed
     return entry if entry is not None and "execution_id" in entry else None

@@ -12,7 +12,7 @@ from ..ops.inspection import stored_summary
 from ..ops.summaries import render_html
 from ..store import run_index
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
-from ..store.jsonfiles import read_json
+from ..store.jsonfiles import read_json_or_warn
 from ..store.keys import RUNS_INDEX, run_key
 from ..store.run_index import RunFiles
 from .cache import LRU
@@ -60,7 +60,7 @@ class Reads:
         for name in self.run_names()[offset: offset + limit]:
             entry = self._entries.get(name)
             if entry is None:
-                entry = read_json(self.store.backend, f"{RUNS_INDEX}/{name}")
+                entry = read_json_or_warn(self.store.backend, f"{RUNS_INDEX}/{name}")
                 if entry is None or "execution_id" not in entry:
                     continue
                 entry = self._entries.put(name, {**entry, "status": SUCCEEDED})
@@ -71,7 +71,7 @@ class Reads:
         """The run's document with its status (read every time: a run that is going changes), or None
         when the store has no such run."""
         try:
-            info = read_json(self.store.backend, run_key(execution_id))
+            info = read_json_or_warn(self.store.backend, run_key(execution_id))
         except ArtifactNotFoundError:
             return None
         return None if info is None else {**info, "status": info.get("status", SUCCEEDED)}

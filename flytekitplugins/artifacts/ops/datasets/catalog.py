@@ -32,7 +32,7 @@ from ...backends import Backend, Transfer, normalize_location, open_backend
 from ...backends.transfer import fetch_verified, land
 from ...errors import ArtifactNotFoundError, ArtifactValueError, closest
 from ...store import keys
-from ...store.artifact_store import ArtifactStore, read_json
+from ...store.artifact_store import ArtifactStore, read_json_or_warn
 from ...store.identity import utc_now
 from ...store.jsonfiles import read_optional_json
 from .layout import check_unclaimed, point_latest, publish_manifest, resolved_location, snapshot_folder
@@ -135,7 +135,7 @@ class DatasetCatalog:
         for n in self.backend.list_children("dataset-names"):
             if not n.endswith(".json"):
                 continue
-            entry = read_json(self.backend, f"dataset-names/{n}")
+            entry = read_json_or_warn(self.backend, f"dataset-names/{n}")
             ds = self._by_id(entry["id"]) if entry is not None and "id" in entry else None
             if ds is not None:
                 out.append(ds)
@@ -188,7 +188,7 @@ class DatasetCatalog:
 
     def _read_snapshot(self, dataset_id: str, number: int) -> typing.Optional[DatasetSnapshot]:
         key = keys.dataset_snapshot_key(dataset_id, number)
-        d = read_json(self.backend, key)
+        d = read_json_or_warn(self.backend, key)
         try:
             return DatasetSnapshot.from_dict(d) if d is not None else None
         except (KeyError, TypeError):
@@ -345,7 +345,7 @@ class DatasetCatalog:
             n += 1
         if not self.backend.write_once(mine, json.dumps({"number": n}).encode()):
             # The same run reserved concurrently (two attempts at once): use the number it recorded first.
-            entry = read_json(self.backend, mine) or {}
+            entry = read_json_or_warn(self.backend, mine) or {}
             n = entry.get("number", n)
         return n
 

@@ -22,7 +22,7 @@ import typing
 from dataclasses import dataclass
 
 from ...store.artifact_store import RUNNING, SUCCEEDED, ArtifactStore
-from ...store.jsonfiles import read_json
+from ...store.jsonfiles import read_json_or_warn
 from ...store.keys import (
     RUNS_INDEX,
     TAGS,
@@ -62,7 +62,7 @@ def tagged_versions(store: ArtifactStore) -> typing.Dict[typing.Tuple[str, str],
     for key in store.backend.list(TAGS):
         if not is_tag_key(key):
             continue
-        doc = read_json(store.backend, key)
+        doc = read_json_or_warn(store.backend, key)
         if doc and "execution_id" in doc and "artifact" in doc:
             out.setdefault((component(doc["artifact"]), doc["execution_id"]), []).append(doc)
     return out
@@ -217,7 +217,7 @@ def _plan_removal(store, run: dict, comp, tags, include_tagged: bool, out: Outco
 
 def _mark_pruning(b, run_key: str) -> None:
     """Step 1 of removing a whole run: its run document says ``pruning``."""
-    doc = read_json(b, run_key) if b.exists(run_key) else None
+    doc = read_json_or_warn(b, run_key) if b.exists(run_key) else None
     if doc is not None and doc.get("status") != PRUNING:
         b.write(run_key, json.dumps({**doc, "status": PRUNING}).encode())
 
@@ -246,5 +246,5 @@ def _remove_files(b, index: _Index, removal: _RunRemoval) -> None:
 
 
 def _record_size(store: ArtifactStore, key: str) -> int:
-    d = read_json(store.backend, key)
+    d = read_json_or_warn(store.backend, key)
     return int(d.get("size", 0)) if d else 0
