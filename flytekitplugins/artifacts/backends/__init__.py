@@ -101,6 +101,7 @@ def local_file(uri: str) -> typing.Optional[str]:
     return backend_class(uri).local_file(uri)
 
 
-def restore_uri(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
-    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
-    backend_class(dest_uri).restore_uri(dest_uri, source_uri, size, sha256)
+def restore_uri(dest_uri: str, source_uri: str, size: int, sha256: str, within: typing.Optional[str] = None) -> None:
+    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``;
+    with ``within`` (the store's or dataset's root), never a place a link leads out of that root."""
+    backend_class(dest_uri).restore_uri(dest_uri, source_uri, size, sha256, within)

@@ -190,10 +190,12 @@ class Backend(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str,
+                    within: typing.Optional[str] = None) -> None:
         """Replace whatever is at ``dest_uri`` (of this scheme) with the bytes at ``source_uri`` (any scheme), which
         must be ``size`` bytes with ``sha256``; raises when they are not (``verify --repair`` then reports the object
-        as still damaged)."""
+        as still damaged). With ``within``, a root ``dest_uri`` is under: a backend with links (a file system)
+        refuses a destination that a link leads out of it."""
 
     @classmethod
     @abc.abstractmethod

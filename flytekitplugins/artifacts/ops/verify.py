@@ -67,6 +67,7 @@ class StoredObject:
     size: int
     sha256: str
     affects: typing.List[str] = field(default_factory=list)
+    within: typing.Optional[str] = None  # the store or dataset root it lives in (a repair never leaves it)
 
 
 @dataclass
@@ -124,8 +125,9 @@ def _load(inventory: Inventory, backend, key: str, affects: str) -> typing.Optio
     return value
 
 
-def _expect(inventory: Inventory, uri: str, size: int, sha256: str, affects: str) -> None:
-    obj = inventory.objects.setdefault(uri, StoredObject(uri, size, sha256))
+def _expect(inventory: Inventory, uri: str, size: int, sha256: str, affects: str,
+            within: typing.Optional[str] = None) -> None:
+    obj = inventory.objects.setdefault(uri, StoredObject(uri, size, sha256, within=within))
     if (obj.size, obj.sha256) != (size, sha256):
         inventory.problems.append(Problem("damaged-json", uri, f"described as both {obj.sha256[:12]}... and "
                                     f"{sha256[:12]}...", [affects]))
@@ -176,7 +178,9 @@ def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> Non
             run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
             inventory.run_files.append((key, run))
         artifacts.append(rec.artifact)
-        _expect(inventory, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}")
+        inside = inventory.store.backend.uri("")
+        _expect(inventory, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}",
+                within=inventory.store.root if rec.uri.startswith(inside) else None)
     if run and run.get("status", SUCCEEDED) == SUCCEEDED:
         inventory.runs.append((run, artifacts))
 
@@ -232,7 +236,7 @@ def _collect_datasets(inventory: Inventory) -> None:
             snap = DatasetSnapshot.from_dict(m)
             for f in snap.files:
                 _expect(inventory, target.uri(f.key), f.size, f.sha256,
-                        f"dataset {ds.name} snapshot {snap.number} {f.path}")
+                        f"dataset {ds.name} snapshot {snap.number} {f.path}", within=ds.uri)
 
 
 def check(inventory: Inventory, repair: bool = False,
@@ -278,7 +282,7 @@ def _repair_bytes(
             continue
         source, size = good[obj.sha256]
         try:
-            restore(obj.uri, source, size, obj.sha256)
+            restore(obj.uri, source, size, obj.sha256, obj.within)
         except (ArtifactError, OSError) as e:
             problem.detail += f"; repair from {source} failed: {e}"
             continue
@@ -286,9 +290,10 @@ def _repair_bytes(
         problem.detail += f"; restored from {source}"
 
 
-def restore(dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
-    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``."""
-    restore_uri(dest_uri, source_uri, size, sha256)
+def restore(dest_uri: str, source_uri: str, size: int, sha256: str, within: typing.Optional[str] = None) -> None:
+    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``
+    (never through a link out of ``within``)."""
+    restore_uri(dest_uri, source_uri, size, sha256, within)
 
 
 def _check_index(inventory: Inventory, repair: bool) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from flows.dataset_exporter import make_record
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
@@ -147,3 +148,37 @@ def test_a_record_whose_run_file_was_never_written_is_repaired(tmp_path):
     assert code == 1 and [p["kind"] for p in report["problems"]] == ["missing-index"]
     assert verify("--repair")[0] == 0
     assert [e["execution_id"] for e in store.executions()] == ["e1"]
+
+
+def test_repair_never_follows_a_symlinked_snapshot_folder_out_of_the_dataset(filled, tmp_path):
+    import shutil
+
+    store, rec, ds, snap_file = filled
+    folder = os.path.dirname(snap_file)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    private = outside / os.path.basename(snap_file)
+    private.write_bytes(b"private notes")  # the same name as the snapshot's file, somewhere else
+    os.chmod(private, 0o600)
+    os.chmod(folder, 0o755)
+    shutil.rmtree(folder)
+    os.symlink(outside, folder)  # the snapshot folder now leads out of the dataset
+    code, report = verify("--repair")
+    assert code == 1
+    (p,) = [p for p in report["problems"] if p["where"] == snap_file]
+    assert not p["repaired"] and "leads out of" in p["detail"] and "through a symbolic link" in p["detail"]
+    assert private.read_bytes() == b"private notes" and os.stat(private).st_mode & 0o777 == 0o600
+    assert sorted(os.listdir(outside)) == [private.name]  # nothing else written there either
+
+
+def test_an_export_never_writes_through_a_link_out_of_the_dataset(filled, tmp_path):
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+
+    store, rec, ds, snap_file = filled
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    snapshots = os.path.dirname(os.path.dirname(snap_file))
+    os.symlink(outside, os.path.join(snapshots, "2"))  # where the next snapshot's files would go
+    with pytest.raises(Exception, match="through a symbolic link"):
+        DatasetCatalog(store).export(ds, [ExportItem("data.csv", rec)], run_key="r2", source={"execution_id": "e1"})
+    assert os.listdir(outside) == []

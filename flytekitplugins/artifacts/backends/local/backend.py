@@ -92,10 +92,13 @@ class LocalBackend(Backend):
         return local_path(uri)
 
     @classmethod
-    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str,
+                    within: typing.Optional[str] = None) -> None:
         from .. import read_uri_stream
 
         path = local_path(dest_uri)
+        if within is not None:
+            stay_within(os.path.abspath(path), os.path.abspath(local_path(within)))
         write_local_file(read_uri_stream(source_uri), path, expect=(size, sha256), what=source_uri)
         os.chmod(path, file_mode(0o444))
 
@@ -425,7 +428,24 @@ class LocalBackend(Backend):
     def import_files(self, placements, open_source: Opener, progress: Progress, link: bool = False) -> None:
         from .copies import place_files
 
-        place_files(placements, self._path, open_source, progress, file_mode(0o444), link=link)
+        def placed_at(key: str) -> str:
+            return stay_within(self._path(key), self.root)
+
+        place_files(placements, placed_at, open_source, progress, file_mode(0o444), link=link)
+
+
+def stay_within(path: str, root: str) -> str:
+    """``path`` (under ``root`` as written), refused when a symbolic link on the way to its folder leads out of
+    ``root``: a file written there would land outside the store or dataset (and could replace a file that is not
+    ours). A link at ``path`` itself is replaced, never followed, by the atomic rename that writes it."""
+    real_root = os.path.realpath(root)
+    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ArtifactValueError(
+            f"{path!r} leads out of {root!r} through a symbolic link: nothing was written there (remove the link, "
+            "then run the command again)"
+        )
+    return path
 
 
 #: Files up to this size are read whole and hashed before anything is written (one read for bytes kept already).

@@ -86,7 +86,8 @@ class S3Backend(Backend):
         return hash_s3_object(uri, progress)
 
     @classmethod
-    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str) -> None:
+    def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str,
+                    within: typing.Optional[str] = None) -> None:
         from .. import local_file
 
         bucket, key = parse_s3_uri(dest_uri)
