@@ -299,7 +299,8 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def list_files(self, prefix: str = "", include_temp: bool = False) -> typing.List[StoredFile]:
         """Every object under ``prefix`` with its size and age, from one listing (temp files of writes only if
-        asked), in no particular order."""
+        asked), in no particular order. The age is that of the newest reference to the bytes: a name given a
+        moment ago to old bytes (a hard link) is young."""
 
     def listing_stamp(self, prefix: str, settle_seconds: float = 1.0) -> typing.Optional[int]:
         """A value that changes whenever a name is added under or removed from ``prefix``, when one is cheap to get

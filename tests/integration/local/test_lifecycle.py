@@ -336,3 +336,25 @@ def test_a_killed_prune_or_gc_leaves_a_store_that_verifies(what, store, tmp_path
     # The next run finishes the job.
     subprocess.run([sys.executable, "-c", KILL_SCRIPT, what], check=True, stdout=subprocess.DEVNULL)
     assert verify_store(store).ok
+
+
+def test_gc_takes_the_age_of_a_hard_link_not_of_the_old_bytes_it_names(store, tmp_path, ds_uri):
+    """export --hard-link of bytes recorded long ago: the new dataset file is young, whatever its inode's mtime."""
+    from flytekitplugins.artifacts.backends import open_backend
+
+    catalog = DatasetCatalog(store)
+    ds = catalog.create("clean", ds_uri)
+    rec = record(store, tmp_path, "x1", b"recorded an hour ago")
+    hour_ago = time.time() - 3600
+    os.utime(rec.uri, (hour_ago, hour_ago))
+    target = open_backend(ds.uri)
+    in_flight = os.path.join(ds.uri, "snapshots", "1", "data.csv")
+    os.makedirs(os.path.dirname(in_flight))
+    os.link(rec.uri, in_flight)  # an export linking the file, its manifest not written yet
+    assert os.stat(in_flight).st_mtime < time.time() - 3000
+    assert list_files_by_key(target)["snapshots/1/data.csv"] < 60
+    out = collect_garbage(store, grace=600)
+    assert os.path.exists(in_flight) and out.removed == []
+    assert target.remove_if_older("snapshots/1/data.csv", 600) is False and os.path.exists(in_flight)
+    # The store's own copy is not removed either: a record names it.
+    assert os.path.exists(rec.uri)

@@ -234,9 +234,16 @@ class LocalBackend(Backend):
         discard(self._path(key))
 
     def remove_if_older(self, key: str, grace: float) -> bool:
-        # Renamed away first (atomic): a run refreshing the file afterwards finds it gone and keeps its own copy;
-        # one found to be young after all is put back.
+        # The age of the reference first: a name linked a moment ago to old bytes is young (see referenced_age).
+        # Then renamed away (atomic): a run refreshing the file afterwards finds it gone and keeps its own copy;
+        # one found to be young after all is put back. (The rename itself sets the inode's ctime: only the
+        # modification time says whether it was refreshed meanwhile.)
         path = self._path(key)
+        try:
+            if referenced_age(os.lstat(path)) < grace:
+                return False
+        except FileNotFoundError:
+            return False
         trash = os.path.join(os.path.dirname(path), f"{TEMP_NAME}gc-{uuid.uuid4().hex}")
         try:
             os.rename(path, trash)
@@ -269,7 +276,7 @@ class LocalBackend(Backend):
                 except FileNotFoundError:
                     continue
                 rel = os.path.relpath(path, self.root).replace(os.sep, "/")
-                out.append(StoredFile(rel, st.st_size, now - st.st_mtime))
+                out.append(StoredFile(rel, st.st_size, referenced_age(st, now)))
         return out
 
     def listing_stamp(self, prefix: str, settle_seconds: float = 1.0) -> typing.Optional[int]:
@@ -432,6 +439,13 @@ class LocalBackend(Backend):
             return stay_within(self._path(key), self.root)
 
         place_files(placements, placed_at, open_source, progress, file_mode(0o444), link=link)
+
+
+def referenced_age(st: os.stat_result, now: typing.Optional[float] = None) -> float:
+    """Seconds since a file was last written, refreshed or given a new name. A hard link made now to bytes written
+    long ago (``export --hard-link``, a kept blob) keeps the old modification time but gets a new change time, so
+    the younger of the two is the age of the newest reference: what ``gc`` may trust."""
+    return (time.time() if now is None else now) - max(st.st_mtime, st.st_ctime)
 
 
 def stay_within(path: str, root: str) -> str:
