@@ -442,10 +442,12 @@ class LocalBackend(Backend):
 
 
 def referenced_age(st: os.stat_result, now: typing.Optional[float] = None) -> float:
-    """Seconds since a file was last written, refreshed or given a new name. A hard link made now to bytes written
-    long ago (``export --hard-link``, a kept blob) keeps the old modification time but gets a new change time, so
-    the younger of the two is the age of the newest reference: what ``gc`` may trust."""
-    return (time.time() if now is None else now) - max(st.st_mtime, st.st_ctime)
+    """Seconds since a file was last written, refreshed or given another name. A hard link made now to bytes
+    written long ago (``export --hard-link``, a kept blob) keeps the old modification time but gets a new change
+    time, so for a file of several names the younger of the two is the age of its newest reference: what ``gc``
+    may trust. (A file of one name is as old as its modification time.)"""
+    changed = max(st.st_mtime, st.st_ctime) if st.st_nlink > 1 else st.st_mtime
+    return (time.time() if now is None else now) - changed
 
 
 def stay_within(path: str, root: str) -> str:
