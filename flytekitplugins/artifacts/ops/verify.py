@@ -34,11 +34,15 @@ from ..store.keys import (
     dataset_snapshots_prefix,
     entry_execution_of,
     execution_of,
+    file_parts_of,
     is_dataset_key,
+    pruning_prefix_at,
     records_prefix_at,
     run_key_at,
     snapshot_number_of,
+    summaries_prefix_at,
 )
+from .lifecycle.prune import PRUNING
 
 #: A ``.tmp-*`` file older than this is a leftover of a killed write, not one in progress.
 STALE_TEMP_SECONDS = 3600
@@ -84,6 +88,8 @@ class Inventory:
     manifests: typing.List[typing.Tuple[str, str]] = field(default_factory=list)  # damaged catalog key, copy URI
     local_roots: typing.List[str] = field(default_factory=list)
     run_files: typing.List[typing.Tuple[str, dict]] = field(default_factory=list)  # missing run files, rebuilt
+    # Prunes that stopped part way: (run key, the keys of what they were removing, their marks), finished by repair.
+    prunes: typing.List[typing.Tuple[str, typing.List[str], typing.List[str]]] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> int:
@@ -169,6 +175,17 @@ def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> Non
         return
     artifacts = []
     records = records_prefix_at(name) + "/"
+    if run and run.get("status") == PRUNING:  # a whole run's prune stopped part way: its run file goes last
+        inventory.prunes.append((key, [k for k in keys if k != key], [key]))
+        return
+    marks = [k for k in keys if k.startswith(pruning_prefix_at(name) + "/")]
+    if marks:  # a prune stopped part way: what it was removing is left for repair to remove, never re-indexed
+        marked = {file_parts_of(k)[0] for k in marks}
+        summaries = summaries_prefix_at(name) + "/"
+        removing = [k for k in keys if (k.startswith(records) or k.startswith(summaries))
+                    and file_parts_of(k)[0] in marked]
+        inventory.prunes.append((key, removing, marks))
+        keys = [k for k in keys if k not in removing]
     for rkey in [k for k in keys if k.startswith(records) and k.endswith(JSON)]:
         rec = _load_record(inventory, b, rkey, f"run {name}")
         if rec is None:
@@ -264,6 +281,7 @@ def check(inventory: Inventory, repair: bool = False,
             bad.append(obj)
         else:
             good.setdefault(sha, (obj.uri, size))
+    _finish_prunes(inventory, repair)
     if repair:
         _repair_bytes(inventory, bad, good)
         _repair_manifests(inventory)
@@ -294,6 +312,21 @@ def restore(dest_uri: str, source_uri: str, size: int, sha256: str, within: typi
     """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``
     (never through a link out of ``within``)."""
     restore_uri(dest_uri, source_uri, size, sha256, within)
+
+
+def _finish_prunes(inventory: Inventory, repair: bool) -> None:
+    """A prune that stopped part way left a consistent store (what it was removing is marked, and is neither
+    checked nor re-indexed), so it is no problem; repair finishes it (what was being removed, then the marks) and
+    says so. The next prune of the run finishes it too."""
+    if not repair:
+        return
+    b = inventory.store.backend
+    for run_key, removing, marks in inventory.prunes:
+        b.delete_many([*removing, *marks])
+        inventory.problems.append(Problem(
+            "unfinished-prune", b.uri(run_key),
+            f"a prune had stopped part way, leaving {len(removing)} of the files it was removing; finished",
+            [f"run {execution_of(run_key)}"], repaired=True))
 
 
 def _check_index(inventory: Inventory, repair: bool) -> None:

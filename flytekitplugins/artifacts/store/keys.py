@@ -143,6 +143,17 @@ def records_prefix_at(ekey: str) -> str:
     return f"{execution_prefix_at(ekey)}/records"
 
 
+def pruning_key_at(ekey: str, akey: str) -> str:
+    """The mark a prune leaves on the artifact (key component ``akey``) of a run it removes from that run, while it
+    removes it: ``verify --repair`` finishes such a prune instead of re-indexing what it had begun to remove."""
+    return f"{execution_prefix_at(ekey)}/pruning/{akey}"
+
+
+def pruning_prefix_at(ekey: str) -> str:
+    """The folder of a run's prune marks (see :func:`pruning_key_at`)."""
+    return f"{execution_prefix_at(ekey)}/pruning"
+
+
 def summaries_prefix_at(ekey: str) -> str:
     """The folder of every summary of the execution whose key component is ``ekey``."""
     return f"{execution_prefix_at(ekey)}/summaries"

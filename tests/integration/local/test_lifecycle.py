@@ -358,3 +358,43 @@ def test_gc_takes_the_age_of_a_hard_link_not_of_the_old_bytes_it_names(store, tm
     assert target.remove_if_older("snapshots/1/data.csv", 600) is False and os.path.exists(in_flight)
     # The store's own copy is not removed either: a record names it.
     assert os.path.exists(rec.uri)
+
+
+@pytest.mark.parametrize("artifact", [None, "My Data"])
+def test_a_prune_whose_deletes_partly_fail_is_never_resurrected(store, tmp_path, monkeypatch, artifact):
+    """A batch delete that fails for one key (S3 answers 200 with per-key errors): prune says so, the pruned
+    version never comes back as the newest, and verify --repair finishes the prune instead of rebuilding it."""
+    from flytekitplugins.artifacts.errors import ArtifactError
+    from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
+
+    record(store, tmp_path, "old", b"old version")
+    record(store, tmp_path, "old", b"old model", artifact="My Model", filename="model.pt")
+    record(store, tmp_path, "new", b"new version")
+    real = type(store.backend).delete_many
+
+    def failing(self, keys, progress=None):
+        keys = list(keys)
+        stuck = next(k for k in keys if "/records/" in k)
+        real(self, [k for k in keys if k != stuck], progress)
+        raise ArtifactError(f"could not delete {stuck}: InternalError")
+
+    monkeypatch.setattr(type(store.backend), "delete_many", failing)
+    with pytest.raises(ArtifactError, match="could not delete"):
+        prune_runs(store, keep_last=1, artifact=artifact)
+    monkeypatch.setattr(type(store.backend), "delete_many", real)
+
+    def newest_is_new():
+        assert select_record(store, RecordSelector("My Data", "data.csv")).execution_id == "new"
+        assert [v["execution_id"] for v in versions.versions(store, "My Data")] == ["new"]
+
+    newest_is_new()
+    assert verify_store(store).ok  # consistent: what the prune was removing is marked, not half visible
+    report = verify_store(store, repair=True)
+    assert [(p.kind, p.repaired) for p in report.problems] == [("unfinished-prune", True)]
+    newest_is_new()  # finished, not re-indexed
+    assert verify_store(store).ok
+    if artifact is None:
+        assert not store.has_execution("old")  # the whole run is gone
+    else:
+        assert [r.filename for r in store.records("old", include_all=True)] == ["model.pt"]
+    assert prune_runs(store, keep_last=1, artifact=artifact).removed == []  # nothing left to remove

@@ -35,6 +35,7 @@ from ...store.keys import (
     is_entry_of,
     is_run_key,
     is_tag_key,
+    pruning_key_at,
     records_prefix_at,
     run_key_at,
     summaries_prefix_at,
@@ -178,12 +179,18 @@ def _prune_one(store, index: _Index, run: dict, comp, tags, include_tagged: bool
     if removal is None or out.dry_run:
         return
     b = store.backend
+    # Marked first, so that a prune that stops part way (a delete refused) is finished by verify --repair, never
+    # undone by it: a whole run says so in its run document, each artifact of a run that stays gets a mark.
+    marks = [pruning_key_at(removal.ekey, a) for a in sorted(removal.gone)] if not removal.whole else []
     if removal.whole:
         _mark_pruning(b, run_key_at(removal.ekey))
+    for mark in marks:
+        b.write(mark, b"{}")
     # Tags first (only with include_tagged), then the index, then the documents and records, the run file last.
     if include_tagged:
         _remove_tags(store, removal, tags)
     _remove_files(b, index, removal)
+    delete_keys(b, marks)
 
 
 def _plan_removal(store, run: dict, comp, tags, include_tagged: bool, out: Outcome) -> typing.Optional[_RunRemoval]:
