@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import typing
 
-from ..errors import ArtifactNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError
 from . import open_backend, read_uri_stream
 from .base import AttemptProgress, Progress, Transfer, is_local
 
@@ -47,8 +47,15 @@ def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progr
             return
         except ArtifactNotFoundError:
             raise
-        except Exception:  # noqa: BLE001
-            if attempt == attempts - 1:
-                raise
-            counted.undo()
-            time.sleep(0.2 * 2**attempt)
+        except Exception as e:  # noqa: BLE001 - a read that broke off (urllib3, botocore, OSError) is tried again
+            if attempt < attempts - 1:
+                counted.undo()
+                time.sleep(0.2 * 2**attempt)
+                continue
+            if isinstance(e, (ArtifactError, OSError)):
+                raise  # the bytes are there but wrong, or the local side failed: their messages say so
+            raise ArtifactError(
+                f"could not read {what} whole: {attempts} attempt{'s' if attempts > 1 else ''} broke off "
+                f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no detail'}); nothing was written to "
+                f"{dest!r}. Is the storage reachable? Try again later"
+            ) from e

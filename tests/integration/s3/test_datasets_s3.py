@@ -2,18 +2,16 @@
 
 import base64
 import hashlib
-import http.client
-import http.server
 import json
 import os
 import signal
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
+from fault_proxy import FaultProxy
 from flows import exports
 from flows.dataset_exporter import exporter_cmd, make_record, run_exporter, run_released_together
 
@@ -200,79 +198,26 @@ def test_workflow_exports_into_an_s3_dataset_from_an_s3_store(s3_root, s3_bucket
 # ---- throttling -----------------------------------------------------------------------------------------------
 
 
-class ThrottlingProxy:
-    """An HTTP proxy in front of moto that answers 503 SlowDown to the first ``failures`` requests matching."""
-
-    def __init__(self, upstream: str, match, failures: int):
-        self.upstream = urllib.parse.urlparse(upstream)
-        self.match = match
-        self.left = failures
-        self.throttled = []
-        self.passed = []
-        lock = threading.Lock()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _relay(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with lock:
-                    fail = proxy.left > 0 and proxy.match(self.command, self.path)
-                    if fail:
-                        proxy.left -= 1
-                if fail:
-                    proxy.throttled.append((self.command, self.path))
-                    msg = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
-                    self.send_response(503)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(msg)))
-                    self.end_headers()
-                    self.wfile.write(msg)
-                    return
-                proxy.passed.append((self.command, self.path))
-                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("expect", "connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                conn.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_throttled_uploads_are_retried_with_backoff(s3_bucket, s3_endpoint, moto_client, monkeypatch, tmp_path):
     store = ArtifactStore()
     catalog = DatasetCatalog(store)
     ds = catalog.create("throttled", f"s3://{s3_bucket}/throttled")
     records = [make_record(store, tmp_path / "src", "e", f"f{i}.bin", os.urandom(100_000)) for i in range(3)]
-    proxy = ThrottlingProxy(s3_endpoint, lambda method, path: method == "PUT" and "/throttled/snapshots/" in path, 4)
+    left = [4]
+
+    def slow_down(method, path):
+        if left[0] and method == "PUT" and "/throttled/snapshots/" in path:
+            left[0] -= 1
+            return "slowdown"
+        return None
+
+    proxy = FaultProxy(s3_endpoint, slow_down)
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         snap = catalog.export(ds, [ExportItem(r.filename, r) for r in records], run_key="r", source={}).snapshot
     finally:
         proxy.close()
-    assert len(proxy.throttled) == 4
+    assert len(proxy.faults) == 4
     assert snap.file_count == 3
     for r in records:
         assert sha(get(moto_client, f"{ds.uri}/{snap.file(r.filename).key}")) == r.sha256
