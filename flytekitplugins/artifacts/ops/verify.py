@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..backends import BLOB_PREFIX, hash_uri, open_backend, read_uri_stream, restore_uri
 from ..errors import ArtifactError
-from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, component
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, component, record_from
 from ..store.keys import (
     DATASETS,
     EXECUTIONS,
@@ -205,7 +205,7 @@ def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> Non
 def _load_record(inventory: Inventory, b, key: str, affects: str) -> typing.Optional[Record]:
     d = _load(inventory, b, key, affects)
     try:
-        return Record.from_dict(d) if d is not None else None
+        return record_from(b, d) if d is not None else None
     except TypeError:
         inventory.problems.append(Problem("damaged-json", b.uri(key), "fields missing", [affects]))
         return None

@@ -6,6 +6,7 @@ files of a run together, and never those of a failed or killed run unless asked 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -13,7 +14,7 @@ import typing
 import warnings
 from dataclasses import dataclass, fields
 
-from ..backends import Backend, open_backend
+from ..backends import Backend, blob_key, open_backend
 from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
@@ -87,12 +88,27 @@ class Record:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+def record_from(backend: Backend, d: dict) -> Record:
+    """The record ``d`` of the store at ``backend``, its bytes located in this store.
+
+    A record names the store's own copy of its bytes by where the store was when it was written. Those bytes are at
+    their content address (``blobs/sha256/..``), so wherever the store is now (moved, copied, rsynced, synced to
+    S3) the record's ``uri`` is that address under the current root; any other ``uri`` (a task's own object, a
+    file outside the store) is left as written. Raises TypeError when fields are missing."""
+    rec = Record.from_dict(d)
+    own = blob_key(rec.sha256) if isinstance(rec.sha256, str) and len(rec.sha256) == 64 else None
+    if own is None or not isinstance(rec.uri, str) or not rec.uri.replace(os.sep, "/").endswith("/" + own):
+        return rec
+    here = backend.uri(own)
+    return rec if rec.uri == here else dataclasses.replace(rec, uri=here)
+
+
 def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
     d = read_json_or_warn(backend, key)
     if d is None:
         return None
     try:
-        return Record.from_dict(d)
+        return record_from(backend, d)
     except TypeError:
         warnings.warn(
             DamagedFileWarning(f"skipped the damaged record {backend.uri(key)} (fields missing)"), stacklevel=2

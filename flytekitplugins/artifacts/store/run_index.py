@@ -11,7 +11,7 @@ import typing
 from dataclasses import dataclass, field
 
 from ..errors import ArtifactNotFoundError
-from .artifact_store import ArtifactStore, Record
+from .artifact_store import ArtifactStore, Record, record_from
 from .declaration import type_rank
 from .jsonfiles import read_json_or_warn
 from .keys import records_prefix
@@ -58,7 +58,7 @@ class RunFiles:
 def _record_at(store: ArtifactStore, key: str) -> typing.Optional[Record]:
     d = read_json_or_warn(store.backend, key)
     try:
-        return Record.from_dict(d) if d is not None else None
+        return record_from(store.backend, d) if d is not None else None
     except TypeError:  # fields missing: a damaged record, skipped as the store skips it
         return None
 

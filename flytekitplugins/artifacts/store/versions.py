@@ -20,7 +20,7 @@ import uuid
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import keys
-from .artifact_store import ArtifactStore, Record
+from .artifact_store import ArtifactStore, record_from
 from .identity import utc_now
 from .jsonfiles import read_json_or_warn
 
@@ -154,7 +154,7 @@ def artifacts(store: ArtifactStore) -> typing.List[dict]:
         sample = store.backend.list(f"{keys.records_prefix(newest)}/{comp}")
         if not sample:
             continue
-        rec = Record.from_dict(store.read_json(sample[0]))
+        rec = record_from(store.backend, store.read_json(sample[0]))
         out.append(
             {
                 "artifact": rec.artifact,

@@ -182,3 +182,28 @@ def test_an_export_never_writes_through_a_link_out_of_the_dataset(filled, tmp_pa
     with pytest.raises(Exception, match="through a symbolic link"):
         DatasetCatalog(store).export(ds, [ExportItem("data.csv", rec)], run_key="r2", source={"execution_id": "e1"})
     assert os.listdir(outside) == []
+
+
+def test_a_moved_store_still_reads_and_repairs_inside_itself(tmp_path, monkeypatch):
+    import shutil
+
+    from flows import core
+
+    old_root = os.environ["FLYTE_ARTIFACTS_ROOT"]
+    core.training(text="moved")
+    new_root = str(tmp_path / "moved-store")
+    shutil.move(old_root, new_root)
+    monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", new_root)
+    store = ArtifactStore()
+    (eid,) = [r["execution_id"] for r in store.executions()]
+    rec = store.record(eid, "My Data", "data.csv")
+    assert rec.uri.startswith(new_root) and os.path.exists(rec.uri)
+    out = tmp_path / "got.csv"
+    r = subprocess.run([CLI, "get", "My Data", "data.csv", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == b"col\nmoved\n"
+    assert verify() == (0, verify()[1]) and verify()[1]["ok"]
+    overwrite(rec.uri, b"X")  # damaged, with no intact copy: reported, and nothing written outside the store
+    code, report = verify("--repair")
+    assert code == 1 and [p["where"] for p in report["problems"]] == [rec.uri]
+    assert not os.path.exists(old_root)
