@@ -96,12 +96,14 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
     batch.commit()  # every file's bytes are durable before the first record names one
     if pending and "code" in manifest:
         write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
-    for rec, uri in pending:
-        written = store.add_record(rec, pending=True)
+    # Every record before any summary: a summary can take seconds, and until its record names them a file's bytes
+    # are protected only by their age (gc's grace period), so no file waits for another's summary to be named.
+    written = [(store.add_record(rec, pending=True), rec, uri) for rec, uri in pending]
+    for kept_rec, rec, uri in written:
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
         # record written just now has no summary yet; one kept already (a retried task) may.
-        summarize_recorded(store, written, uri, fresh=written is rec)
-        out.append(written)
+        summarize_recorded(store, kept_rec, uri, fresh=kept_rec is rec)
+        out.append(kept_rec)
     return out
 
 

@@ -398,3 +398,33 @@ def test_a_prune_whose_deletes_partly_fail_is_never_resurrected(store, tmp_path,
     else:
         assert [r.filename for r in store.records("old", include_all=True)] == ["model.pt"]
     assert prune_runs(store, keep_last=1, artifact=artifact).removed == []  # nothing left to remove
+
+
+def test_gc_during_a_slow_summary_never_takes_a_later_files_bytes(tmp_path, monkeypatch):
+    """A summary can take long (a large xlsx): every file of the run is named by its record before the first summary
+    starts, so a gc with no grace period at that moment removes none of the run's bytes."""
+    from flytekitplugins.artifacts.ops import recording
+
+    store = ArtifactStore()
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"f{i}.csv"
+        p.write_text(f"a\n{i}\n")
+        paths.append(str(p))
+    item = {"workflow": "wf", "node_id": "n0", "task": "t", "output_name": "o0", "artifact": "A", "type": "DATA"}
+    manifest = {"files": [{**item, "filename": f"f{i}.csv", "output_name": f"o{i}"} for i in range(3)]}
+    real = recording.summarize_recorded
+    swept = []
+
+    def slow_summary(store_, rec, uri, fresh=False):
+        if not swept:  # the first summary is where a slow one would give gc its chance
+            swept.append(collect_garbage(store_, grace=0))
+        return real(store_, rec, uri, fresh=fresh)
+
+    monkeypatch.setattr(recording, "summarize_recorded", slow_summary)
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "slow-run")
+    recs = recording.record_files(manifest, paths, store=store)
+    assert swept and swept[0].removed == []
+    for rec in recs:
+        assert os.path.exists(rec.uri) and open(rec.uri).read() == open(paths[int(rec.filename[1])]).read()
+    assert verify_store(store).ok
