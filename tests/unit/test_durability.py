@@ -253,3 +253,30 @@ def test_a_large_copy_shorter_than_its_source_is_never_named(tmp_path, monkeypat
     monkeypatch.setattr(local_backend, "copy_hashing", copy_hashing)
     uri, size, _ = store.put_local_file(str(big))
     assert size == 3 << 20 and open(uri, "rb").read() == big.read_bytes()
+
+
+def test_a_run_whose_index_cannot_be_written_is_not_left_succeeded(tmp_path, monkeypatch):
+    """A full disk (or a cut S3 read) while the index is written: the run is not marked succeeded with its files
+    missing from listings; it stays as it was, and finishing it again (a retried recorder) completes it."""
+    import errno
+
+    store = ArtifactStore(str(tmp_path / "store"))
+    src = tmp_path / "f.csv"
+    src.write_text("a\n1\n")
+    uri, size, sha = store.put_local_file(str(src))
+    from flytekitplugins.artifacts.store.artifact_store import Record
+
+    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "f.csv", "csv", uri, size, sha,
+                                  "2026-01-01T00:00:00.000Z"), pending=True)
+    real = ArtifactStore._index_run
+
+    def full_disk(self, run, records):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ArtifactStore, "_index_run", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        store.finish_run("e1", SUCCEEDED, [rec])
+    assert store.run_status("e1") != SUCCEEDED and store.executions() == []
+    monkeypatch.setattr(ArtifactStore, "_index_run", real)
+    store.finish_run("e1", SUCCEEDED, [rec])
+    assert store.run_status("e1") == SUCCEEDED and [r["execution_id"] for r in store.executions()] == ["e1"]

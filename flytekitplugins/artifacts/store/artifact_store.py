@@ -6,6 +6,7 @@ files of a run together, and never those of a failed or killed run unless asked 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -207,6 +208,7 @@ class ArtifactStore:
         run = read_optional_json(self.backend, key)
         if run is None:
             return  # nothing recorded by this run
+        before = run
         if run.get("status", SUCCEEDED) != status:
             run = {**run, "status": status}
             if status == SUCCEEDED and not isinstance(run.get("index_ms"), int):
@@ -215,7 +217,15 @@ class ArtifactStore:
                 run["index_ms"] = int(time.time() * 1000)
             self.backend.write(key, json.dumps(run).encode())
         if status == SUCCEEDED:
-            self._index_run(run, records if records is not None else self.records(execution_id, include_all=True))
+            try:
+                self._index_run(run, records if records is not None else self.records(execution_id, include_all=True))
+            except BaseException:
+                # Succeeded only once every promised entry is written: the run goes back to how it was (a retried
+                # recorder finishes it), and the failure is the caller's to report.
+                if before is not run:
+                    with contextlib.suppress(Exception):
+                        self.backend.write(key, json.dumps(before).encode())
+                raise
 
     def reindex_run(self, run: dict) -> None:
         """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""

@@ -115,3 +115,34 @@ def test_get_when_every_read_is_cut_says_so_in_one_line_and_writes_nothing(s3_en
     assert "3 attempts broke off" in line
     assert not out.exists() and (not out.parent.exists() or list(out.parent.iterdir()) == [])  # nothing written
     assert len(proxy.faults) == 3
+
+
+def test_every_s3_read_of_the_store_retries_a_cut_body(s3_endpoint, s3_root, task_output, monkeypatch):
+    uri, data = task_output
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "exec5")
+    (rec,) = record_files({"files": [ITEM]}, [uri])
+    proxy = cutting(s3_endpoint, lambda path: "/records/" in path or "/execution.json" in path, 3)
+    try:
+        through(monkeypatch, proxy)
+        store = ArtifactStore()
+        assert store.record("exec5", "A", "data.csv") == rec  # record and run documents: cut, read again
+        assert store.run_status("exec5") == "succeeded"
+    finally:
+        proxy.close()
+    assert len(proxy.faults) == 3
+
+
+def test_an_s3_read_that_is_always_cut_is_one_clear_error(s3_endpoint, s3_root, task_output, monkeypatch):
+    from flytekitplugins.artifacts.errors import ArtifactError
+
+    uri, data = task_output
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "exec6")
+    record_files({"files": [ITEM]}, [uri])
+    monkeypatch.setattr("flytekitplugins.artifacts.backends.s3.backend.time.sleep", lambda s: None)
+    proxy = cutting(s3_endpoint, lambda path: "/records/" in path, 1000)
+    try:
+        through(monkeypatch, proxy)
+        with pytest.raises(ArtifactError, match="could not read s3://.*/records/.* whole in 6 attempts"):
+            ArtifactStore().backend.read_bytes("executions/exec6/records/A/data.csv.json")
+    finally:
+        proxy.close()

@@ -28,9 +28,12 @@ from ..base import TEMP_NAME, Backend, Opener, Progress, StoredFile, blob_key
 from ..digest import HashingReader
 from ..local.files import discard
 from .client import (
+    CUT_SHORT,
     DEFAULT_TRANSFER_CONFIG,
+    READ_ATTEMPTS,
     REFRESH_AFTER_SECONDS,
     S3_ERRORS,
+    IncompleteRead,
     TransferProgress,
     age_seconds,
     check_key,
@@ -142,14 +145,25 @@ class S3Backend(Backend):
 
     def read_bytes(self, key: str) -> bytes:
         full = self._full(key)
-        with self._calling("reading", key):
-            try:
-                with self.client.get_object(Bucket=self.bucket, Key=full)["Body"] as body:
-                    return body.read()
-            except botocore.exceptions.ClientError as e:
-                if is_missing(e):
-                    raise self._not_found(key) from None
-                raise
+        problem = ""
+        for attempt in range(READ_ATTEMPTS):
+            with self._calling("reading", key):
+                try:
+                    resp = self.client.get_object(Bucket=self.bucket, Key=full)
+                    with resp["Body"] as body:
+                        data = body.read()
+                    if resp.get("ContentLength") in (None, len(data)):
+                        return data
+                    problem = f"{len(data)} of {resp.get('ContentLength')} bytes"
+                except botocore.exceptions.ClientError as e:
+                    if is_missing(e):
+                        raise self._not_found(key) from None
+                    raise
+                except CUT_SHORT as e:  # the body broke off after the answer began: not retried by botocore
+                    problem = f"{type(e).__name__}: {e}"
+            time.sleep(min(2.0, 0.1 * 2**attempt) * (0.5 + random.random()))
+        raise IncompleteRead(f"could not read {self.uri(key)} whole in {READ_ATTEMPTS} attempts (last: {problem}): "
+                             "check the network or the S3 endpoint and retry")
 
     def _head(self, full: str) -> typing.Optional[dict]:
         try:

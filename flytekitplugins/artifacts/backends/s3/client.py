@@ -19,6 +19,7 @@ import typing
 
 import boto3
 import botocore.exceptions
+import urllib3.exceptions
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from s3transfer.exceptions import RetriesExceededError
@@ -212,6 +213,15 @@ def translate_error(exc: Exception, where: str, action: str, endpoint: typing.Op
 
 # s3transfer gives up on a download with its own error, wrapping the last connection failure.
 S3_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, RetriesExceededError)
+#: What a read raises when an answer's body breaks off after it began: botocore retries the request, not the body.
+CUT_SHORT = (
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,
+)
 
 
 def sha256_b64(sha256_hex: str) -> str:
