@@ -276,13 +276,18 @@ def _damage(rec):
         f.write(b"X")
 
 
+def _one_file(store, tmp_path, filename, data, type_="DATA"):
+    """A record of run e1, artifact A, with ``data`` as ``filename``."""
+    path = tmp_path / filename
+    path.write_bytes(data)
+    uri, size, digest = store.put_local_file(str(path))
+    return store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", type_, filename,
+                                   filename.rsplit(".", 1)[-1], uri, size, digest, "2026-01-01T00:00:00.000Z"))
+
+
 def test_damaged_small_file_gets_an_error_page_and_no_bytes(artifacts_root, tmp_path):
     store = ArtifactStore()
-    path = tmp_path / "f.csv"
-    path.write_bytes(b"good bytes\n")
-    uri, size, digest = store.put_local_file(str(path))
-    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "f.csv", "csv", uri, size,
-                                  digest, "2026-01-01T00:00:00.000Z"))
+    rec = _one_file(store, tmp_path, "f.csv", b"good bytes\n")
     c = local_client(create_app(store))
     assert c.get("/file", params={"run": "e1", "artifact": "A", "filename": "f.csv"}).content == b"good bytes\n"
     _damage(rec)
@@ -297,12 +302,7 @@ def test_damaged_large_file_breaks_off_the_download(artifacts_root, tmp_path, mo
     monkeypatch.setattr(ui_serve, "VERIFY_FIRST_LIMIT", 1024)
     monkeypatch.setattr(ui_serve, "CHUNK", 1000)
     store = ArtifactStore()
-    data = os.urandom(5000)
-    path = tmp_path / "big.bin"
-    path.write_bytes(data)
-    uri, size, digest = store.put_local_file(str(path))
-    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "MODEL", "big.bin", "bin", uri, size,
-                                  digest, "2026-01-01T00:00:00.000Z"))
+    rec, data = _big_record(store, tmp_path, 5000)
     query = urllib.parse.urlencode({"run": "e1", "artifact": "A", "filename": "big.bin"})
     with serve(create_app(store)) as base:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -452,12 +452,7 @@ def test_the_command_answers_only_its_names(study):
 
 def _big_record(store, tmp_path, size=3000):
     data = os.urandom(size)
-    path = tmp_path / "big.bin"
-    path.write_bytes(data)
-    uri, size, digest = store.put_local_file(str(path))
-    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "MODEL", "big.bin", "bin", uri, size,
-                                  digest, "2026-01-01T00:00:00.000Z"))
-    return rec, data
+    return _one_file(store, tmp_path, "big.bin", data, "MODEL"), data
 
 
 @pytest.mark.parametrize("damage", ["truncated", "symlink", "longer"])
@@ -503,11 +498,7 @@ def test_downloads_carry_a_digest_the_client_can_check(artifacts_root, tmp_path,
 
 def test_head_of_a_damaged_small_file_answers_as_get_does(artifacts_root, tmp_path):
     store = ArtifactStore()
-    path = tmp_path / "f.csv"
-    path.write_bytes(b"good bytes\n")
-    uri, size, digest = store.put_local_file(str(path))
-    rec = store.add_record(Record("e1", "p", "d", "wf", "n0", "t", "o0", "A", "DATA", "f.csv", "csv", uri, size,
-                                  digest, "2026-01-01T00:00:00.000Z"))
+    rec = _one_file(store, tmp_path, "f.csv", b"good bytes\n")
     c = local_client(create_app(store))
     params = {"run": "e1", "artifact": "A", "filename": "f.csv"}
     assert c.head("/file", params=params).status_code == 200
