@@ -70,13 +70,25 @@ def snapshots(ctx, dataset, as_json) -> None:
     catalog = catalog_of(ctx)
     ds = catalog.get(dataset)
     snaps = catalog.snapshots(ds)
+    status = {s.number: _run_status(catalog, s) for s in snaps}
     if as_json:
-        return emit_json([s.summary() for s in snaps])
+        return emit_json([{**s.summary(), "run_status": status[s.number]} for s in snaps])
+    # The status of the run a snapshot came from, shown when one of them did not succeed (killed, failed).
+    shown = [] if all(v in (None, "succeeded") for v in status.values()) else ["run status"]
     table(
         f"Snapshots of {ds.name} ({ds.id})",
-        ["snapshot", "created_at", "files", "bytes", "execution_id", "workflow"],
-        [[s.number, s.created_at, s.file_count, human_size(s.bytes), s.execution_id, s.workflow] for s in snaps],
+        ["snapshot", "created_at", "files", "bytes", "execution_id", *shown, "workflow"],
+        [[s.number, s.created_at, s.file_count, human_size(s.bytes), s.execution_id,
+          *([status[s.number] or ""] if shown else []), s.workflow] for s in snaps],
     )
+
+
+def _run_status(catalog: DatasetCatalog, snap) -> typing.Optional[str]:
+    """How the run a snapshot was exported by ended (``running`` for one still going or killed); None for a manual
+    export."""
+    from ..store.versions import run_status
+
+    return run_status(catalog.store, snap.execution_id) if snap.execution_id else None
 
 
 @datasets.command()
@@ -89,11 +101,15 @@ def show(ctx, dataset, snapshot, as_json) -> None:
     catalog = catalog_of(ctx)
     ds = catalog.get(dataset)
     snap = catalog.snapshot(ds, snapshot)
+    status = _run_status(catalog, snap)
     if as_json:
-        return emit_json({**snap.as_dict(), "dataset_uri": ds.uri})
+        return emit_json({**snap.as_dict(), "dataset_uri": ds.uri, "run_status": status})
+    source = snap.execution_id or "a manual export"
+    if status not in (None, "succeeded"):
+        source += f", a run that is {status}" if status == "running" else f", a run that {status}"
     table(
         f"{ds.name} snapshot {snap.number} ({counted(snap.file_count, 'file')}, {human_size(snap.bytes)}, "
-        f"{snap.created_at}, from {snap.execution_id or 'a manual export'})",
+        f"{snap.created_at}, from {source})",
         ["path", "size", "sha256", "artifact", "type", "execution_id", "node_id", "task"],
         [[f.path, human_size(f.size), f.sha256[:12], f.artifact, f.type, f.execution_id, f.node_id, f.task]
          for f in snap.files],

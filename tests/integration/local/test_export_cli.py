@@ -138,3 +138,31 @@ def test_create_keeps_a_given_dataset_id_and_refuses_bad_or_taken_ones(tmp_path)
     )
     fails("datasets", "create", "bad", "--uri", str(tmp_path / "c"), "--id", "../x", match="not 24 lowercase hex")
     assert [d["name"] for d in json.loads(run("datasets", "list", "--json").stdout)] == ["moved"]
+
+
+def test_a_snapshot_names_the_status_of_a_run_that_did_not_finish(tmp_path):
+    """A local run killed after its export committed a snapshot stays 'running': the catalog says so."""
+    from flows.dataset_exporter import make_record
+
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog, ExportItem
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
+
+    store = ArtifactStore()
+    done = make_record(store, tmp_path / "src", "done-run", "data.csv", b"a\n1\n")
+    src = tmp_path / "src" / "killed.csv"
+    src.write_bytes(b"a\n2\n")
+    uri, size, sha = store.put_local_file(str(src))
+    killed = store.add_record(Record("killed-run", "p", "d", "wf", "n0", "t", "o0", "My Data", "DATA", "data.csv",
+                                     "csv", uri, size, sha, "2026-01-01T00:00:00.000Z"), pending=True)
+    catalog = DatasetCatalog(store)
+    ds = catalog.create("adsl", str(tmp_path / "ds"))
+    catalog.export(ds, [ExportItem("data.csv", done)], run_key="r1", source={"execution_id": "done-run"})
+    catalog.export(ds, [ExportItem("data.csv", killed)], run_key="r2", source={"execution_id": "killed-run"})
+    rows = json.loads(run("datasets", "snapshots", "adsl", "--json").stdout)
+    assert [(r["execution_id"], r["run_status"]) for r in rows] == [("done-run", "succeeded"),
+                                                                    ("killed-run", "running")]
+    table = run("datasets", "snapshots", "adsl", "--wide").stdout
+    assert "run status" in table and "running" in table
+    shown = " ".join(run("datasets", "show", "adsl").stdout.split())
+    assert "from killed-run, a run that is running)" in shown
+    assert json.loads(run("datasets", "show", "adsl", "-s", "1", "--json").stdout)["run_status"] == "succeeded"
