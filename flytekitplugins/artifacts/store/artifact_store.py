@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import socket
 import time
 import typing
 import warnings
@@ -122,6 +123,40 @@ INDEX_WORKERS = 16
 
 #: Run statuses (the run document, ``keys.run_key``, key ``status``; absent means succeeded).
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+#: What a local run still marked ``running`` reads as once the process writing it is gone (killed, crashed).
+KILLED = "killed"
+
+
+def _owner() -> typing.Optional[dict]:
+    """Who writes a local run (this host and process), so a reader on this host can tell a run whose process died
+    from one still going. None in a pod (``FLYTE_INTERNAL_EXECUTION_ID`` is set): its recorder node ends the run."""
+    if os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
+        return None
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _gone(pid: typing.Any) -> bool:
+    """Whether no process ``pid`` runs on this host (a reused pid counts as alive: the run then stays running)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def status_of(run: dict) -> str:
+    """A run document's status: ``killed`` for a local run still marked ``running`` whose process on this host is
+    gone (a run on another host, or in a pod, stays ``running``)."""
+    status = run.get("status", SUCCEEDED)
+    owner = run.get("owner")
+    if status == RUNNING and isinstance(owner, dict) and owner.get("host") == socket.gethostname() \
+            and _gone(owner.get("pid")):
+        return KILLED
+    return status
 _RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
 
 
@@ -159,9 +194,9 @@ class ArtifactStore:
         data = json.dumps(record.as_dict(), sort_keys=True).encode()
         if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
-            self.backend.write_once(
-                self._run_key(record.execution_id), json.dumps({**_run_of(record), "status": RUNNING}).encode()
-            )
+            owner = _owner()
+            doc = {**_run_of(record), "status": RUNNING, **({"owner": owner} if owner else {})}
+            self.backend.write_once(self._run_key(record.execution_id), json.dumps(doc).encode())
             self._marked_running.add(record.execution_id)
         if not self.backend.write_once(key, data):
             existing = _record_of(self.backend, key)
@@ -184,8 +219,8 @@ class ArtifactStore:
         return run_key(execution_id)
 
     def run_status(self, execution_id: str) -> str:
-        """How a run ended: ``running`` (or killed), ``succeeded`` or ``failed``. Runs recorded before runs had a
-        status are ``succeeded``."""
+        """How a run ended: ``running``, ``killed`` (a local run whose process is gone), ``succeeded`` or ``failed``
+        (``pruning`` while a prune removes it). Runs recorded before runs had a status are ``succeeded``."""
         try:
             run = read_json_or_warn(self.backend, self._run_key(execution_id)) or {}
         except ArtifactNotFoundError:
@@ -193,7 +228,7 @@ class ArtifactStore:
                 f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
                 "lists them"
             ) from None
-        return run.get("status", SUCCEEDED)
+        return status_of(run)
 
     def finish_run(self, execution_id: str, status: str,
                    records: typing.Optional[typing.Sequence[Record]] = None) -> None:
@@ -268,7 +303,7 @@ class ArtifactStore:
         for name in self.backend.list_children(EXECUTIONS):
             run = read_optional_json(self.backend, run_key_at(name))
             if run is not None and "execution_id" in run:
-                out.append({**run, "status": run.get("status", SUCCEEDED)})
+                out.append({**run, "status": status_of(run)})
         return sorted(out, key=lambda r: r.get("created_at", ""), reverse=True)
 
     def _index(self, record: Record) -> None:

@@ -109,7 +109,7 @@ def _matches(run: dict, workflow: str, since: str, until: str) -> bool:
     return True
 
 
-STATUSES = ("succeeded", "running", "failed", "all")
+STATUSES = ("succeeded", "running", "killed", "failed", "all")
 #: Files shown on one page of a run.
 FILES_PER_PAGE = 100
 

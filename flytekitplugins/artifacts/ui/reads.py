@@ -11,7 +11,7 @@ from ..errors import ArtifactNotFoundError
 from ..ops.inspection import stored_summary
 from ..ops.summaries import render_html
 from ..store import run_index
-from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, status_of
 from ..store.jsonfiles import read_json_or_warn
 from ..store.keys import RUNS_INDEX, run_key
 from ..store.run_index import RunFiles
@@ -74,7 +74,7 @@ class Reads:
             info = read_json_or_warn(self.store.backend, run_key(execution_id))
         except ArtifactNotFoundError:
             return None
-        return None if info is None else {**info, "status": info.get("status", SUCCEEDED)}
+        return None if info is None else {**info, "status": status_of(info)}
 
     def status(self, execution_id: str) -> str:
         """How the run ended (read every time: a run that is going changes)."""

@@ -9,6 +9,7 @@ import pytest
 from flows import status
 from repo_paths import TESTS
 
+from flytekitplugins.artifacts.store import keys
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 CLI = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
@@ -51,13 +52,22 @@ def test_a_failed_run_is_not_newest():
     assert open(out).read() == open(store.record(bad, "Cleaned", "clean.csv").uri).read()
 
 
-def test_a_killed_run_stays_running_and_hidden():
+def test_a_killed_run_is_marked_killed_and_hidden():
     assert run_in_process("ok", "first").returncode == 0
     killed = run_in_process("kill", "second")
     assert killed.returncode == -9
     store = ArtifactStore()
     runs = store.executions(include_all=True)
-    assert [r["status"] for r in runs] == ["running", "succeeded"]
+    # Its run document still says running; its process on this host is gone, so it reads as killed.
+    assert [r["status"] for r in runs] == ["killed", "succeeded"]
+    assert store.run_status(runs[0]["execution_id"]) == "killed"
+    doc = json.loads(store.backend.read_bytes(keys.run_key(runs[0]["execution_id"])))
+    assert doc["status"] == "running" and doc["owner"]["pid"] > 0
+    # A running run whose process is alive (this one) stays running.
+    alive = {**doc, "owner": {**doc["owner"], "pid": os.getpid()}}
+    store.backend.write(keys.run_key(runs[0]["execution_id"]), json.dumps(alive).encode())
+    assert store.run_status(runs[0]["execution_id"]) == "running"
+    store.backend.write(keys.run_key(runs[0]["execution_id"]), json.dumps(doc).encode())
     assert len(store.executions()) == 1
     assert store.records(runs[0]["execution_id"])[0].filename == "clean.csv"  # asked for by id, it is there
     assert open(store.latest_record("Cleaned", "clean.csv").uri).read() == "col\nfirst\n"
