@@ -106,7 +106,8 @@ def show(ctx, dataset, snapshot, as_json) -> None:
         return emit_json({**snap.as_dict(), "dataset_uri": ds.uri, "run_status": status})
     source = snap.execution_id or "a manual export"
     if status not in (None, "succeeded"):
-        source += f", a run that is {status}" if status == "running" else f", a run that {status}"
+        source += {"running": ", a run still running", "failed": ", a run that failed",
+                   "killed": ", a run that was killed"}.get(status, f", a run that is {status}")
     table(
         f"{ds.name} snapshot {snap.number} ({counted(snap.file_count, 'file')}, {human_size(snap.bytes)}, "
         f"{snap.created_at}, from {source})",

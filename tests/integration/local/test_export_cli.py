@@ -152,17 +152,17 @@ def test_a_snapshot_names_the_status_of_a_run_that_did_not_finish(tmp_path):
     src = tmp_path / "src" / "killed.csv"
     src.write_bytes(b"a\n2\n")
     uri, size, sha = store.put_local_file(str(src))
-    killed = store.add_record(Record("killed-run", "p", "d", "wf", "n0", "t", "o0", "My Data", "DATA", "data.csv",
+    killed = store.add_record(Record("unfinished-run", "p", "d", "wf", "n0", "t", "o0", "My Data", "DATA", "data.csv",
                                      "csv", uri, size, sha, "2026-01-01T00:00:00.000Z"), pending=True)
     catalog = DatasetCatalog(store)
     ds = catalog.create("adsl", str(tmp_path / "ds"))
     catalog.export(ds, [ExportItem("data.csv", done)], run_key="r1", source={"execution_id": "done-run"})
-    catalog.export(ds, [ExportItem("data.csv", killed)], run_key="r2", source={"execution_id": "killed-run"})
+    catalog.export(ds, [ExportItem("data.csv", killed)], run_key="r2", source={"execution_id": "unfinished-run"})
     rows = json.loads(run("datasets", "snapshots", "adsl", "--json").stdout)
     assert [(r["execution_id"], r["run_status"]) for r in rows] == [("done-run", "succeeded"),
-                                                                    ("killed-run", "running")]
+                                                                    ("unfinished-run", "running")]
     table = run("datasets", "snapshots", "adsl", "--wide").stdout
     assert "run status" in table and "running" in table
     shown = " ".join(run("datasets", "show", "adsl").stdout.split())
-    assert "from killed-run, a run that is running)" in shown
+    assert "from unfinished-run, a run still running)" in shown
     assert json.loads(run("datasets", "show", "adsl", "-s", "1", "--json").stdout)["run_status"] == "succeeded"
