@@ -238,7 +238,16 @@ class UI:
         snaps = list(reversed(self.catalog.snapshots(ds)))
         number = _param(request, "snapshot", False)
         chosen = self._snapshot(ds, number) if (number or snaps) else None
-        return self.page("dataset.html", title=f"Dataset {ds.name}", ds=ds, snaps=snaps, chosen=chosen)
+        # How each snapshot's run ended: one that did not succeed (killed, failed, pruned since) is shown as such.
+        status = {s.number: self._run_status(s.execution_id) for s in snaps if s.execution_id}
+        return self.page("dataset.html", title=f"Dataset {ds.name}", ds=ds, snaps=snaps, chosen=chosen,
+                         run_status=status)
+
+    def _run_status(self, execution_id: str) -> str:
+        try:
+            return self.store.run_status(execution_id)
+        except ArtifactNotFoundError:
+            return "removed"
 
     def manifest(self, request: Request) -> Response:
         """A snapshot's manifest as JSON, as the dataset stores it."""

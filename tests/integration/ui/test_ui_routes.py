@@ -2,6 +2,7 @@
 
 import hashlib
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -507,3 +508,24 @@ def test_head_of_a_damaged_small_file_answers_as_get_does(artifacts_root, tmp_pa
     assert c.head("/file", params=params).status_code == 502
     os.unlink(rec.uri)
     assert c.head("/file", params=params).status_code == 502
+
+
+def test_the_dataset_page_shows_a_snapshots_run_that_did_not_succeed(artifacts_root, tmp_path):
+    from flytekitplugins.artifacts.ops.datasets import ExportItem
+    from flytekitplugins.artifacts.store import keys
+
+    store = ArtifactStore()
+    done = _one_file(store, tmp_path, "f.csv", b"a\n1\n")
+    catalog = DatasetCatalog(store)
+    ds = catalog.create("adsl", str(tmp_path / "ds"))
+    catalog.export(ds, [ExportItem("f.csv", done)], run_key="r1", source={"execution_id": "e1"})
+    c = local_client(create_app(store))
+    page = c.get("/dataset", params={"id": ds.id}).text
+    assert esc(link("/run", id="e1")) in page and "status-" not in page.split("<tbody>")[1].split("</tbody>")[0]
+    run = json.loads(store.backend.read_bytes(keys.run_key("e1")))
+    store.backend.write(keys.run_key("e1"), json.dumps({**run, "status": "failed"}).encode())
+    page = c.get("/dataset", params={"id": ds.id}).text
+    assert 'class="status status-failed">failed<' in page and esc(link("/run", id="e1")) in page
+    store.backend.delete(keys.run_key("e1"))  # pruned since: no link to a page that is gone
+    snapshots = c.get("/dataset", params={"id": ds.id}).text.split("<tbody>")[1].split("</tbody>")[0]
+    assert 'class="status status-removed">removed<' in snapshots and esc(link("/run", id="e1")) not in snapshots
