@@ -86,9 +86,9 @@ def snapshots(ctx, dataset, as_json) -> None:
 def _run_status(catalog: DatasetCatalog, snap) -> typing.Optional[str]:
     """How the run a snapshot was exported by ended (``running`` for one still going or killed); None for a manual
     export."""
-    from ..store.versions import run_status
+    from ..store.runs import REMOVED
 
-    return run_status(catalog.store, snap.execution_id) if snap.execution_id else None
+    return catalog.store.run_status(snap.execution_id, missing=REMOVED) if snap.execution_id else None
 
 
 @datasets.command()

@@ -186,6 +186,7 @@ def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> Non
                     and file_parts_of(k)[0] in marked]
         inventory.prunes.append((key, removing, marks))
         keys = [k for k in keys if k not in removing]
+    inside = b.uri("")  # a record whose bytes are the store's own: repaired only inside the store
     for rkey in [k for k in keys if k.startswith(records) and k.endswith(JSON)]:
         rec = _load_record(inventory, b, rkey, f"run {name}")
         if rec is None:
@@ -195,7 +196,6 @@ def _collect_run(inventory: Inventory, name: str, keys: typing.List[str]) -> Non
             run = {k: getattr(rec, k) for k in ("execution_id", "project", "domain", "workflow", "created_at")}
             inventory.run_files.append((key, run))
         artifacts.append(rec.artifact)
-        inside = inventory.store.backend.uri("")
         _expect(inventory, rec.uri, rec.size, rec.sha256, f"record {rec.execution_id}/{rec.artifact}/{rec.filename}",
                 within=inventory.store.root if rec.uri.startswith(inside) else None)
     if run and run.get("status", SUCCEEDED) == SUCCEEDED:
@@ -300,18 +300,12 @@ def _repair_bytes(
             continue
         source, size = good[obj.sha256]
         try:
-            restore(obj.uri, source, size, obj.sha256, obj.within)
+            restore_uri(obj.uri, source, size, obj.sha256, obj.within)
         except (ArtifactError, OSError) as e:
             problem.detail += f"; repair from {source} failed: {e}"
             continue
         problem.repaired = True
         problem.detail += f"; restored from {source}"
-
-
-def restore(dest_uri: str, source_uri: str, size: int, sha256: str, within: typing.Optional[str] = None) -> None:
-    """Replace whatever is at ``dest_uri`` with the bytes at ``source_uri``, checked against ``size``/``sha256``
-    (never through a link out of ``within``)."""
-    restore_uri(dest_uri, source_uri, size, sha256, within)
 
 
 def _finish_prunes(inventory: Inventory, repair: bool) -> None:

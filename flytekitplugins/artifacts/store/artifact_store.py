@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import socket
 import time
 import typing
 import warnings
@@ -37,6 +36,7 @@ from .keys import (
     run_key_at,
     summary_key,
 )
+from .runs import FAILED, RUNNING, SUCCEEDED, run_owner, status_of
 
 ROOT_ENV = "FLYTE_ARTIFACTS_ROOT"
 DEFAULT_ROOT = os.path.join("~", ".flyte", "artifacts")
@@ -121,42 +121,6 @@ def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
 #: Index entries written at once on an object store when a run ends.
 INDEX_WORKERS = 16
 
-#: Run statuses (the run document, ``keys.run_key``, key ``status``; absent means succeeded).
-RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
-#: What a local run still marked ``running`` reads as once the process writing it is gone (killed, crashed).
-KILLED = "killed"
-
-
-def _owner() -> typing.Optional[dict]:
-    """Who writes a local run (this host and process), so a reader on this host can tell a run whose process died
-    from one still going. None in a pod (``FLYTE_INTERNAL_EXECUTION_ID`` is set): its recorder node ends the run."""
-    if os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
-        return None
-    return {"host": socket.gethostname(), "pid": os.getpid()}
-
-
-def _gone(pid: typing.Any) -> bool:
-    """Whether no process ``pid`` runs on this host (a reused pid counts as alive: the run then stays running)."""
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def status_of(run: dict) -> str:
-    """A run document's status: ``killed`` for a local run still marked ``running`` whose process on this host is
-    gone (a run on another host, or in a pod, stays ``running``)."""
-    status = run.get("status", SUCCEEDED)
-    owner = run.get("owner")
-    if status == RUNNING and isinstance(owner, dict) and owner.get("host") == socket.gethostname() \
-            and _gone(owner.get("pid")):
-        return KILLED
-    return status
 _RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
 
 
@@ -194,7 +158,7 @@ class ArtifactStore:
         data = json.dumps(record.as_dict(), sort_keys=True).encode()
         if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
-            owner = _owner()
+            owner = run_owner()
             doc = {**_run_of(record), "status": RUNNING, **({"owner": owner} if owner else {})}
             self.backend.write_once(self._run_key(record.execution_id), json.dumps(doc).encode())
             self._marked_running.add(record.execution_id)
@@ -218,12 +182,15 @@ class ArtifactStore:
     def _run_key(self, execution_id: str) -> str:
         return run_key(execution_id)
 
-    def run_status(self, execution_id: str) -> str:
+    def run_status(self, execution_id: str, missing: typing.Optional[str] = None) -> str:
         """How a run ended: ``running``, ``killed`` (a local run whose process is gone), ``succeeded`` or ``failed``
-        (``pruning`` while a prune removes it). Runs recorded before runs had a status are ``succeeded``."""
+        (``pruning`` while a prune removes it). Runs recorded before runs had a status are ``succeeded``. A run not in
+        the store raises ArtifactNotFoundError, or, with ``missing``, is that status (``removed`` for one pruned)."""
         try:
             run = read_json_or_warn(self.backend, self._run_key(execution_id)) or {}
         except ArtifactNotFoundError:
+            if missing is not None:
+                return missing
             raise ArtifactNotFoundError(
                 f"no execution {execution_id!r} in the store at {self.root!r}: `flyte-artifacts executions --all` "
                 "lists them"

@@ -20,10 +20,10 @@ import json
 import os
 import typing
 
-from ..errors import ArtifactNotFoundError
 from . import keys
 from .artifact_store import ArtifactStore, Record, component
 from .identity import code_version, utc_now
+from .runs import REMOVED
 
 #: Version of the lineage documents.
 LINEAGE_VERSION = 1
@@ -218,14 +218,6 @@ def _files_queried(store: ArtifactStore, rec: Record, node_ids: typing.Iterable[
     return out
 
 
-def _status_of(store: ArtifactStore, execution_id: str) -> str:
-    """A consumer run's status; ``removed`` once the run is no longer in the store (pruned)."""
-    try:
-        return store.run_status(execution_id)
-    except ArtifactNotFoundError:
-        return "removed"
-
-
 def downstream(store: ArtifactStore, rec: Record) -> typing.List[dict]:
     """The later runs whose queries resolved this version of the file, newest first, each with its status
     (``succeeded``, ``failed``, ``running``, or ``removed`` for a run pruned since)."""
@@ -251,7 +243,7 @@ def _use(store: ArtifactStore, q: dict) -> dict:
                                  "execution_id": q["consumer_execution_id"]})
     return {
         "execution_id": q["consumer_execution_id"],
-        "status": _status_of(store, q["consumer_execution_id"]),
+        "status": store.run_status(q["consumer_execution_id"], missing=REMOVED),
         "workflow": q.get("workflow", ""),
         "node_id": q["node_id"],
         "resolved_at": q.get("resolved_at", ""),

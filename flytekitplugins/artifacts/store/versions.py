@@ -30,14 +30,11 @@ _TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
 
 def run_status(store: ArtifactStore, execution_id: str) -> str:
-    """The status of a run ("running", "succeeded" or "failed"); a run recorded without one counts as succeeded.
+    """The status of a run (``ArtifactStore.run_status``; "unknown" for a run not in the store).
 
     The one place that decides which runs count as versions.
     """
-    try:
-        return store.run_status(execution_id)
-    except ArtifactNotFoundError:
-        return "unknown"
+    return store.run_status(execution_id, missing="unknown")
 
 
 def succeeded(store: ArtifactStore, execution_id: str) -> bool:

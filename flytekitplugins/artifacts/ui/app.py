@@ -29,6 +29,7 @@ from ..ops.summaries.sizes import human_size
 from ..ops.summaries.textfit import format_count
 from ..store.artifact_store import SUCCEEDED, ArtifactStore
 from ..store.declaration import TYPE_ORDER
+from ..store.runs import REMOVED
 from . import file_pages, lineage_graph, pages
 from .pages import NotFound
 from .reads import Reads
@@ -239,15 +240,9 @@ class UI:
         number = _param(request, "snapshot", False)
         chosen = self._snapshot(ds, number) if (number or snaps) else None
         # How each snapshot's run ended: one that did not succeed (killed, failed, pruned since) is shown as such.
-        status = {s.number: self._run_status(s.execution_id) for s in snaps if s.execution_id}
+        status = {s.number: self.store.run_status(s.execution_id, missing=REMOVED) for s in snaps if s.execution_id}
         return self.page("dataset.html", title=f"Dataset {ds.name}", ds=ds, snaps=snaps, chosen=chosen,
                          run_status=status)
-
-    def _run_status(self, execution_id: str) -> str:
-        try:
-            return self.store.run_status(execution_id)
-        except ArtifactNotFoundError:
-            return "removed"
 
     def manifest(self, request: Request) -> Response:
         """A snapshot's manifest as JSON, as the dataset stores it."""

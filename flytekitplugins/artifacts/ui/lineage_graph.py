@@ -16,6 +16,7 @@ from ..errors import ArtifactNotFoundError
 from ..store import lineage
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
 from ..store.keys import record_key
+from ..store.runs import REMOVED
 
 MAX_DEPTH = 5
 MAX_NODES = 120
@@ -100,7 +101,7 @@ class _Builder:
         status = d.get("status", SUCCEEDED)
         shown = f"run {key[1]}" + ("" if status == SUCCEEDED else f" ({status})")
         node = Node(key, "file", f"{key[2]} / {key[3]}", shown, "/lineage", params, column)
-        if status == "removed":
+        if status == REMOVED:
             node.note, node.route, node.params = "no longer in the store", None, {}
         elif d.get("missing") or not self.store.backend.exists(record_key(key[1], key[2], key[3])):
             node.note = "not recorded in this run"
@@ -117,7 +118,7 @@ class _Builder:
             self.graph.truncated = True
             return None
         status = use.get("status", SUCCEEDED)
-        removed = status == "removed"
+        removed = status == REMOVED
         subtitle = use.get("workflow", "") + ("" if status == SUCCEEDED else f" ({status})")
         route, params = (None, {}) if removed else ("/run", {"id": key[1]})
         node = Node(key, "run", f"run {key[1]}", subtitle, route, params, column,

@@ -11,10 +11,11 @@ from ..errors import ArtifactNotFoundError
 from ..ops.inspection import stored_summary
 from ..ops.summaries import render_html
 from ..store import run_index
-from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record, status_of
+from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
 from ..store.jsonfiles import read_json_or_warn
 from ..store.keys import RUNS_INDEX, run_key
 from ..store.run_index import RunFiles
+from ..store.runs import status_of
 from .cache import LRU
 
 #: Rows of a table preview shown under a file.

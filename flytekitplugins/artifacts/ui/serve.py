@@ -58,7 +58,8 @@ def file_kind(filename: str, file_type: str = "") -> str:
 
 def content_headers(filename: str, file_type: str, size: int, sha256: str = "") -> typing.Dict[str, str]:
     """Headers for sending one stored file: a safe content type, disposition and length, and with ``sha256`` the
-    digest a client can check the whole download against (``Repr-Digest``, and the hex digest as the ETag)."""
+    digest a client can check the whole download against (``Repr-Digest``, and the hex digest as the ETag).
+    ``nosniff`` comes with every answer of the app (``app.COMMON_HEADERS``)."""
     kind = file_kind(filename, file_type)
     disposition = "inline" if kind in INLINE_TYPES else "attachment"
     ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename) or "file"
@@ -69,7 +70,6 @@ def content_headers(filename: str, file_type: str, size: int, sha256: str = "") 
         "content-type": SAFE_TYPES.get(kind, "application/octet-stream"),
         "content-disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}",
         "content-length": str(size),
-        "x-content-type-options": "nosniff",
         "cache-control": "private, max-age=3600",
     }
     if sha256:

@@ -38,6 +38,8 @@ from .files import (
     file_mode,
     holds,
     open_in_new_folder,
+    referenced_age,
+    stay_within,
     translating,
     write_local_file,
 )
@@ -439,29 +441,6 @@ class LocalBackend(Backend):
             return stay_within(self._path(key), self.root)
 
         place_files(placements, placed_at, open_source, progress, file_mode(0o444), link=link)
-
-
-def referenced_age(st: os.stat_result, now: typing.Optional[float] = None) -> float:
-    """Seconds since a file was last written, refreshed or given another name. A hard link made now to bytes
-    written long ago (``export --hard-link``, a kept blob) keeps the old modification time but gets a new change
-    time, so for a file of several names the younger of the two is the age of its newest reference: what ``gc``
-    may trust. (A file of one name is as old as its modification time.)"""
-    changed = max(st.st_mtime, st.st_ctime) if st.st_nlink > 1 else st.st_mtime
-    return (time.time() if now is None else now) - changed
-
-
-def stay_within(path: str, root: str) -> str:
-    """``path`` (under ``root`` as written), refused when a symbolic link on the way to its folder leads out of
-    ``root``: a file written there would land outside the store or dataset (and could replace a file that is not
-    ours). A link at ``path`` itself is replaced, never followed, by the atomic rename that writes it."""
-    real_root = os.path.realpath(root)
-    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
-    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
-        raise ArtifactValueError(
-            f"{path!r} leads out of {root!r} through a symbolic link: nothing was written there (remove the link, "
-            "then run the command again)"
-        )
-    return path
 
 
 #: Files up to this size are read whole and hashed before anything is written (one read for bytes kept already).

@@ -8,6 +8,7 @@ import errno
 import functools
 import os
 import tempfile
+import time
 import typing
 
 from ...errors import ArtifactValueError
@@ -130,3 +131,26 @@ def write_local_file(
     except BaseException:
         discard(tmp)
         raise
+
+
+def referenced_age(st: os.stat_result, now: typing.Optional[float] = None) -> float:
+    """Seconds since a file was last written, refreshed or given another name. A hard link made now to bytes
+    written long ago (``export --hard-link``, a kept blob) keeps the old modification time but gets a new change
+    time, so for a file of several names the younger of the two is the age of its newest reference: what ``gc``
+    may trust. (A file of one name is as old as its modification time.)"""
+    changed = max(st.st_mtime, st.st_ctime) if st.st_nlink > 1 else st.st_mtime
+    return (time.time() if now is None else now) - changed
+
+
+def stay_within(path: str, root: str) -> str:
+    """``path`` (under ``root`` as written), refused when a symbolic link on the way to its folder leads out of
+    ``root``: a file written there would land outside the store or dataset (and could replace a file that is not
+    ours). A link at ``path`` itself is replaced, never followed, by the atomic rename that writes it."""
+    real_root = os.path.realpath(root)
+    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ArtifactValueError(
+            f"{path!r} leads out of {root!r} through a symbolic link: nothing was written there (remove the link, "
+            "then run the command again)"
+        )
+    return path
