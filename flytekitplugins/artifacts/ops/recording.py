@@ -14,6 +14,7 @@ from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, sto
 from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
 from ..store.lineage import write_lineage
+from . import audit
 from .inspection import summarize_recorded
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -58,6 +59,7 @@ def record_files(
         # succeeded. (Called outside any local run, nothing else would end the run.)
         with group_commit(store):
             store.finish_run(ident.execution_id, SUCCEEDED, out)
+        audit.run_recorded(store, ident.execution_id, SUCCEEDED, out)
     return out
 
 
@@ -118,4 +120,5 @@ def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
     store, records = opened
     with group_commit(store):  # the status and every index entry synced together
         store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    audit.run_recorded(store, execution_id, SUCCEEDED if succeeded else FAILED, records)
     return len(records)

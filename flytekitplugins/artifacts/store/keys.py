@@ -330,3 +330,25 @@ def dataset_reserved_key(dataset_id: str, number: int) -> str:
 def dataset_run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
     """Where what one export run did is: the snapshot it committed, or (``suffix=".reserved"``) the number it took."""
     return f"{DATASETS}/{component(dataset_id)}/runs/{component(run_key)}{suffix}{JSON}"
+
+
+# ---- the audit trail ----------------------------------------------------------------------------------------------
+
+#: The folder of the audit trail's entries (``store/audit.py``), each created write-once.
+AUDIT_ENTRIES = "audit/entries"
+#: The newest entry's number and sha256: a hint that saves a listing, checked before it is trusted.
+AUDIT_HEAD = "audit/head.json"
+#: Digits of an entry's number in its name (so the entries list in order).
+AUDIT_WIDTH = 12
+
+
+def audit_entry_key(seq: int) -> str:
+    """Where the audit trail's entry number ``seq`` (from 1) is."""
+    return f"{AUDIT_ENTRIES}/{seq:0{AUDIT_WIDTH}d}{JSON}"
+
+
+def audit_seq_of(key: str) -> typing.Optional[int]:
+    """The number an audit entry's key (or name) names; None for any other key."""
+    stem = key.rsplit("/", 1)[-1]
+    stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
+    return int(stem) if stem.isdigit() else None

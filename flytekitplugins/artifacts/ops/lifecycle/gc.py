@@ -22,6 +22,7 @@ from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
 from ...store.keys import is_record_key
+from .. import audit
 from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, list_files, remove_if_stale
 from .report import Outcome, Removal
 
@@ -54,6 +55,7 @@ def collect_garbage(
     grace: float = DEFAULT_GRACE_SECONDS,
     dry_run: bool = False,
     progress: typing.Optional[typing.Callable[[int], None]] = None,
+    reason: typing.Optional[str] = None,
 ) -> Outcome:
     """Remove unreferenced stored bytes, dataset files no manifest names, and stale temp files (module docstring)."""
     out = Outcome(dry_run)
@@ -84,6 +86,7 @@ def collect_garbage(
                 out.removed.append(Removal("blob", b.uri(f.key), f.size))
     _remove_temps(b, temps, out)
     _collect_datasets(store, grace, out)
+    audit.removed(store, "gc", out, reason)
     return out
 
 
