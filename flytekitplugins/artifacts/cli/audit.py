@@ -13,7 +13,7 @@ _EXAMPLES = """
 Examples:
   flyte-artifacts audit --since 7d
   flyte-artifacts audit --artifact "ADaM" --json
-  flyte-artifacts audit --verify      # exit 1 naming the first entry changed, removed or reordered
+  flyte-artifacts audit --verify    # exit 1 naming the first bad entry
 """
 
 
@@ -59,5 +59,5 @@ def audit(ctx: click.Context, artifact: typing.Optional[str], since: typing.Opti
     if as_json:
         return emit_json(rows)
     table("Audit trail", ["#", "when", "who", "action", "target", "reason"],
-          [[e.get("seq", ""), str(e.get("at", ""))[:19].replace("T", " "), _who(e), e.get("action", ""),
+          [[e.get("seq", ""), str(e.get("at", ""))[:16].replace("T", " "), _who(e), e.get("action", ""),
             _target(e), e.get("reason", "")] for e in rows])

@@ -148,3 +148,21 @@ def test_eight_writers_at_once_never_fork_or_lose_the_chain(store, tmp_path):
     report = chain.verify_chain(store.backend)
     assert report.ok, report.problem
     assert report.entries == 8 * per_writer
+
+
+def test_verify_repair_appends_what_it_restored_and_a_clean_verify_appends_nothing(filled):
+    store, rec, ds, snap_file = filled
+    actions = [e["action"] for e in trail()]
+    assert actions == ["datasets create", "datasets export"]
+    path = rec.uri  # the store's own copy of the bytes, on this machine
+    os.chmod(path, 0o644)
+    with open(path, "wb") as f:
+        f.write(b"damaged")
+    r = cli("verify", "--repair", "--reason", "disk error", ok=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    repair = trail()[-1]
+    assert repair["action"] == "repair" and repair["reason"] == "disk error"
+    assert [o["where"] for o in repair["objects"]] == [rec.uri] and repair["objects"][0]["kind"] == "damaged-bytes"
+    cli("verify", "--repair")
+    assert len(trail()) == 3
+    assert "unbroken: 3 entries" in cli("audit", "--verify").stdout
