@@ -57,9 +57,9 @@ def record_files(
     else:
         # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
         # succeeded. (Called outside any local run, nothing else would end the run.)
-        with group_commit(store):
+        with group_commit(store):  # the status, the index and the audit entry synced together
             store.finish_run(ident.execution_id, SUCCEEDED, out)
-        audit.run_recorded(store, ident.execution_id, SUCCEEDED, out)
+            audit.run_recorded(store, ident.execution_id, SUCCEEDED, out)
     return out
 
 
@@ -118,7 +118,7 @@ def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
     if opened is None:
         return None
     store, records = opened
-    with group_commit(store):  # the status and every index entry synced together
+    with group_commit(store):  # the status, every index entry and the audit entry synced together
         store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
-    audit.run_recorded(store, execution_id, SUCCEEDED if succeeded else FAILED, records)
+        audit.run_recorded(store, execution_id, SUCCEEDED if succeeded else FAILED, records)
     return len(records)
