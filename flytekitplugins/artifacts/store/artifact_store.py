@@ -141,9 +141,10 @@ class ArtifactStore:
         return self.backend.root
 
     # ---- writing ----------------------------------------------------------------------------------------
-    def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
-        """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
-        key, size, sha = self.backend.put_file_blob(path, progress)
+    def put_local_file(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
+        """Keep a copy of a local file's bytes; returns (uri, size, sha256). ``naming``: see
+        :meth:`Backend.put_file_blob` (a run's intent, ``store/intents.py``)."""
+        key, size, sha = self.backend.put_file_blob(path, progress, naming)
         return self.backend.uri(key), size, sha
 
     def add_record(self, record: Record, pending: bool = False) -> Record:
