@@ -7,6 +7,7 @@ file.
 
 from __future__ import annotations
 
+import contextlib
 import typing
 
 from ..backends import hash_uri, local_file
@@ -123,6 +124,15 @@ def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
     if opened is None:
         return None
     store, records = opened
-    with group_commit(store):  # the status and every index entry synced together
-        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    try:
+        with group_commit(store):  # the status and every index entry synced together
+            store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    except BaseException:
+        if succeeded:
+            # Its index could not be written whole (a full disk, a store gone): the run failed, and is never listed
+            # in part. Best effort: the error the user sees is the one that ended the run.
+            with contextlib.suppress(Exception):
+                store.unindex_run(execution_id, records)
+                store.finish_run(execution_id, FAILED, records)
+        raise
     return len(records)

@@ -248,6 +248,15 @@ class ArtifactStore:
                         self.backend.write(key, json.dumps(before).encode())
                 raise
 
+    def unindex_run(self, execution_id: str, records: typing.Sequence[Record]) -> None:
+        """Remove the index entries of a run whose index could not be written whole (its end failed): a run the
+        user saw fail is never listed, even in part."""
+        ekey = component(execution_id)
+        prefixes = [RUNS_INDEX, *sorted({artifact_index_prefix(r.artifact) for r in records}),
+                    *sorted({file_index_prefix(r.artifact, r.filename) for r in records})]
+        keys = [f"{p}/{n}" for p in prefixes for n in self.backend.list_children(p) if is_entry_of(n, ekey)]
+        self.backend.delete_many(keys)
+
     def reindex_run(self, run: dict) -> None:
         """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""
         self._index_run(run, self.records(run["execution_id"], include_all=True))
