@@ -17,6 +17,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
     blobs/sizes/<size>                                    hints: sizes of large kept bytes (backends/local/)
     config.json                                           optional retention rules (ops/lifecycle/policy.py)
+    intents/<exec>/<token>/owner.json                     a recording in progress: who writes it (store/intents.py)
+    intents/<exec>/<token>/<sha256>                       bytes that recording is storing, named before they are
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
@@ -267,6 +269,25 @@ def uses_prefix_at(akey: str, fkey: str, ekey: str) -> str:
 def newest_pointer(prefix: str) -> str:
     """Where the name of the newest entry under an index ``prefix`` is kept (so "newest" needs no listing)."""
     return f"index/newest/{prefix}.json"
+
+
+#: The folder of the intents of recordings in progress (``store/intents.py``).
+INTENTS = "intents"
+#: An intent's own document, in its folder.
+INTENT_OWNER = "owner.json"
+
+
+def intent_prefix(execution_id: str, token: str) -> str:
+    """The folder of one recording's intent (``token`` tells apart two recorders of one run)."""
+    return f"{INTENTS}/{component(execution_id)}/{token}"
+
+
+def intent_parts_of(key: str) -> typing.Optional[typing.Tuple[str, str, str]]:
+    """(execution key component, token, last name) of a key under ``intents/``; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != INTENTS:
+        return None
+    return parts[1], parts[2], parts[3]
 
 
 # ---- the dataset catalog ------------------------------------------------------------------------------------------

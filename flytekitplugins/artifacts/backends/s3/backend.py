@@ -303,7 +303,7 @@ class S3Backend(Backend):
             )
         return sorted(_child_names(page, folder))[:limit]
 
-    def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+    def put_file_blob(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
         tmp_key = f"{TMP_PREFIX}/{_TMP_NAME}{uuid.uuid4().hex}"
         tmp_full = self._full(tmp_key)
         started = False
@@ -321,6 +321,8 @@ class S3Backend(Backend):
                         ).result()
                 size, sha = reader.size, reader.sha.hexdigest()
                 key = blob_key(sha)
+                if naming is not None:
+                    naming(sha)
                 self._place_blob(tmp_full, self._full(key), size, sha)
                 return key, size, sha
             finally:
