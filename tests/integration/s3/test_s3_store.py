@@ -418,7 +418,8 @@ def test_blobs_over_the_single_copy_limit_are_copied_in_parts(s3_root, s3_endpoi
 
 
 @pytest.mark.parametrize("refresh", ["same bytes", "precondition failed", "other bytes"])
-def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_root, tmp_path, monkeypatch, refresh):
+def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_root, s3_endpoint, s3_bucket, tmp_path,
+                                                                           monkeypatch, refresh):
     """An object a dead attempt left is copied onto itself to make it young; if it changed meanwhile (the copy's
     ETag precondition fails, or S3 hashes other bytes) it is not trusted, and the file is uploaded again."""
     from flytekitplugins.artifacts.backends import Transfer
@@ -428,7 +429,9 @@ def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_r
     path = tmp_path / "data.csv"
     path.write_bytes(data)
     backend = open_backend(s3_root)
-    backend.write("snap/1/data.csv", data)  # what the dead attempt left
+    # What the dead attempt left: an upload carries its SHA256 (and the checked sha256 in its metadata).
+    raw_client(s3_endpoint).put_object(Bucket=s3_bucket, Key="store/snap/1/data.csv", Body=data,
+                                       ChecksumAlgorithm="SHA256", Metadata={s3client.SHA256_META: sha(data)})
     monkeypatch.setattr(s3upload, "REFRESH_AFTER_SECONDS", 0)
     real_copy, refreshed, readers = s3upload.copy_server_side, [], []
 
