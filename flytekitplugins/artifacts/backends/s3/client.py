@@ -262,9 +262,9 @@ def server_sha256(answer: dict) -> typing.Optional[str]:
     gateway, older MinIO) keep no checksum, an object uploaded or copied in parts has only a hash of part hashes,
     and ``FLYTE_ARTIFACTS_S3_CHECKSUMS=ignore`` says not to use them. None means: hash the bytes."""
     have = answer.get("ChecksumSHA256")
-    if not have or "-" in have or answer.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT":
+    if not _use_server_checksums() or not have or "-" in have:
         return None
-    return have if _use_server_checksums() else None
+    return have if answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT" else None
 
 
 def verified_metadata(sha256: str) -> typing.Dict[str, str]:
