@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker("s3")
         server = getattr(getattr(item, "callspec", None), "params", {}).get("s3_server")
         if server == "ceph" and item.get_closest_marker("moto_only"):
-            item.add_marker(pytest.mark.skip(reason="uses moto's own API (moto_only)"))
+            item.add_marker(pytest.mark.skip(reason="needs moto's own API or behaviour (moto_only)"))
 
 
 @pytest.fixture(autouse=True)
