@@ -14,6 +14,7 @@ from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, sto
 from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
 from ..store.lineage import write_lineage
+from ..store.partitions import resolve_values
 from .inspection import summarize_recorded
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -91,6 +92,7 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
             sha256=sha,
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
+            partitions=resolve_values(item.get("partitions"), inputs or {}),
         )
         pending.append((rec, uri))
     batch.commit()  # every file's bytes are durable before the first record names one
