@@ -198,3 +198,34 @@ def test_a_partition_from_a_missing_input_fails_at_compile_time():
             make(trial=trial)
 
         wf(trial="T")
+
+
+# ---- tags, export, prune ------------------------------------------------------------------------------------------
+
+
+def test_tag_and_export_by_partition(three_studies, tmp_path):
+    store = three_studies
+    mini02 = select_record(store, RecordSelector("ADaM", "adsl.csv", partitions={"study": "MINI02"}))
+    tagged = json.loads(run("tag", "ADaM", "approved", "-p", "study=MINI02", "--latest", "--json").stdout)
+    assert tagged["execution_id"] == mini02.execution_id
+    run("datasets", "create", "adam-mini02", "--uri", str(tmp_path / "ds"))
+    snap = json.loads(run("export", "-a", "ADaM", "-p", "study=MINI02", "--latest", "-d", "adam-mini02",
+                          "--json").stdout)
+    assert snap["execution_id"] == mini02.execution_id
+    exported = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path / "ds") for f in fs if f == "adsl.csv"]
+    assert len(exported) == 1 and "MINI02-1,MINI02" in open(exported[0]).read()
+
+
+def test_prune_removes_partition_index_entries_and_the_store_verifies(three_studies):
+    from flytekitplugins.artifacts.ops.lifecycle import prune_runs
+    from flytekitplugins.artifacts.ops.verify import verify_store
+
+    store = three_studies
+    oldest = store.executions()[-1]["execution_id"]  # the first MINI01 run
+    out = prune_runs(store, keep_last=2)
+    assert [r.where for r in out.removed if r.kind == "run"] == [oldest]
+    listed = store.backend.list("index/partitions")
+    assert listed and not any(oldest in k for k in listed)
+    assert verify_store(store).ok
+    vs = json.loads(run("versions", "ADaM", "-p", "study=MINI01", "--json").stdout)
+    assert [v["execution_id"] for v in vs] != [] and oldest not in [v["execution_id"] for v in vs]
