@@ -15,6 +15,9 @@ def _primitive_inputs(kwargs: typing.Mapping[str, typing.Any]) -> typing.Dict[st
     """The task's str, int, float and bool inputs (literals or promises of them), as lineage describes inputs."""
     out = {}
     for name, v in kwargs.items():
+        if isinstance(v, (str, int, float, bool)):  # called with plain values
+            out[name] = {"type": type(v).__name__, "value": v}
+            continue
         lit = getattr(v, "val", v)
         primitive = getattr(getattr(lit, "scalar", None), "primitive", None)
         if primitive is not None and primitive.value is not None:

@@ -229,3 +229,9 @@ def test_prune_removes_partition_index_entries_and_the_store_verifies(three_stud
     assert verify_store(store).ok
     vs = json.loads(run("versions", "ADaM", "-p", "study=MINI01", "--json").stdout)
     assert [v["execution_id"] for v in vs] != [] and oldest not in [v["execution_id"] for v in vs]
+
+
+def test_a_task_run_on_its_own_takes_the_partition_from_its_input():
+    partitioned.make_adsl(study="SOLO01", rows=1)
+    rec = select_record(ArtifactStore(), RecordSelector("ADaM", "adsl.csv", partitions={"study": "SOLO01"}))
+    assert rec.partitions == {"study": "SOLO01"}
