@@ -41,3 +41,19 @@ def make_fixed() -> ADaM.File(name="adae.csv", partitions={"study": "FIXED01"}):
 @workflow
 def fixed() -> None:
     make_fixed()
+
+
+@task
+def count_rows(adsl: FlyteFile) -> int:
+    with open(adsl) as f:
+        return len(f.read().splitlines()) - 1
+
+
+@workflow
+def rows_of_mini02() -> int:
+    return count_rows(adsl=ADaM.query("adsl.csv", study="MINI02"))
+
+
+@workflow
+def rows_by_default(adsl: FlyteFile = ADaM.query("adsl.csv", partitions={"study": "MINI01"})) -> int:
+    return count_rows(adsl=adsl)

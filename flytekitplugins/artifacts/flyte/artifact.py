@@ -97,6 +97,8 @@ class Artifact:
         execution: typing.Optional[str] = None,
         tag: typing.Optional[str] = None,
         workflow: typing.Optional[str] = None,
+        partitions: typing.Optional[typing.Mapping[str, typing.Any]] = None,
+        **partition_values: typing.Any,
     ):
         """One recorded version of ``filename`` of this artifact: the newest succeeded run's, unless ``execution``
         or ``tag`` names another (``workflow`` narrows "newest" to that workflow's runs).
@@ -104,8 +106,15 @@ class Artifact:
         Inside a ``@workflow`` body this is a ``FlyteFile`` promise filled at run time by a query node; as a workflow
         input's default it is resolved when the run starts unless a file is passed; elsewhere it is an
         :class:`~flytekitplugins.artifacts.flyte.query.ArtifactQuery` (``.download()``, ``.record()``).
+
+        Partition values narrow it to the versions whose file carries them, as ``partitions={"study": "MINI01"}``
+        or as keywords (``ADaM.query("adsl.csv", study="MINI01")``); a key the artifact does not declare is an
+        error naming the keys it has.
         """
-        return query(self.name, validate_filename(filename), execution=execution, tag=tag, workflow=workflow)
+        wanted = {**dict(partitions or {}), **partition_values}
+        check_known(wanted, self.partition_keys, f"artifact {self.name!r}")
+        return query(self.name, validate_filename(filename), execution=execution, tag=tag, workflow=workflow,
+                     partitions=wanted)
 
     def __eq__(self, other):
         return isinstance(other, Artifact) and (self.name, self.type) == (other.name, other.type)

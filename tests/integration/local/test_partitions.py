@@ -235,3 +235,19 @@ def test_a_task_run_on_its_own_takes_the_partition_from_its_input():
     partitioned.make_adsl(study="SOLO01", rows=1)
     rec = select_record(ArtifactStore(), RecordSelector("ADaM", "adsl.csv", partitions={"study": "SOLO01"}))
     assert rec.partitions == {"study": "SOLO01"}
+
+
+# ---- queries ------------------------------------------------------------------------------------------------------
+
+
+def test_queries_with_partitions_in_a_body_and_as_a_default(three_studies):
+    assert partitioned.rows_of_mini02() == 2
+    assert partitioned.rows_by_default() == 3  # the newest MINI01 run has 3 rows
+    with pytest.raises(ArtifactValueError, match=r"no partition key 'site' \(its partition keys: study\)"):
+        partitioned.ADaM.query("adsl.csv", site="A")
+
+
+def test_a_query_of_a_partition_with_no_version_fails_the_run_naming_what_exists(three_studies):
+    q = partitioned.ADaM.query("adsl.csv", study="MINI09")
+    with pytest.raises(ArtifactNotFoundError, match="values of study: MINI01, MINI02"):
+        q.record()
