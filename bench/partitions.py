@@ -2,7 +2,7 @@
 
     python bench/partitions.py [--runs 10000] [--values 100] [--rounds 50]
 
-Two local stores are built through ``ArtifactStore.add_record`` (as the recorder writes records): one with a single
+Two local stores are built through ``ArtifactStore.add_record`` and ``finish_run`` (as the recorder writes a run): one with a single
 run recording ``Rides``/``counts.csv`` with ``region=SEA``, one with ``--runs`` runs spread over ``--values``
 regions (``SEA`` among them, and the newest run in another region, so the query must not simply take the newest
 run). On each store, in alternating order, the script times ``select_record`` of
@@ -37,14 +37,16 @@ def build_store(root: str, runs: int, values: int) -> None:
     uri, size, sha = store.put_local_file(src)  # one blob: the bench measures the index, not the bytes
     for i in range(runs):
         n = (i + 1) % values if runs > 1 else 0
-        store.add_record(
+        rec = store.add_record(
             Record(
                 execution_id=f"local-bench-{i:06d}", project="local", domain="local", workflow="bench.rides",
                 node_id="n0", task="bench.count", output_name="o0", artifact="Rides", type="DATA",
                 filename="counts.csv", file_type="csv", uri=uri, size=size, sha256=sha, created_at=utc_now(),
                 partitions={"region": "SEA" if n == 0 else f"R{n:03d}"},
-            )
+            ),
+            pending=True,
         )
+        store.finish_run(rec.execution_id, "succeeded", [rec])  # as the recorder ends a run
 
 
 def time_query(root: str) -> float:
