@@ -161,17 +161,29 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
 def export_(ctx, selection: Selection, artifact, filenames, dataset, link, reason, as_json) -> None:
-    """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
+    """Export the files of ARTIFACT from one execution into DATASET as a new snapshot (with --partition: the files of
+    the newest matching version whose partitions match).
+
+    \b
+    Example:
+      flyte-artifacts export -a ADaM -p study=MINI01 --latest -d adam-mini01"""
     from ..store.selector import select_run
 
     if not selection.given:
         raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")
     selector = selection.selector(artifact)
     catalog = catalog_of(ctx)
+    execution = select_run(catalog.store, selector)
+    if selection.partitions and not filenames:
+        # Only the files of that run whose partitions match.
+        from ..store.partitions import matches
+
+        filenames = tuple(r.filename for r in catalog.store.records(execution, artifact=artifact)
+                          if matches(r.partitions, selection.partitions))
     snap = export_recorded(
         catalog,
         dataset,
-        select_run(catalog.store, selector),
+        execution,
         artifact,
         filenames,
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),

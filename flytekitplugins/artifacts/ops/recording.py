@@ -16,6 +16,7 @@ from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
 from ..store.intents import Intent
 from ..store.lineage import write_lineage
+from ..store.partitions import resolve_values
 from . import audit
 from .inspection import summarize_recorded
 
@@ -101,6 +102,7 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent
             sha256=sha,
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
+            partitions=resolve_values(item.get("partitions"), inputs or {}),
         )
         pending.append((rec, uri))
     batch.commit()  # every file's bytes are durable before the first record names one

@@ -30,6 +30,7 @@ from .keys import (
     file_index_prefix,
     index_entry_name,
     is_entry_of,
+    partition_index_prefix,
     record_key,
     records_prefix,
     run_key,
@@ -79,10 +80,14 @@ class Record:
     sha256: str
     created_at: str
     code_version: typing.Optional[str] = None
+    #: Partition values (key -> value) this version of the file carries; empty for an unpartitioned artifact.
+    partitions: typing.Dict[str, str] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
         # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["partitions"] = dict(self.partitions)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":
@@ -140,6 +145,12 @@ def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
 INDEX_WORKERS = 16
 
 _RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
+
+
+def partition_prefixes(record: Record) -> typing.List[str]:
+    """The partition index folders a record's run is entered in: one per partition key."""
+    return [partition_index_prefix(record.artifact, record.filename, k, v)
+            for k, v in sorted((record.partitions or {}).items())]
 
 
 def _run_of(record: Record) -> dict:
@@ -289,7 +300,8 @@ class ArtifactStore:
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
         workers = min(INDEX_WORKERS, self.backend.concurrency)
         run_all(index_artifact, sorted({r.artifact for r in records}), workers)
-        files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
+        files = [p for p in dict.fromkeys([*(file_index_prefix(r.artifact, r.filename) for r in records),
+                                           *(p for r in records for p in partition_prefixes(r))]) if missing(p)]
         index.add_entries(self.backend, files, name, entry, workers)
 
     def _all_runs(self) -> typing.List[dict]:
@@ -313,6 +325,8 @@ class ArtifactStore:
         if not any(is_entry_of(n, ekey) for n in self.backend.list_children(marker)):
             self._add_index_entry(marker, name, entry)
         self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
+        for prefix in partition_prefixes(record):
+            self._add_index_entry(prefix, name, entry)
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self, include_all: bool = False, offset: int = 0,

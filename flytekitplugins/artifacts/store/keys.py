@@ -10,6 +10,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
     index/files/<artifact>/<filename>/<inverted time>_<exec>  newest run of one file first -> "latest of X/file"
     index/uses/<artifact>/<filename>/<exec>/<inverted time>_<consumer>  later runs whose queries resolved it
+    index/partitions/<artifact>/<filename>/<key>/<value>/<inverted time>_<exec>  newest run of one file whose
+                                                          partition <key> is <value> first -> "latest where study=X"
     tags/<artifact>/<tag>/current.json                    the version a tag names now (a mutable pointer)
     tags/<artifact>/<tag>/history/<time>_<n>.json         every move of the tag, write-once
     executions/<exec>/lineage/<workflow>.json             inputs, code and what each file was derived from
@@ -193,6 +195,25 @@ def file_index_prefix(artifact: str, filename: str) -> str:
 def file_index_prefix_at(akey: str, fkey: str) -> str:
     """:func:`file_index_prefix` from the artifact's and the filename's key components."""
     return f"index/files/{akey}/{fkey}"
+
+
+#: The runs of each artifact file by partition value, newest first.
+PARTITIONS_INDEX = "index/partitions"
+
+
+def partition_index_prefix(artifact: str, filename: str, key: str, value: str) -> str:
+    """Index folder of the runs that recorded ``artifact``/``filename`` with partition ``key`` set to ``value``."""
+    return partition_values_prefix(artifact, filename, key) + "/" + component(value)
+
+
+def partition_values_prefix(artifact: str, filename: str, key: str) -> str:
+    """The folder of one partition key's values (one folder per value) for ``artifact``/``filename``."""
+    return f"{PARTITIONS_INDEX}/{component(artifact)}/{component(filename)}/{component(key)}"
+
+
+def decode_component(comp: str) -> typing.Optional[str]:
+    """The name a :func:`component` came from, or None for a long name (kept only as its hash)."""
+    return None if comp.startswith("~") else urllib.parse.unquote(comp)
 
 
 def artifact_index_prefix(artifact: str) -> str:
