@@ -271,3 +271,18 @@ def validate_name(name: str) -> str:
         raise ArtifactValueError(
             f"trigger name {name!r} is not usable: give a non-empty printable name of at most 200 characters")
     return name
+
+
+def stored(store: ArtifactStore) -> typing.List[dict]:
+    """Every trigger that has swept this store (read from the ledger, no user code needed): its spec and history."""
+    out = []
+    for comp in store.backend.list_children(keys.TRIGGERS):
+        doc = _read(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
+        if not doc or not isinstance(doc.get("spec"), dict):
+            continue
+        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag")}
+        if not all(isinstance(fields[k], str) for k in ("name", "artifact", "filename", "launch", "input")):
+            continue
+        spec = TriggerSpec(**fields)
+        out.append({**spec.as_dict(), "start_ms": doc.get("ms"), "history": history(store, spec)})
+    return sorted(out, key=lambda t: t["name"])
