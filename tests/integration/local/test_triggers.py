@@ -66,6 +66,13 @@ def test_three_versions_launch_three_runs_in_order(store, flows, tmp_path):
         doc = json.loads(store.backend.read_bytes(keys.triggered_by_key(m["run"])))
         assert doc["version"] == m["version"] and doc["trigger"] == flows.on_adsl.spec.name
         assert store.has_execution(m["run"])
+        rec = store.record(m["run"], "TFL Reports", "tfl.txt")
+        from flytekitplugins.artifacts.store.lineage import lineage_of
+
+        assert lineage_of(store, rec)["upstream"]["triggered_by"]["version"] == m["version"]
+    out = _cli("lineage", "TFL Reports", "tfl.txt", "-e", result.launched[0]["run"], env={"COLUMNS": "200"}).stdout
+    assert f"launched by trigger {flows.on_adsl.spec.name} for ADaM/adsl.xpt of run {result.launched[0]['version']}" \
+        in out
 
 
 def _versions(store):
