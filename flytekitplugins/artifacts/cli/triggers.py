@@ -104,7 +104,7 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         for trig in declared:
             result = sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
             failed = failed or bool(result.failed)
-            _report(result, as_json)
+            _report(result, as_json, quiet=not once)
         if once:
             break
         time.sleep(wait_s)
@@ -112,7 +112,10 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         ctx.exit(1)
 
 
-def _report(result: typing.Any, as_json: bool) -> None:
+def _report(result: typing.Any, as_json: bool, quiet: bool) -> None:
+    """What a sweep did; a sweep in a loop (``quiet``) says nothing when it did nothing."""
+    if quiet and not (result.launched or result.failed):
+        return
     if as_json:
         return emit_json(result.as_dict())
     for m in result.launched:

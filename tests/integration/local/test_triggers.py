@@ -123,7 +123,7 @@ def test_cli_list_and_run_once(store, flows, tmp_path):
     assert [r["name"] for r in listed] == [flows.on_adsl.spec.name]
     assert listed[0]["pending"] == [e["execution_id"] for e in reversed(_versions(store))]
     out = _cli("triggers", "run", "--once", FLOWS, env=env).stdout
-    assert out.count("launched run") == 2
+    assert out.count("launched run") == 2 and "nothing new" not in out  # a loop says only what it did
     listed = json.loads(_cli("triggers", "list", "--json", FLOWS, env=env).stdout)
     assert listed[0]["pending"] == [] and listed[0]["last_version"] in {e["execution_id"] for e in _versions(store)}
     table = _cli("triggers", "list", FLOWS, env={**env, "COLUMNS": "80"}).stdout
@@ -157,6 +157,9 @@ def test_declaration_errors(flows):
         flows.Trigger(on="ADaM", launch=flows.tfl_reports, input="adsl")
     with pytest.raises(TriggerError, match="keeps no partitions"):
         flows.on_artifact(flows.ADaM, filename="adsl.xpt", partitions={"study": "x"})
+    with pytest.raises(ValueError, match="trigger name 'a\\\\x1bb' is not usable"):
+        flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.tfl_reports, input="adsl",
+                      name="a\x1bb")
     with pytest.raises(ValueError, match="\\.\\."):
         flows.on_artifact(flows.ADaM, filename="..")
 
@@ -218,3 +221,38 @@ def test_a_sweeper_killed_between_claim_and_launch(store, flows, tmp_path):
     assert _log(tmp_path) == ["k0"]
     claims = store.backend.list_children(keys.trigger_entry_prefix(spec.name, entry))
     assert sorted(c for c in claims if c.startswith("claim-")) == ["claim-0000.json", "claim-0001.json"]
+
+
+def test_a_damaged_ledger_is_one_clear_error_and_nothing_is_launched(store, flows, tmp_path):
+    sweep(store, flows.on_adsl)
+    key = keys.trigger_start_key(flows.on_adsl.spec.name)
+    store.backend.write(key, b"{not json")
+    flows.produce(text="d0")
+    proc = _cli("triggers", "run", "--once", FLOWS, env={"TRIGGER_LOG": str(tmp_path / "launched.log")}, check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert key in proc.stderr and "damaged" in proc.stderr and "Traceback" not in proc.stderr
+    assert _log(tmp_path) == []
+
+
+def test_run_with_an_interval_keeps_sweeping_until_interrupted(store, flows, tmp_path):
+    log = tmp_path / "launched.log"
+    env = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": str(log)}
+    proc = subprocess.Popen([CLI, "triggers", "run", "--interval", "0.2s", FLOWS], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        while not store.backend.exists(keys.trigger_start_key(flows.on_adsl.spec.name)):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        flows.produce(text="i0")
+        while not log.exists():
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        flows.produce(text="i1")
+        while len(store.backend.list_children(keys.trigger_settled_prefix(flows.on_adsl.spec.name))) < 2:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate()
+    assert log.read_text().splitlines() == ["i0", "i1"]
+    assert out.count("launched run") == 2 and "nothing new" not in out  # a loop says only what it did
