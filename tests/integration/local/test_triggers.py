@@ -181,26 +181,14 @@ def test_two_sweepers_in_parallel_launch_each_of_20_versions_once(store, flows, 
     assert len(_launched_texts(store)) == 20
 
 
-KILLED_SWEEPER = """
-import os, sys, time
-from flytekitplugins.artifacts.ops import triggers
-from flytekitplugins.artifacts.ops.trigger_files import declared_in
-from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
-
-def stop_after_claim(store, trig, name, result):
-    open(sys.argv[2], "w").write(name)
-    time.sleep(600)
-
-triggers._launch_one = stop_after_claim
-triggers.sweep(ArtifactStore(), declared_in([sys.argv[1]])[0], from_beginning=True)
-"""
+KILLED_SWEEPER = ["-m", "flows.killed_sweeper"]
 
 
 def test_a_sweeper_killed_between_claim_and_launch(store, flows, tmp_path):
     flows.produce(text="k0")
     marker = tmp_path / "claimed"
     full = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": str(tmp_path / "launched.log")}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_SWEEPER, FLOWS, str(marker)], env=full,
+    proc = subprocess.Popen([sys.executable, *KILLED_SWEEPER, FLOWS, str(marker)], env=full,
                             stderr=subprocess.PIPE)
     try:
         while not marker.exists() or not marker.read_text():

@@ -59,3 +59,35 @@ def test_two_sweepers_on_s3_launch_each_version_once(s3_root, tmp_path, monkeypa
     launched = [m["version"] for out, _ in outs for m in json.loads(out)["launched"]]
     assert sorted(launched) == sorted(v["execution_id"] for v in versions(store, "ADaM"))
     assert sorted(log.read_text().splitlines()) == [f"q{i:02d}" for i in range(20)]
+
+
+def test_a_sweeper_killed_between_claim_and_launch_on_s3(s3_root, tmp_path):
+    import signal
+    import time
+
+    from flows import triggers as flows
+
+    from flytekitplugins.artifacts.store import keys
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+
+    store = ArtifactStore()
+    flows.produce(text="k0")
+    marker, log = tmp_path / "claimed", tmp_path / "launched.log"
+    env = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": str(log)}
+    proc = subprocess.Popen([sys.executable, "-m", "flows.killed_sweeper", FLOWS, str(marker)], env=env,
+                            stderr=subprocess.PIPE)
+    try:
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    entry = marker.read_text()
+    name = flows.on_adsl.spec.name
+    assert not store.backend.exists(keys.trigger_launched_key(name, entry))
+    for _ in range(2):
+        subprocess.run([CLI, "triggers", "run", "--once", "--lease", "0", FLOWS], env=env, check=True,
+                       capture_output=True)
+    assert log.read_text().splitlines() == ["k0"]
+    assert store.backend.exists(keys.trigger_launched_key(name, entry))
