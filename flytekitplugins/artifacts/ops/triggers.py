@@ -3,7 +3,7 @@
 A trigger is plain data here (:class:`TriggerSpec`: which file, which workflow, which input); the Flyte layer
 (``flyte/triggers.py``) declares it next to a workflow and knows how to launch one. A *sweep* finds the versions
 that appeared since the trigger started, oldest first (the order their runs succeeded), and launches one run per
-version through a :data:`Launcher` it is given.
+version through the declaration's own ``launch_run``.
 
 Exactly once comes from the store, not from a process: every version a trigger acts on gets an entry in the
 trigger's write-once ledger (keys in ``store/keys.py``). A sweeper first writes a claim (``claim-<n>``, with a
@@ -58,19 +58,19 @@ class TriggerSpec:
 class Declared:
     """The base of every trigger declared in user code: a :class:`TriggerSpec` and a way to launch one run.
 
-    ``launch_run(record, store)`` starts the run for one version and returns ``(run_id, wait)``; ``wait()`` runs it
-    to its end (raising when it fails). Discovery (:func:`declared_in`) finds objects of this kind in a module."""
+    :meth:`new_run_id` names the run before it exists (the ledger's ``launched`` mark is written under that name
+    first); ``launch_run(record, store, run_id)`` returns ``wait``, which runs it to its end and raises when it
+    fails. ``ops/trigger_files.declared_in`` finds objects of this kind in the user's modules."""
 
     spec: TriggerSpec
 
     def launch_run(self, record: Record, store: ArtifactStore, run_id: str) -> typing.Callable[[], None]:
+        """How to start run ``run_id`` with ``record`` as its input (returns the callable that runs it)."""
         raise NotImplementedError
 
     def new_run_id(self) -> str:
+        """A fresh id for the next run launched."""
         raise NotImplementedError
-
-
-Launcher = typing.Callable[[Declared, Record, ArtifactStore], None]
 
 
 @dataclass
