@@ -53,6 +53,7 @@ bench: venv
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/triggers.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

@@ -21,6 +21,7 @@ from .lifecycle import datasets_prune, gc, prune
 from .lineage import lineage
 from .output import fail, warn
 from .records import executions, get, list_
+from .triggers import triggers
 from .verify import verify
 from .versions import artifacts, tag, untag, versions
 
@@ -67,7 +68,7 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 
 
 for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_,
-                 verify, prune, gc, audit, ui):
+                 verify, prune, gc, audit, triggers, ui):
     main.add_command(_command)
 datasets.add_command(datasets_diff)
 datasets.add_command(datasets_prune)

@@ -394,3 +394,70 @@ def audit_seq_of(key: str) -> typing.Optional[int]:
     stem = key.rsplit("/", 1)[-1]
     stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
     return int(stem) if stem.isdigit() else None
+
+
+# ---- triggers: a write-once ledger per trigger (``ops/triggers.py``) ---------------------------------------------
+#
+#     triggers/<trigger>/start.json                         where the trigger starts: versions indexed at or before
+#                                                           its ``ms`` are not launched (0 with --from-beginning)
+#     triggers/<trigger>/versions/<entry>/claim-<n>.json    a sweeper's claim on one version, with its lease
+#     triggers/<trigger>/versions/<entry>/launched.json     the run launched for it, written before the run starts
+#     triggers/<trigger>/versions/<entry>/failed.json       why that run (or its launch) failed
+#     triggers/<trigger>/settled/<entry>                    versions that need no more work (launched or failed)
+#     executions/<exec>/trigger.json                        the version that launched the run (its lineage)
+#
+# ``<entry>`` is the name of the version's entry in ``index/files/<artifact>/<filename>/``: its index time (newest
+# first) and its execution.
+
+#: The folder of every trigger's ledger.
+TRIGGERS = "triggers"
+
+
+def trigger_prefix(trigger: str) -> str:
+    """The folder of one trigger's ledger."""
+    return f"{TRIGGERS}/{component(trigger)}"
+
+
+def trigger_start_key(trigger: str) -> str:
+    """Where the time a trigger starts from is (written once, by its first sweep)."""
+    return f"{trigger_prefix(trigger)}/start{JSON}"
+
+
+def trigger_versions_prefix(trigger: str) -> str:
+    """The folder of a trigger's ledger entries, one folder per version it claimed."""
+    return f"{trigger_prefix(trigger)}/versions"
+
+
+def trigger_entry_prefix(trigger: str, entry: str) -> str:
+    """The folder of one ledger entry (``entry``: the version's file index entry name)."""
+    return f"{trigger_versions_prefix(trigger)}/{entry}"
+
+
+def trigger_claim_key(trigger: str, entry: str, number: int) -> str:
+    """Where the ``number``-th claim on a ledger entry is (claims are numbered so a retry after a lease is new)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/claim-{number:04d}{JSON}"
+
+
+def trigger_launched_key(trigger: str, entry: str) -> str:
+    """Where the run launched for a ledger entry is named (written once, before the run starts)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/launched{JSON}"
+
+
+def trigger_failed_key(trigger: str, entry: str) -> str:
+    """Where the failure of the run launched for a ledger entry is kept."""
+    return f"{trigger_entry_prefix(trigger, entry)}/failed{JSON}"
+
+
+def trigger_settled_prefix(trigger: str) -> str:
+    """The folder naming every ledger entry that needs no more work."""
+    return f"{trigger_prefix(trigger)}/settled"
+
+
+def triggered_by_key(execution_id: str) -> str:
+    """Where a launched run names the trigger and the version that launched it."""
+    return f"{execution_prefix(execution_id)}/trigger{JSON}"
+
+
+def entry_ms_of(name: str) -> int:
+    """The time (ms) an index entry name carries (the inverse of :func:`inverted`)."""
+    return _TIME_BASE - int(name.split("_", 1)[0])
