@@ -42,6 +42,7 @@ bench: venv
 	$(BIN)/python bench/export_folders.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/compare.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

@@ -35,6 +35,8 @@ def read_table(path: str, file_type: str, label: str) -> LoadedTable:
     try:
         if file_type in ("xpt", "sas7bdat"):
             return _read_sas(path, file_type, label)
+        if file_type == "parquet":
+            return _read_parquet(path, label)
         from ..summaries.frames import read_frame
 
         frame = read_frame(path, file_type)
@@ -43,6 +45,16 @@ def read_table(path: str, file_type: str, label: str) -> LoadedTable:
     except Exception as e:  # a damaged file: every reader raises its own kind
         raise ArtifactValueError(f"cannot read {label} as {file_type}: {_first_line(e)}") from None
     return LoadedTable(frame, label, {str(c): {"type": str(t)} for c, t in frame.dtypes.items()})
+
+
+def _read_parquet(path: str, label: str) -> LoadedTable:
+    """Parquet straight into polars through Arrow (no pandas copy): what keeps a 1,000,000 x 20 compare quick."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = pl.from_arrow(table)
+    return LoadedTable(frame, label, {f.name: {"type": str(f.type)} for f in table.schema})
 
 
 def _read_sas(path: str, file_type: str, label: str) -> LoadedTable:
