@@ -33,8 +33,8 @@ def summary_lines(document: dict) -> typing.List[str]:
     """The report's headline facts, one line each."""
     base, comp, obs, var = document["base"], document["compare"], document["observations"], document["variables"]
     opts = document["options"]
-    lines = [f"base    {base['name']}  ({base['rows']:,} obs, {base['columns']} variables)",
-             f"compare {comp['name']}  ({comp['rows']:,} obs, {comp['columns']} variables)",
+    lines = [f"base    {base['name']}", f"        {base['rows']:,} obs, {base['columns']} variables",
+             f"compare {comp['name']}", f"        {comp['rows']:,} obs, {comp['columns']} variables",
              f"key {', '.join(document['key']) or '(observation number)'}  tolerance abs {opts['abs_tol']:g} "
              f"rel {opts['rel_tol']:g}{'  ignoring case' if opts['ignore_case'] else ''}",
              f"observations: {obs['in_both']:,} in both, {obs['base_only']:,} only in base, "
