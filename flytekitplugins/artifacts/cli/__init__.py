@@ -14,6 +14,7 @@ import click
 from ..errors import ArtifactError
 from ..store.artifact_store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
+from .audit import audit
 from .compare import compare
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
@@ -67,7 +68,7 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 
 
 for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, compare, datasets,
-                 export_, verify, prune, gc, ui):
+                 export_, verify, prune, gc, audit, ui):
     main.add_command(_command)
 datasets.add_command(datasets_diff)
 datasets.add_command(datasets_prune)

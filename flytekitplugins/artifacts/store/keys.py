@@ -17,6 +17,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
     blobs/sizes/<size>                                    hints: sizes of large kept bytes (backends/local/)
     config.json                                           optional retention rules (ops/lifecycle/policy.py)
+    intents/<exec>/<token>/owner.json                     a recording in progress: who writes it (store/intents.py)
+    intents/<exec>/<token>/<sha256>                       bytes that recording is storing, named before they are
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
@@ -269,6 +271,25 @@ def newest_pointer(prefix: str) -> str:
     return f"index/newest/{prefix}.json"
 
 
+#: The folder of the intents of recordings in progress (``store/intents.py``).
+INTENTS = "intents"
+#: An intent's own document, in its folder.
+INTENT_OWNER = "owner.json"
+
+
+def intent_prefix(execution_id: str, token: str) -> str:
+    """The folder of one recording's intent (``token`` tells apart two recorders of one run)."""
+    return f"{INTENTS}/{component(execution_id)}/{token}"
+
+
+def intent_parts_of(key: str) -> typing.Optional[typing.Tuple[str, str, str]]:
+    """(execution key component, token, last name) of a key under ``intents/``; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != INTENTS:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
 # ---- the dataset catalog ------------------------------------------------------------------------------------------
 
 #: The folder of every dataset's catalog entry and manifests.
@@ -330,3 +351,25 @@ def dataset_reserved_key(dataset_id: str, number: int) -> str:
 def dataset_run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
     """Where what one export run did is: the snapshot it committed, or (``suffix=".reserved"``) the number it took."""
     return f"{DATASETS}/{component(dataset_id)}/runs/{component(run_key)}{suffix}{JSON}"
+
+
+# ---- the audit trail ----------------------------------------------------------------------------------------------
+
+#: The folder of the audit trail's entries (``store/audit.py``), each created write-once.
+AUDIT_ENTRIES = "audit/entries"
+#: The newest entry's number and sha256: a hint that saves a listing, checked before it is trusted.
+AUDIT_HEAD = "audit/head.json"
+#: Digits of an entry's number in its name (so the entries list in order).
+AUDIT_WIDTH = 12
+
+
+def audit_entry_key(seq: int) -> str:
+    """Where the audit trail's entry number ``seq`` (from 1) is."""
+    return f"{AUDIT_ENTRIES}/{seq:0{AUDIT_WIDTH}d}{JSON}"
+
+
+def audit_seq_of(key: str) -> typing.Optional[int]:
+    """The number an audit entry's key (or name) names; None for any other key."""
+    stem = key.rsplit("/", 1)[-1]
+    stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
+    return int(stem) if stem.isdigit() else None
