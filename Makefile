@@ -52,6 +52,7 @@ bench: venv
 	$(BIN)/python bench/export_folders.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/triggers.py
 
