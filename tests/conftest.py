@@ -153,10 +153,13 @@ def ceph_server(tmp_path_factory):
         gateway.stop()
 
 
-@pytest.fixture(scope="session", params=S3_SERVERS)
+# Parametrized only when there is more than one server: a fixture reached by ``request.getfixturevalue`` (the
+# ``store`` fixture's indirect "s3") cannot be a parametrized one, so with moto alone it is a plain fixture.
+@pytest.fixture(scope="session", **({"params": S3_SERVERS} if len(S3_SERVERS) > 1 else {}))
 def s3_server(request):
-    """The URL of the S3 server this test runs against (parametrized over ``S3_SERVERS``)."""
-    return request.getfixturevalue("moto_server" if request.param == "moto" else "ceph_server")
+    """The URL of the S3 server this test runs against (parametrized over ``S3_SERVERS`` when Ceph is on)."""
+    server = getattr(request, "param", S3_SERVERS[0])
+    return request.getfixturevalue("moto_server" if server == "moto" else "ceph_server")
 
 
 @pytest.fixture
