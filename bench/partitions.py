@@ -2,8 +2,8 @@
 
     python bench/partitions.py [--runs 10000] [--values 100] [--rounds 50]
 
-Two local stores are built through ``ArtifactStore.add_record`` and ``finish_run`` (as the recorder writes a run): one with a single
-run recording ``Rides``/``counts.csv`` with ``region=SEA``, one with ``--runs`` runs spread over ``--values``
+Two local stores are built through ``ArtifactStore.add_record`` and ``finish_run`` (as the recorder writes a
+run): one with a single run recording ``Rides``/``counts.csv`` with ``region=SEA``, one with ``--runs`` runs spread over ``--values``
 regions (``SEA`` among them, and the newest run in another region, so the query must not simply take the newest
 run). On each store, in alternating order, the script times ``select_record`` of
 ``RecordSelector("Rides", "counts.csv", partitions={"region": "SEA"})`` (the same path the CLI's ``--partition``
