@@ -44,6 +44,8 @@ _NAMES: typing.Dict[str, str] = {
     "DominoJobTask": ".domino",
     "DominoJobConfig": ".domino",
     "run_domino_job_task": ".domino",
+    "Trigger": ".flyte.triggers",
+    "on_artifact": ".flyte.triggers",
 }
 
 __all__ = [
@@ -71,6 +73,8 @@ __all__ = [
     "Output",
     "REPORT",
     "Record",
+    "Trigger",
+    "on_artifact",
     "run_command_task",
     "run_domino_job_task",
     "run_launch_export_artifacts_task",
@@ -107,6 +111,7 @@ if typing.TYPE_CHECKING:
         run_launch_export_artifacts_task,
     )
     from .flyte.query import ArtifactQuery
+    from .flyte.triggers import Trigger, on_artifact
     from .ops.datasets import DatasetCatalog
     from .store.artifact_store import ArtifactStore, Record
     from .store.declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration

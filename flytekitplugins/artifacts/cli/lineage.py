@@ -34,6 +34,10 @@ def _label(node: dict) -> str:
 
 
 def _tree(node: dict, tree: typing.Any) -> None:
+    trig = node.get("triggered_by")
+    if trig:
+        tree.add(_shown(f"launched by trigger {trig['trigger']} for {trig['artifact']}/{trig['filename']} of run "
+                        f"{trig['version']}"))
     code = node.get("code") or {}
     if code.get("source_sha256"):
         commit = (code.get("commit") or "no git")[:12] + ("+dirty" if code.get("dirty") else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .output import emit_json, json_option, say, store_of, table
+from .output import emit_json, json_option, reason_option, say, store_of, table
 from .records import describe_partitions
 from .selection import Selection, partition_option, selection_options
 
@@ -77,9 +77,10 @@ def _partitions_cell(by_file: dict) -> str:
 @click.argument("artifact")
 @click.argument("tag")
 @selection_options(tag=False)
+@reason_option()
 @json_option("Print the tag as JSON.")
 @click.pass_context
-def tag(ctx: click.Context, artifact: str, tag: str, selection: Selection, as_json: bool) -> None:
+def tag(ctx: click.Context, artifact: str, tag: str, selection: Selection, reason, as_json: bool) -> None:
     """Name one version of ARTIFACT with TAG (e.g. approved, v1.0); moving a tag keeps its history."""
     from ..store.selector import select_run
     from ..store.versions import set_tag, validate_tag
@@ -88,7 +89,7 @@ def tag(ctx: click.Context, artifact: str, tag: str, selection: Selection, as_js
         raise click.UsageError("say which version: --execution ID or --latest")
     store = store_of(ctx)
     validate_tag(tag)  # a bad tag is reported before the version is looked for
-    doc = set_tag(store, artifact, tag, select_run(store, selection.selector(artifact)))
+    doc = set_tag(store, artifact, tag, select_run(store, selection.selector(artifact)), reason=reason)
     if as_json:
         return emit_json(doc)
     moved = f" (moved from {doc['previous']})" if doc["previous"] and doc["previous"] != doc["execution_id"] else ""
@@ -98,10 +99,11 @@ def tag(ctx: click.Context, artifact: str, tag: str, selection: Selection, as_js
 @click.command()
 @click.argument("artifact")
 @click.argument("tag")
+@reason_option()
 @click.pass_context
-def untag(ctx: click.Context, artifact: str, tag: str) -> None:
+def untag(ctx: click.Context, artifact: str, tag: str, reason) -> None:
     """Remove TAG from ARTIFACT (its history stays)."""
     from ..store.versions import remove_tag
 
-    event = remove_tag(store_of(ctx), artifact, tag)
+    event = remove_tag(store_of(ctx), artifact, tag, reason=reason)
     say(f"removed tag {tag} of {artifact!r} (it named {event['previous']})")

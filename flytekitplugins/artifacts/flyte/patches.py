@@ -24,7 +24,7 @@ from flytekit.core.context_manager import FlyteContextManager
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..ops.recording import end_local_run
-from ..store.identity import current_local_run, new_local_identity, reset_local_run, set_local_run
+from ..store.identity import current_local_run, reset_local_run, set_local_run, take_next_local_run
 from .query import apply_query_defaults, rewrite_query_defaults
 from .task_run import record_task_run
 from .wiring import finish_compile, finish_local
@@ -115,7 +115,7 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
     def local_execute(self, ctx, **kwargs):
         token = None
         if current_local_run() is None and not os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
-            token = set_local_run(new_local_identity())
+            token = set_local_run(take_next_local_run())
         succeeded = False
         try:
             frame = current_frame()

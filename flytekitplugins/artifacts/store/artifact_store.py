@@ -98,16 +98,34 @@ class Record:
 def record_from(backend: Backend, d: dict) -> Record:
     """The record ``d`` of the store at ``backend``, its bytes located in this store.
 
-    A record names the store's own copy of its bytes by where the store was when it was written. Those bytes are at
-    their content address (``blobs/sha256/..``), so wherever the store is now (moved, copied, rsynced, synced to
-    S3) the record's ``uri`` is that address under the current root; any other ``uri`` (a task's own object, a
-    file outside the store) is left as written. Raises TypeError when fields are missing."""
+    A record names the store's own copy of its bytes by its key relative to the root (records written before named
+    it by where the store was then). Those bytes are at their content address (``blobs/sha256/..``), so wherever the
+    store is now (moved, copied, rsynced, synced to S3) the record's ``uri`` is that address under the current root;
+    any other ``uri`` (a task's own object, a file outside the store) is left as written. Raises TypeError when
+    fields are missing."""
     rec = Record.from_dict(d)
-    own = blob_key(rec.sha256) if isinstance(rec.sha256, str) and len(rec.sha256) == 64 else None
-    if own is None or not isinstance(rec.uri, str) or not rec.uri.replace(os.sep, "/").endswith("/" + own):
+    own = _own_key(rec)
+    if own is None or not (rec.uri == own or rec.uri.replace(os.sep, "/").endswith("/" + own)):
         return rec
     here = backend.uri(own)
     return rec if rec.uri == here else dataclasses.replace(rec, uri=here)
+
+
+def _own_key(rec: Record) -> typing.Optional[str]:
+    """The key the store's own copy of a record's bytes has (None for a record whose fields cannot name one)."""
+    if not isinstance(rec.sha256, str) or len(rec.sha256) != 64 or not isinstance(rec.uri, str):
+        return None
+    return blob_key(rec.sha256)
+
+
+def stored_form(backend: Backend, rec: Record) -> dict:
+    """A record as the store at ``backend`` keeps it: the store's own copy of its bytes named by its key relative to
+    the root, so the record still reads after the store is moved (:func:`record_from` gives the full ``uri``)."""
+    d = rec.as_dict()
+    own = _own_key(rec)
+    if own is not None and rec.uri == backend.uri(own):
+        d["uri"] = own
+    return d
 
 
 def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
@@ -152,9 +170,10 @@ class ArtifactStore:
         return self.backend.root
 
     # ---- writing ----------------------------------------------------------------------------------------
-    def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
-        """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
-        key, size, sha = self.backend.put_file_blob(path, progress)
+    def put_local_file(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
+        """Keep a copy of a local file's bytes; returns (uri, size, sha256). ``naming``: see
+        :meth:`Backend.put_file_blob` (a run's intent, ``store/intents.py``)."""
+        key, size, sha = self.backend.put_file_blob(path, progress, naming)
         return self.backend.uri(key), size, sha
 
     def add_record(self, record: Record, pending: bool = False) -> Record:
@@ -166,7 +185,7 @@ class ArtifactStore:
         """
         key = record_key(record.execution_id, record.artifact, record.filename)
         # One line: json's C encoder only runs without indent, and a record is written per file.
-        data = json.dumps(record.as_dict(), sort_keys=True).encode()
+        data = json.dumps(stored_form(self.backend, record), sort_keys=True).encode()
         if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
             owner = run_owner()
@@ -239,6 +258,15 @@ class ArtifactStore:
                     with contextlib.suppress(Exception):
                         self.backend.write(key, json.dumps(before).encode())
                 raise
+
+    def unindex_run(self, execution_id: str, records: typing.Sequence[Record]) -> None:
+        """Remove the index entries of a run whose index could not be written whole (its end failed): a run the
+        user saw fail is never listed, even in part."""
+        ekey = component(execution_id)
+        prefixes = [RUNS_INDEX, *sorted({artifact_index_prefix(r.artifact) for r in records}),
+                    *sorted({file_index_prefix(r.artifact, r.filename) for r in records})]
+        keys = [f"{p}/{n}" for p in prefixes for n in self.backend.list_children(p) if is_entry_of(n, ekey)]
+        self.backend.delete_many(keys)
 
     def reindex_run(self, run: dict) -> None:
         """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""

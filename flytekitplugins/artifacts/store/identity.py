@@ -38,6 +38,35 @@ def new_local_identity() -> ExecutionIdentity:
     )
 
 
+_NEXT_LOCAL_RUN: contextvars.ContextVar[typing.Optional[ExecutionIdentity]] = contextvars.ContextVar(
+    "flytekitplugins_artifacts_next_local_run", default=None
+)
+
+
+def local_identity(execution_id: str) -> ExecutionIdentity:
+    """The identity of a local run whose id was chosen before it started (a run a trigger launches)."""
+    return ExecutionIdentity(execution_id=execution_id, project="local", domain="local", local=True)
+
+
+def preset_next_local_run(identity: typing.Optional[ExecutionIdentity]) -> contextvars.Token:
+    """Make the next top-level local run started in this context take ``identity`` (instead of a fresh one)."""
+    return _NEXT_LOCAL_RUN.set(identity)
+
+
+def reset_next_local_run(token: contextvars.Token) -> None:
+    """Undo :func:`preset_next_local_run`."""
+    _NEXT_LOCAL_RUN.reset(token)
+
+
+def take_next_local_run() -> ExecutionIdentity:
+    """The identity the next top-level local run takes: the preset one (used once), else a fresh one."""
+    preset = _NEXT_LOCAL_RUN.get()
+    if preset is not None:
+        _NEXT_LOCAL_RUN.set(None)
+        return preset
+    return new_local_identity()
+
+
 def current_local_run() -> typing.Optional[ExecutionIdentity]:
     """The local run the calling code belongs to, if any."""
     return _LOCAL_RUN.get()

@@ -19,6 +19,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
     blobs/sizes/<size>                                    hints: sizes of large kept bytes (backends/local/)
     config.json                                           optional retention rules (ops/lifecycle/policy.py)
+    intents/<exec>/<token>/owner.json                     a recording in progress: who writes it (store/intents.py)
+    intents/<exec>/<token>/<sha256>                       bytes that recording is storing, named before they are
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
@@ -290,6 +292,25 @@ def newest_pointer(prefix: str) -> str:
     return f"index/newest/{prefix}.json"
 
 
+#: The folder of the intents of recordings in progress (``store/intents.py``).
+INTENTS = "intents"
+#: An intent's own document, in its folder.
+INTENT_OWNER = "owner.json"
+
+
+def intent_prefix(execution_id: str, token: str) -> str:
+    """The folder of one recording's intent (``token`` tells apart two recorders of one run)."""
+    return f"{INTENTS}/{component(execution_id)}/{token}"
+
+
+def intent_parts_of(key: str) -> typing.Optional[typing.Tuple[str, str, str]]:
+    """(execution key component, token, last name) of a key under ``intents/``; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != INTENTS:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
 # ---- the dataset catalog ------------------------------------------------------------------------------------------
 
 #: The folder of every dataset's catalog entry and manifests.
@@ -351,3 +372,92 @@ def dataset_reserved_key(dataset_id: str, number: int) -> str:
 def dataset_run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
     """Where what one export run did is: the snapshot it committed, or (``suffix=".reserved"``) the number it took."""
     return f"{DATASETS}/{component(dataset_id)}/runs/{component(run_key)}{suffix}{JSON}"
+
+
+# ---- the audit trail ----------------------------------------------------------------------------------------------
+
+#: The folder of the audit trail's entries (``store/audit.py``), each created write-once.
+AUDIT_ENTRIES = "audit/entries"
+#: The newest entry's number and sha256: a hint that saves a listing, checked before it is trusted.
+AUDIT_HEAD = "audit/head.json"
+#: Digits of an entry's number in its name (so the entries list in order).
+AUDIT_WIDTH = 12
+
+
+def audit_entry_key(seq: int) -> str:
+    """Where the audit trail's entry number ``seq`` (from 1) is."""
+    return f"{AUDIT_ENTRIES}/{seq:0{AUDIT_WIDTH}d}{JSON}"
+
+
+def audit_seq_of(key: str) -> typing.Optional[int]:
+    """The number an audit entry's key (or name) names; None for any other key."""
+    stem = key.rsplit("/", 1)[-1]
+    stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
+    return int(stem) if stem.isdigit() else None
+
+
+# ---- triggers: a write-once ledger per trigger (``ops/triggers.py``) ---------------------------------------------
+#
+#     triggers/<trigger>/start.json                         where the trigger starts: versions indexed at or before
+#                                                           its ``ms`` are not launched (0 with --from-beginning)
+#     triggers/<trigger>/versions/<entry>/claim-<n>.json    a sweeper's claim on one version, with its lease
+#     triggers/<trigger>/versions/<entry>/launched.json     the run launched for it, written before the run starts
+#     triggers/<trigger>/versions/<entry>/failed.json       why that run (or its launch) failed
+#     triggers/<trigger>/settled/<entry>                    versions that need no more work (launched or failed)
+#     executions/<exec>/trigger.json                        the version that launched the run (its lineage)
+#
+# ``<entry>`` is the name of the version's entry in ``index/files/<artifact>/<filename>/``: its index time (newest
+# first) and its execution.
+
+#: The folder of every trigger's ledger.
+TRIGGERS = "triggers"
+
+
+def trigger_prefix(trigger: str) -> str:
+    """The folder of one trigger's ledger."""
+    return f"{TRIGGERS}/{component(trigger)}"
+
+
+def trigger_start_key(trigger: str) -> str:
+    """Where the time a trigger starts from is (written once, by its first sweep)."""
+    return f"{trigger_prefix(trigger)}/start{JSON}"
+
+
+def trigger_versions_prefix(trigger: str) -> str:
+    """The folder of a trigger's ledger entries, one folder per version it claimed."""
+    return f"{trigger_prefix(trigger)}/versions"
+
+
+def trigger_entry_prefix(trigger: str, entry: str) -> str:
+    """The folder of one ledger entry (``entry``: the version's file index entry name)."""
+    return f"{trigger_versions_prefix(trigger)}/{entry}"
+
+
+def trigger_claim_key(trigger: str, entry: str, number: int) -> str:
+    """Where the ``number``-th claim on a ledger entry is (claims are numbered so a retry after a lease is new)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/claim-{number:04d}{JSON}"
+
+
+def trigger_launched_key(trigger: str, entry: str) -> str:
+    """Where the run launched for a ledger entry is named (written once, before the run starts)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/launched{JSON}"
+
+
+def trigger_failed_key(trigger: str, entry: str) -> str:
+    """Where the failure of the run launched for a ledger entry is kept."""
+    return f"{trigger_entry_prefix(trigger, entry)}/failed{JSON}"
+
+
+def trigger_settled_prefix(trigger: str) -> str:
+    """The folder naming every ledger entry that needs no more work."""
+    return f"{trigger_prefix(trigger)}/settled"
+
+
+def triggered_by_key(execution_id: str) -> str:
+    """Where a launched run names the trigger and the version that launched it."""
+    return f"{execution_prefix(execution_id)}/trigger{JSON}"
+
+
+def entry_ms_of(name: str) -> int:
+    """The time (ms) an index entry name carries (the inverse of :func:`inverted`)."""
+    return _TIME_BASE - int(name.split("_", 1)[0])

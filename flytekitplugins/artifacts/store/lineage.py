@@ -23,6 +23,7 @@ import typing
 from . import keys
 from .artifact_store import ArtifactStore, Record, component
 from .identity import code_version, utc_now
+from .jsonfiles import read_optional_json
 from .runs import REMOVED
 
 #: Version of the lineage documents.
@@ -160,6 +161,9 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
         node["repeated"] = True
         return node
     seen.add(key)
+    trigger = triggered_by(store, rec.execution_id)
+    if trigger is not None:
+        node["triggered_by"] = trigger
     entry, doc = _lineage_entry(store, rec)
     if doc is None:
         node["lineage"] = "not recorded (the run predates lineage, or its recorder wrote none)"
@@ -175,6 +179,14 @@ def upstream(store: ArtifactStore, rec: Record, depth: int, _seen: typing.Option
         children += _files_queried(store, rec, derived.get("queries", []), depth - 1, seen)
     node["derived_from"] = children
     return node
+
+
+def triggered_by(store: ArtifactStore, execution_id: str) -> typing.Optional[dict]:
+    """The trigger and the version that launched a run (``ops/triggers.py``), or None for a run launched otherwise."""
+    doc = read_optional_json(store.backend, keys.triggered_by_key(execution_id))
+    if not isinstance(doc, dict) or not isinstance(doc.get("version"), str):
+        return None
+    return {k: doc.get(k) for k in ("trigger", "version", "artifact", "filename")}
 
 
 def _lineage_entry(store: ArtifactStore, rec: Record) -> typing.Tuple[typing.Optional[dict], typing.Optional[dict]]:

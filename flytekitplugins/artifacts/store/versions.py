@@ -19,7 +19,7 @@ import typing
 import uuid
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
-from . import keys
+from . import audit, keys
 from .artifact_store import ArtifactStore, record_from
 from .identity import utc_now
 from .jsonfiles import read_json_or_warn
@@ -257,8 +257,10 @@ def _history_event(store: ArtifactStore, artifact: str, tag: str, event: dict) -
     store.backend.write_once(key, json.dumps(event, sort_keys=True).encode())
 
 
-def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.Optional[str] = None) -> dict:
-    """Point ``tag`` at one version of ``artifact`` (``execution_id``, else the newest); returns the tag's state."""
+def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.Optional[str] = None,
+            reason: typing.Optional[str] = None) -> dict:
+    """Point ``tag`` at one version of ``artifact`` (``execution_id``, else the newest); returns the tag's state.
+    The audit trail gets an entry naming the version's files and their sha256, and ``reason``."""
     validate_tag(tag)
     if execution_id is None:
         execution_id = newest_execution(store, artifact)
@@ -280,15 +282,24 @@ def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.
     doc = {"artifact": artifact, "tag": tag, "execution_id": execution_id, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**doc, "action": "tag", "previous": previous})
     store.backend.write(key, json.dumps(doc, sort_keys=True).encode())
+    audit.append(store.backend, "tag", reason=reason, objects=_files_of(store, execution_id, artifact),
+                 artifact=artifact, tag=tag, execution=execution_id, previous=previous)
     return {**doc, "previous": previous}
 
 
-def remove_tag(store: ArtifactStore, artifact: str, tag: str) -> dict:
-    """Remove ``tag`` from ``artifact`` (its history stays)."""
+def _files_of(store: ArtifactStore, execution_id: str, artifact: str) -> typing.List[dict]:
+    """The files of one version, as the audit trail names objects."""
+    return [{"artifact": r.artifact, "filename": r.filename, "sha256": r.sha256}
+            for r in store.records(execution_id, artifact=artifact)]
+
+
+def remove_tag(store: ArtifactStore, artifact: str, tag: str, reason: typing.Optional[str] = None) -> dict:
+    """Remove ``tag`` from ``artifact`` (its history stays; the audit trail gets an entry with ``reason``)."""
     previous = tag_target(store, artifact, tag)
     event = {"artifact": artifact, "tag": tag, "execution_id": None, "previous": previous, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**event, "action": "untag"})
     store.backend.delete(keys.tag_key(artifact, tag))
+    audit.append(store.backend, "untag", reason=reason, artifact=artifact, tag=tag, previous=previous)
     return event
 
 

@@ -238,6 +238,16 @@ class UI:
             rows.append((ds, len(snaps), snaps[-1] if snaps else None))
         return self.page("datasets.html", title="Datasets", rows=rows)
 
+    def triggers(self, request: Request) -> Response:
+        """Every trigger that has swept this store, with the versions it launched runs for."""
+        from ..ops.triggers import stored
+
+        rows = stored(self.store)
+        for t in rows:
+            for h in t["history"]:
+                h["run_known"] = bool(h["run"]) and self.store.has_execution(h["run"])
+        return self.page("triggers.html", title="Triggers", rows=rows)
+
     def _dataset(self, request: Request):
         key = _param(request, "id")
         try:
@@ -380,6 +390,7 @@ def create_app(store: typing.Optional[ArtifactStore] = None, allowed_hosts: typi
         Route("/artifact", ui.artifact, methods=READ_ONLY),
         Route("/file", ui.file, methods=READ_ONLY),
         Route("/datasets", ui.datasets, methods=READ_ONLY),
+        Route("/triggers", ui.triggers, methods=READ_ONLY),
         Route("/dataset", ui.dataset, methods=READ_ONLY),
         Route("/dataset/manifest", ui.manifest, methods=READ_ONLY),
         Route("/dataset/file", ui.dataset_file, methods=READ_ONLY),

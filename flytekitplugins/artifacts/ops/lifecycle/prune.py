@@ -42,6 +42,7 @@ from ...store.keys import (
     summaries_prefix_at,
     uses_prefix_at,
 )
+from .. import audit
 from .objects import delete_keys, list_files, remove_empty_folders
 from .report import Outcome, Removal
 
@@ -137,6 +138,7 @@ def prune_runs(
     dry_run: bool = False,
     progress: typing.Optional[typing.Callable[[int], None]] = None,
     now: typing.Optional[float] = None,
+    reason: typing.Optional[str] = None,
 ) -> Outcome:
     """Remove old runs' records (see the module's docstring); ``artifact`` limits it to that artifact's files, whose
     newest ``keep_last`` versions per workflow are kept. Returns what was (with ``dry_run``: would be) removed."""
@@ -161,6 +163,7 @@ def prune_runs(
         _prune_one(store, index, run, comp, tags, include_tagged, out)
         if progress is not None:
             progress(1)
+    audit.removed(store, "prune", out, reason, artifact=artifact, workflow=workflow)
     return out
 
 

@@ -1,0 +1,128 @@
+"""``flyte-artifacts triggers list`` and ``triggers run``: the triggers declared in files, and sweeping them."""
+
+from __future__ import annotations
+
+import re
+import time
+import typing
+
+import click
+
+from .output import emit_json, json_option, say, store_of, table, warn
+
+_INTERVAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, None: 1}
+
+
+def parse_interval(value: str, option: str) -> float:
+    """``30s``, ``5m``, ``1h`` or plain seconds, as seconds."""
+    m = _INTERVAL_RE.match(value or "")
+    if not m or float(m.group(1)) <= 0:
+        raise click.BadParameter(f"{value!r} is not a duration: give seconds or a number with s, m or h (30s, 5m)",
+                                 param_hint=option)
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+@click.group()
+def triggers() -> None:
+    """Workflows launched by new artifact versions, with no service.
+
+    Declare next to a workflow, at module level:
+
+    \b
+        Trigger(on=on_artifact(ADaM, filename="adsl.xpt"),
+                launch=tfl_reports, input="adsl")
+
+    \b
+    Then:
+        flyte-artifacts triggers list flows.py
+        flyte-artifacts triggers run --once flows.py
+    """
+
+
+@triggers.command("list")
+@click.argument("sources", nargs=-1, metavar="MODULE_OR_FILE...")
+@json_option()
+@click.pass_context
+def list_(ctx: click.Context, sources: typing.Tuple[str, ...], as_json: bool) -> None:
+    """List the triggers in MODULE_OR_FILE...: the file each waits for, the workflow it launches, the version it
+    last launched for and the versions a sweep would launch now.
+
+    \b
+    Example:
+        flyte-artifacts triggers list flows/reports.py --json
+    """
+    from ..ops.trigger_files import declared_in
+    from ..ops.triggers import status
+
+    store = store_of(ctx, must_exist=False)
+    rows = [status(store, t.spec) for t in declared_in(list(sources))]
+    if as_json:
+        return emit_json(rows)
+    table(
+        "Triggers",
+        ["trigger", "on", "launches", "last version", "pending"],
+        [[r["name"], f"{r['artifact']}/{r['filename']}", f"{r['launch']}({r['input']})",
+          r["last_version"] or "-", str(len(r["pending"])) if r["started"] else "not started"] for r in rows],
+    )
+
+
+@triggers.command("run")
+@click.argument("sources", nargs=-1, metavar="MODULE_OR_FILE...")
+@click.option("--once", is_flag=True, help="Sweep once and exit (for cron or a scheduled launch plan).")
+@click.option("--interval", default="30s", show_default=True, metavar="DURATION",
+              help="Time between sweeps when not --once (30s, 5m, 1h).")
+@click.option("--max-launches", type=int, default=10, show_default=True, metavar="N",
+              help="Launch at most N runs per trigger per sweep; the rest wait for the next sweep.")
+@click.option("--from-beginning", is_flag=True,
+              help="On a trigger's first sweep, launch for the versions already there (else it starts from now).")
+@click.option("--lease", default="5m", show_default=True, metavar="DURATION",
+              help="How old a claim with no launch must be before this sweep takes it over (0: at once).")
+@json_option("Print what each sweep launched as one JSON object per line.")
+@click.pass_context
+def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interval: str, max_launches: int,
+        from_beginning: bool, lease: str, as_json: bool) -> None:
+    """Launch one run per new version of each trigger's file in MODULE_OR_FILE..., oldest first, locally in
+    this store. Each version is launched exactly once, however many sweepers run at once.
+
+    \b
+    Examples:
+        flyte-artifacts triggers run --once flows/reports.py
+        flyte-artifacts triggers run --interval 1m flows.reports
+    """
+    from ..ops.trigger_files import declared_in
+    from ..ops.triggers import sweep
+
+    wait_s = parse_interval(interval, "--interval")
+    lease_s = parse_interval(lease, "--lease") if lease.strip() not in ("0", "0s") else 0.0
+    if max_launches < 1:
+        raise click.BadParameter(f"{max_launches} launches nothing: give 1 or more", param_hint="--max-launches")
+    store = store_of(ctx, must_exist=False)
+    declared = declared_in(list(sources))
+    failed = False
+    while True:
+        for trig in declared:
+            result = sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
+            failed = failed or bool(result.failed)
+            _report(result, as_json, quiet=not once)
+        if once:
+            break
+        time.sleep(wait_s)
+    if failed:
+        ctx.exit(1)
+
+
+def _report(result: typing.Any, as_json: bool, quiet: bool) -> None:
+    """What a sweep did; a sweep in a loop (``quiet``) says nothing when it did nothing."""
+    if quiet and not (result.launched or result.failed):
+        return
+    if as_json:
+        return emit_json(result.as_dict())
+    for m in result.launched:
+        say(f"{result.trigger}: launched run {m['run']} for version {m['version']}")
+    for m in result.failed:
+        warn(f"{result.trigger}: run {m['run']} for version {m['version']} failed: {m['error']}")
+    if not result.launched and not result.failed:
+        say(f"{result.trigger}: nothing new" + (f" ({result.pending} waiting)" if result.pending else ""))
+    elif result.pending:
+        say(f"{result.trigger}: {result.pending} more version(s) wait for the next sweep (--max-launches)")

@@ -1,0 +1,288 @@
+"""Triggers: a new version of an artifact file launches the workflow that waits for it, exactly once, with no service.
+
+A trigger is plain data here (:class:`TriggerSpec`: which file, which workflow, which input); the Flyte layer
+(``flyte/triggers.py``) declares it next to a workflow and knows how to launch one. A *sweep* finds the versions
+that appeared since the trigger started, oldest first (the order their runs succeeded), and launches one run per
+version through the declaration's own ``launch_run``.
+
+Exactly once comes from the store, not from a process: every version a trigger acts on gets an entry in the
+trigger's write-once ledger (keys in ``store/keys.py``). A sweeper first writes a claim (``claim-<n>``, with a
+lease), then the ``launched`` mark naming the run (write-once: of two sweepers only one can write it, and only that
+one launches), then starts the run, then marks the entry settled (and ``failed`` with the error if the run failed).
+A claim whose sweeper died before the mark is taken over by the next sweep once its lease has run out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import typing
+import uuid
+from dataclasses import dataclass, field
+
+from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
+from ..store import keys
+from ..store.artifact_store import ArtifactStore, Record
+from ..store.versions import succeeded, tags_by_execution
+
+DEFAULT_LEASE_S = 300.0
+DEFAULT_MAX_LAUNCHES = 10
+#: How far below the newest settled version a sweep still looks for versions indexed late (a run that took its
+#: index time before a newer one but finished writing after it).
+LOOKBACK_MS = 10 * 60 * 1000
+_SCAN_STEP = 32
+
+
+class TriggerError(ArtifactError):
+    """A trigger that cannot be declared, found or swept as asked."""
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """What a trigger waits for and what it launches, as plain data (the Flyte layer builds it)."""
+
+    name: str
+    artifact: str
+    filename: str
+    launch: str
+    input: str
+    tag: typing.Optional[str] = None
+    partitions: typing.Optional[typing.Dict[str, str]] = None
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("name", "artifact", "filename", "launch", "input", "tag", "partitions")}
+
+
+class Declared:
+    """The base of every trigger declared in user code: a :class:`TriggerSpec` and a way to launch one run.
+
+    :meth:`new_run_id` names the run before it exists (the ledger's ``launched`` mark is written under that name
+    first); ``launch_run(record, store, run_id)`` returns ``wait``, which runs it to its end and raises when it
+    fails. ``ops/trigger_files.declared_in`` finds objects of this kind in the user's modules."""
+
+    spec: TriggerSpec
+
+    def launch_run(self, record: Record, store: ArtifactStore, run_id: str) -> typing.Callable[[], None]:
+        """How to start run ``run_id`` with ``record`` as its input (returns the callable that runs it)."""
+        raise NotImplementedError
+
+    def new_run_id(self) -> str:
+        """A fresh id for the next run launched."""
+        raise NotImplementedError
+
+
+@dataclass
+class SweepResult:
+    """What one sweep of one trigger did."""
+
+    trigger: str
+    launched: typing.List[dict] = field(default_factory=list)
+    failed: typing.List[dict] = field(default_factory=list)
+    skipped: int = 0
+    pending: int = 0
+
+    def as_dict(self) -> dict:
+        return {"trigger": self.trigger, "launched": self.launched, "failed": self.failed,
+                "skipped": self.skipped, "pending": self.pending}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _dump(doc: dict) -> bytes:
+    return json.dumps(doc, sort_keys=True).encode()
+
+
+def _read(store: ArtifactStore, key: str) -> typing.Optional[dict]:
+    try:
+        return json.loads(store.backend.read_bytes(key))
+    except ArtifactNotFoundError:
+        return None
+    except ValueError as e:
+        raise TriggerError(f"the ledger entry {key!r} is damaged ({e}): remove it so the version is claimed again")
+
+
+def start_ms(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = False) -> int:
+    """Where the trigger starts (written by its first sweep: now, or 0 with ``from_beginning``)."""
+    key = keys.trigger_start_key(spec.name)
+    doc = _read(store, key)
+    if doc is None:
+        store.backend.write_once(key, _dump({"ms": 0 if from_beginning else _now_ms(), "spec": spec.as_dict()}))
+        doc = _read(store, key) or {"ms": 0}
+    return int(doc.get("ms", 0))
+
+
+def _wanted(store: ArtifactStore, spec: TriggerSpec, execution_id: str, tagged: typing.Dict[str, list]) -> bool:
+    if not succeeded(store, execution_id):
+        return False
+    return spec.tag is None or spec.tag in tagged.get(execution_id, [])
+
+
+def new_versions(store: ArtifactStore, spec: TriggerSpec, start: int) -> typing.List[str]:
+    """Index entry names of the versions the trigger has not settled, oldest first."""
+    prefix = keys.file_index_prefix(spec.artifact, spec.filename)
+    settled = set(store.backend.list_children(keys.trigger_settled_prefix(spec.name)))
+    claimed = set(store.backend.list_children(keys.trigger_versions_prefix(spec.name)))
+    found: typing.List[str] = []
+    limit, floor = _SCAN_STEP, None
+    while True:
+        names = store.backend.list_children_first(prefix, limit)
+        for name in names[limit - _SCAN_STEP:]:
+            ms = keys.entry_ms_of(name)
+            if ms <= start or (floor is not None and ms < floor):
+                return _ordered(store, spec, found, claimed - settled)
+            if name in settled:
+                floor = ms - LOOKBACK_MS if floor is None else floor
+            else:
+                found.append(name)
+        if len(names) < limit:
+            return _ordered(store, spec, found, claimed - settled)
+        limit += _SCAN_STEP
+
+
+def _ordered(store: ArtifactStore, spec: TriggerSpec, found: typing.List[str], open_claims: set) -> typing.List[str]:
+    tagged = tags_by_execution(store, spec.artifact) if spec.tag is not None else {}
+    names = sorted(set(found) | open_claims, reverse=True)  # inverted times: reversed is oldest first
+    out = []
+    for name in names:
+        eid = _execution_of(store, spec, name)
+        if eid is not None and _wanted(store, spec, eid, tagged):
+            out.append(name)
+    return out
+
+
+def _execution_of(store: ArtifactStore, spec: TriggerSpec, name: str) -> typing.Optional[str]:
+    entry = _read(store, f"{keys.file_index_prefix(spec.artifact, spec.filename)}/{name}")
+    return entry.get("execution_id") if entry else None
+
+
+def _claim(store: ArtifactStore, spec: TriggerSpec, name: str, lease_s: float, owner: str) -> bool:
+    """Write the next claim on a ledger entry, unless it is launched or its last claim is younger than ``lease_s``
+    (a sweeper may still be launching it)."""
+    backend = store.backend
+    if backend.exists(keys.trigger_launched_key(spec.name, name)):
+        return False
+    folder = keys.trigger_entry_prefix(spec.name, name)
+    claims = sorted(n for n in backend.list_children(folder) if n.startswith("claim-"))
+    if claims:
+        last = _read(store, f"{folder}/{claims[-1]}") or {}
+        if _now_ms() < int(last.get("at_ms", 0)) + int(lease_s * 1000):
+            return False
+    doc = {"by": owner, "at_ms": _now_ms(), "lease_s": lease_s}
+    return backend.write_once(keys.trigger_claim_key(spec.name, name, len(claims)), _dump(doc))
+
+
+def _error_line(e: BaseException) -> str:
+    """One line naming a failed run's own error (the innermost cause: flytekit wraps a task's error in its own)."""
+    while (e.__cause__ or e.__context__) is not None and len(str(e.__cause__ or e.__context__).strip()):
+        e = e.__cause__ or e.__context__
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    return f"{type(e).__name__}: {' '.join(lines)}"[:500]
+
+
+def _settle(store: ArtifactStore, spec: TriggerSpec, name: str) -> None:
+    store.backend.write_once(f"{keys.trigger_settled_prefix(spec.name)}/{name}", b"{}")
+
+
+def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult) -> None:
+    spec = trig.spec
+    eid = _execution_of(store, spec, name)
+    record = store.record(eid, spec.artifact, spec.filename)
+    run_id = trig.new_run_id()
+    mark = {"run": run_id, "version": eid, "at_ms": _now_ms(), "trigger": spec.name,
+            "artifact": spec.artifact, "filename": spec.filename, "launch": spec.launch}
+    if not store.backend.write_once(keys.trigger_launched_key(spec.name, name), _dump(mark)):
+        result.skipped += 1  # another sweeper launched it
+        return
+    store.backend.write_once(keys.triggered_by_key(run_id), _dump(mark))
+    try:
+        wait = trig.launch_run(record, store, run_id)
+        wait()
+    except Exception as e:  # noqa: BLE001 - a failed run is recorded against its entry, the sweep goes on
+        error = _error_line(e)
+        store.backend.write_once(keys.trigger_failed_key(spec.name, name), _dump({**mark, "error": error}))
+        result.failed.append({**mark, "error": error})
+    else:
+        result.launched.append(mark)
+    _settle(store, spec, name)
+
+
+def sweep(
+    store: ArtifactStore,
+    trig: Declared,
+    max_launches: int = DEFAULT_MAX_LAUNCHES,
+    from_beginning: bool = False,
+    lease_s: float = DEFAULT_LEASE_S,
+) -> SweepResult:
+    """Launch one run per new version of the trigger's file, oldest first, at most ``max_launches``."""
+    if max_launches < 1:
+        raise ArtifactValueError(f"--max-launches {max_launches} launches nothing: give 1 or more")
+    spec = trig.spec
+    result = SweepResult(spec.name)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    names = new_versions(store, spec, start_ms(store, spec, from_beginning))
+    for name in names:
+        if len(result.launched) + len(result.failed) >= max_launches:
+            result.pending += 1
+            continue
+        if store.backend.exists(keys.trigger_launched_key(spec.name, name)):
+            _settle(store, spec, name)  # launched by a sweeper that stopped before settling it
+            continue
+        if not _claim(store, spec, name, lease_s, owner):
+            result.skipped += 1
+            continue
+        _launch_one(store, trig, name, result)
+    return result
+
+
+def history(store: ArtifactStore, spec: TriggerSpec, limit: int = 50) -> typing.List[dict]:
+    """The ledger of a trigger, newest version first: version, run launched, status (claimed/launched/failed)."""
+    out = []
+    for name in store.backend.list_children(keys.trigger_versions_prefix(spec.name))[:limit]:
+        launched = _read(store, keys.trigger_launched_key(spec.name, name))
+        failed = _read(store, keys.trigger_failed_key(spec.name, name))
+        status = "failed" if failed else "launched" if launched else "claimed"
+        doc = failed or launched or {"version": _execution_of(store, spec, name)}
+        out.append({"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
+                    "error": (failed or {}).get("error")})
+    return out
+
+
+def status(store: ArtifactStore, spec: TriggerSpec) -> dict:
+    """A trigger, its last launched version and the versions a sweep would launch now."""
+    doc = _read(store, keys.trigger_start_key(spec.name))
+    hist = history(store, spec)
+    last = next((h for h in hist if h["status"] != "claimed"), None)
+    if doc is None:
+        pending: typing.List[str] = []
+    else:
+        pending = [e for e in (_execution_of(store, spec, n) for n in new_versions(store, spec, int(doc["ms"])))
+                   if e is not None]
+    return {**spec.as_dict(), "started": doc is not None, "last_version": last["version"] if last else None,
+            "last_run": last["run"] if last else None, "pending": pending, "history": hist}
+
+
+def validate_name(name: str) -> str:
+    """A trigger name: non-empty, printable, at most 200 characters."""
+    if not isinstance(name, str) or not name.strip() or len(name) > 200 or not name.isprintable():
+        raise ArtifactValueError(
+            f"trigger name {name!r} is not usable: give a non-empty printable name of at most 200 characters")
+    return name
+
+
+def stored(store: ArtifactStore) -> typing.List[dict]:
+    """Every trigger that has swept this store (read from the ledger, no user code needed): its spec and history."""
+    out = []
+    for comp in store.backend.list_children(keys.TRIGGERS):
+        doc = _read(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
+        if not doc or not isinstance(doc.get("spec"), dict):
+            continue
+        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag")}
+        if not all(isinstance(fields[k], str) for k in ("name", "artifact", "filename", "launch", "input")):
+            continue
+        spec = TriggerSpec(**fields)
+        out.append({**spec.as_dict(), "start_ms": doc.get("ms"), "history": history(store, spec)})
+    return sorted(out, key=lambda t: t["name"])
