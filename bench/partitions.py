@@ -2,13 +2,13 @@
 
     python bench/partitions.py [--runs 10000] [--values 100] [--rounds 50]
 
-Two local stores are built through ``ArtifactStore.add_record`` and ``finish_run`` (as the recorder writes a run):
-one with a single run recording ``Rides``/``counts.csv`` with ``region=SEA``, one with ``--runs`` runs spread over
-``--values`` regions (``SEA`` among them, and the newest run in another region, so the query must not simply take
-the newest run). On each store, in alternating order, the script times ``select_record`` of
-``RecordSelector("Rides", "counts.csv", partitions={"region": "SEA"})`` (the same path the CLI's ``--partition`` and
-the page take) and prints the medians and the ratio big store / one-run store (aim: at most 1.3). Building the big
-store takes a while; nothing here is asserted.
+Two local stores are built through ``ArtifactStore.add_record`` and ``finish_run`` (as the recorder
+writes a run): one with a single run recording ``Rides``/``counts.csv`` with ``region=SEA``, one with
+``--runs`` runs spread over ``--values`` regions (``SEA`` among them, the newest run in another region, so
+the query cannot just take the newest run). On each store, in alternating order, the script times
+``select_record`` of ``RecordSelector("Rides", "counts.csv", partitions={"region": "SEA"})`` (the path the
+CLI's ``--partition`` takes) and prints the medians and the ratio big store / one-run store (aim: at most
+1.3). Building the big store takes minutes; nothing here is asserted.
 """
 
 from __future__ import annotations
