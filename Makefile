@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo lint browser test bench clean
+.PHONY: venv demo lint browser ceph test-ceph test bench clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,16 @@ browser:
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "no chromium: browser tests will be skipped"
 
+# Ceph's RADOS gateway from Debian's packages, for the S3 tests against a real S3 server (make test-ceph).
+ceph:
+	@command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ceph-mon ceph-osd radosgw ceph-common) \
+		|| echo "no Ceph packages: the S3 tests against the RADOS gateway will be skipped"
+
+# The S3 tests (and the backend contract) against moto and against a RADOS gateway the tests start.
+test-ceph: venv ceph
+	ARTIFACTS_TEST_CEPH=1 $(BIN)/python -m pytest -q -n 2 tests/integration/s3 tests/contract
+
 test: venv lint browser
 	$(BIN)/python -m pytest -q -n 2 tests
 
@@ -42,6 +52,8 @@ bench: venv
 	$(BIN)/python bench/export_folders.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/triggers.py
 
 clean:

@@ -6,6 +6,8 @@ UI_REQUIRES = ["starlette", "uvicorn", "jinja2"]
 
 # Readers and writers for file summaries and DataFrame values (tables, images, PDFs).
 INSPECT_REQUIRES = ["pandas", "pyarrow", "pyreadstat", "pillow", "pypdf", "openpyxl", "python-calamine"]
+# Value-level compare of two tables (flyte-artifacts compare): proccompy joins them in DuckDB over polars frames.
+COMPARE_REQUIRES = ["proccompy", "duckdb", "polars"]
 
 setup(
     name=microlib_name,
@@ -26,9 +28,10 @@ setup(
     extras_require={
         "inspect": INSPECT_REQUIRES,
         "ui": UI_REQUIRES,
+        "compare": [*INSPECT_REQUIRES, *COMPARE_REQUIRES],
         # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
         "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright",
-                 *INSPECT_REQUIRES, *UI_REQUIRES],
+                 *INSPECT_REQUIRES, *COMPARE_REQUIRES, *UI_REQUIRES],
     },
     entry_points={
         "flytekit.plugins": [f"{PLUGIN_NAME}=flytekitplugins.{PLUGIN_NAME}.flyte"],

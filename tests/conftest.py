@@ -32,8 +32,12 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(f"{item.nodeid}: a test module belongs in a folder of its kind (tests/conftest.py)")
         for name in folders:
             item.add_marker(name)  # an unregistered folder fails under --strict-markers
-        if "moto_server" in item.fixturenames and "s3" not in folders:
+        uses_s3 = "moto_server" in item.fixturenames or "s3_endpoint" in item.fixturenames
+        if uses_s3 and "s3" not in folders:
             item.add_marker("s3")
+        server = getattr(getattr(item, "callspec", None), "params", {}).get("s3_server")
+        if server == "ceph" and item.get_closest_marker("moto_only"):
+            item.add_marker(pytest.mark.skip(reason="needs moto's own API or behaviour (moto_only)"))
 
 
 @pytest.fixture(autouse=True)
@@ -126,14 +130,43 @@ def moto_server(tmp_path_factory):
         _stop(proc)
 
 
+#: The S3 servers the S3 tests run against: moto always; Ceph's RADOS gateway too with ARTIFACTS_TEST_CEPH=1
+#: (``make ceph`` installs it from Debian's packages).
+S3_SERVERS = ["moto"] + (["ceph"] if os.environ.get("ARTIFACTS_TEST_CEPH") == "1" else [])
+
+
+@pytest.fixture(scope="session")
+def ceph_server(tmp_path_factory):
+    """URL of a Ceph RADOS gateway (monitor, memstore OSD, radosgw) started for the whole session; stopped at the
+    end. Skipped, saying why, where the Ceph packages are not installed."""
+    sys.path.insert(0, os.path.join(HERE, "integration", "s3"))
+    from ceph_gateway import PACKAGES, CephGateway, missing_commands
+
+    missing = missing_commands()
+    if missing:
+        pytest.skip(f"no Ceph RADOS gateway: {', '.join(missing)} not found; install {' '.join(PACKAGES)} "
+                    "(`make ceph`)")
+    gateway = CephGateway(str(tmp_path_factory.mktemp("ceph")))
+    try:
+        yield gateway.start()
+    finally:
+        gateway.stop()
+
+
+@pytest.fixture(scope="session", params=S3_SERVERS)
+def s3_server(request):
+    """The URL of the S3 server this test runs against (parametrized over ``S3_SERVERS``)."""
+    return request.getfixturevalue("moto_server" if request.param == "moto" else "ceph_server")
+
+
 @pytest.fixture
-def s3_endpoint(moto_server, tmp_path, monkeypatch):
-    """The moto server's URL, with this test's AWS environment pointing at it (and nowhere else)."""
+def s3_endpoint(s3_server, tmp_path, monkeypatch):
+    """The S3 server's URL, with this test's AWS environment pointing at it (and nowhere else)."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION",
                  "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
                  "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -142,7 +175,7 @@ def s3_endpoint(moto_server, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    return moto_server
+    return s3_server
 
 
 @pytest.fixture

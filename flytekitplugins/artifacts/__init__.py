@@ -18,6 +18,7 @@ import typing
 # public name -> module that defines it (relative to this package)
 _NAMES: typing.Dict[str, str] = {
     "Artifact": ".flyte.artifact",
+    "Inputs": ".flyte.artifact",
     "ArtifactQuery": ".flyte.query",
     "ExportArtifactToDatasetsSpec": ".flyte.export",
     "ExportArtifactFilesToDatasetSpec": ".flyte.export",
@@ -49,6 +50,7 @@ _NAMES: typing.Dict[str, str] = {
 
 __all__ = [
     "Artifact",
+    "Inputs",
     "ArtifactError",
     "ArtifactNotFoundError",
     "ArtifactQuery",

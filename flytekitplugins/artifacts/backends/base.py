@@ -327,8 +327,12 @@ class Backend(abc.ABC):
         """Names directly under ``prefix`` (files and 'folders'), sorted."""
 
     @abc.abstractmethod
-    def put_file_blob(self, path: str, progress: Progress = None) -> typing.Tuple[str, int, str]:
-        """Copy a local file into the content-addressed area; return (key, size, sha256)."""
+    def put_file_blob(self, path: str, progress: Progress = None,
+                      naming: typing.Optional[typing.Callable[[str], None]] = None) -> typing.Tuple[str, int, str]:
+        """Copy a local file into the content-addressed area; return (key, size, sha256).
+
+        ``naming`` is called with the sha256 once the bytes are hashed and before they get (or refresh) their
+        content address, so the caller can say it needs them before ``gc`` could see them unnamed."""
 
     @abc.abstractmethod
     def download(self, key: str, dest: str, progress: Progress = None) -> None:

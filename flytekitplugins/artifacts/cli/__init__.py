@@ -14,6 +14,8 @@ import click
 from ..errors import ArtifactError
 from ..store.artifact_store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
+from .audit import audit
+from .compare import compare
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
 from .lifecycle import datasets_prune, gc, prune
@@ -66,8 +68,8 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
     ctx.obj = {"root": root or default_root()}
 
 
-for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, datasets, export_,
-                 verify, prune, gc, triggers, ui):
+for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, compare, datasets,
+                 export_, verify, prune, gc, audit, triggers, ui):
     main.add_command(_command)
 datasets.add_command(datasets_diff)
 datasets.add_command(datasets_prune)

@@ -10,7 +10,7 @@ import click
 from ..ops.datasets import Dataset, DatasetCatalog, export_recorded, validate_snapshot_path
 from ..ops.summaries.sizes import human_size
 from ..ops.summaries.textfit import counted
-from .output import byte_progress, emit_json, json_option, say, store_of, table
+from .output import byte_progress, emit_json, json_option, reason_option, say, store_of, table
 from .selection import Selection, selection_options
 
 
@@ -40,11 +40,12 @@ def datasets() -> None:
 @click.option("--uri", required=True, metavar="FOLDER|s3://BUCKET/PREFIX", help="Where the dataset's files live.")
 @click.option("--id", "dataset_id", metavar="ID",
               help="Keep this id (24 hex digits), e.g. the Domino dataset id a ported flow exports to.")
+@reason_option()
 @json_option("Print the dataset as JSON.")
 @click.pass_context
-def create(ctx, name, uri, dataset_id, as_json) -> None:
+def create(ctx, name, uri, dataset_id, reason, as_json) -> None:
     """Create the dataset NAME with its files at URI."""
-    ds = catalog_of(ctx, must_exist=False).create(name, uri, dataset_id=dataset_id)
+    ds = catalog_of(ctx, must_exist=False).create(name, uri, dataset_id=dataset_id, reason=reason)
     if as_json:
         return emit_json(ds.as_dict())
     _dataset_rows([ds])
@@ -156,24 +157,38 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.option("--hard-link", "link", is_flag=True,
               help="Hard-link local files instead of copying them: instant, but the dataset file and the store's "
                    "copy become one file, so editing either changes both (verify would then report both).")
+@reason_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
-def export_(ctx, selection: Selection, artifact, filenames, dataset, link, as_json) -> None:
-    """Export the files of ARTIFACT from one execution into DATASET as a new snapshot."""
+def export_(ctx, selection: Selection, artifact, filenames, dataset, link, reason, as_json) -> None:
+    """Export the files of ARTIFACT from one execution into DATASET as a new snapshot (with --partition: the files of
+    the newest matching version whose partitions match).
+
+    \b
+    Example:
+      flyte-artifacts export -a ADaM -p study=MINI01 --latest -d adam-mini01"""
     from ..store.selector import select_run
 
     if not selection.given:
         raise click.UsageError("say which execution: --execution ID or --latest (or --tag TAG)")
     selector = selection.selector(artifact)
     catalog = catalog_of(ctx)
+    execution = select_run(catalog.store, selector)
+    if selection.partitions and not filenames:
+        # Only the files of that run whose partitions match.
+        from ..store.partitions import matches
+
+        filenames = tuple(r.filename for r in catalog.store.records(execution, artifact=artifact)
+                          if matches(r.partitions, selection.partitions))
     snap = export_recorded(
         catalog,
         dataset,
-        select_run(catalog.store, selector),
+        execution,
         artifact,
         filenames,
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),
         link=link,
+        reason=reason,
     )
     if as_json:
         return emit_json(snap.as_dict())

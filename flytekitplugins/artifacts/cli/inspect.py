@@ -47,7 +47,8 @@ def _line(console: "Console", text: str, style: str = "") -> None:
 def show(ctx, artifact, filename, selection: Selection, rows, as_json) -> None:
     """Show what is inside FILENAME of ARTIFACT: schema, statistics and first rows, dimensions, or first lines.
 
-    The file is the newest succeeded run's unless --execution or --tag names another."""
+    The file is the newest succeeded run's unless --execution or --tag names another; --partition narrows it to the
+    newest whose partitions match (flyte-artifacts show ADaM adsl.xpt -p study=MINI01)."""
     from ..ops.inspection import summary_of
     from ..store.selector import select_record
 
@@ -64,6 +65,8 @@ def show(ctx, artifact, filename, selection: Selection, rows, as_json) -> None:
     _line(console, f"{record.artifact} / {record.filename}  ({record.type})", "bold")
     _line(console, f"execution {record.execution_id}  node {record.node_id}.{record.output_name}")
     _line(console, f"sha256 {record.sha256}")
+    if record.partitions:
+        _line(console, "partitions " + ", ".join(f"{k}={v}" for k, v in sorted(record.partitions.items())))
     if source == "computed":
         _line(console, "no stored summary (recorded before summaries, or with them off):", "yellow")
         _line(console, "computed now from the verified bytes", "yellow")

@@ -8,7 +8,7 @@ import typing
 import click
 
 from ..ops.summaries.sizes import human_size
-from .output import emit_json, err_console, json_option, literal, say, store_of, table
+from .output import emit_json, err_console, json_option, literal, reason_option, say, store_of, table
 
 
 @contextlib.contextmanager
@@ -61,10 +61,11 @@ _DRY = click.option("--dry-run", is_flag=True, help="Show what would be removed;
 @click.option("--include-tagged", is_flag=True, help="Also remove tagged versions (and their tags).")
 @click.option("--policy", is_flag=True, help="Apply the retention in the store's config.json (docs/lifecycle.md).")
 @_DRY
+@reason_option()
 @json_option("Print what was removed as one JSON object.")
 @click.pass_context
 def prune(ctx: click.Context, keep_last, older_than, workflow, artifact, include_tagged: bool, policy: bool,
-          dry_run: bool, as_json: bool) -> None:
+          dry_run: bool, reason, as_json: bool) -> None:
     """Remove old runs' records with their index entries, summaries and lineage. Runs still going and tagged
     versions are kept. The bytes the records named are freed by `gc`."""
     from ..ops.lifecycle import apply_policy, prune_runs
@@ -78,7 +79,7 @@ def prune(ctx: click.Context, keep_last, older_than, workflow, artifact, include
         else:
             outcome = prune_runs(store, keep_last=keep_last, older_than=_age(older_than), workflow=workflow,
                                  artifact=artifact, include_tagged=include_tagged, dry_run=dry_run,
-                                 progress=progress)
+                                 progress=progress, reason=reason)
     _print(outcome, as_json, "pruned")
 
 
@@ -86,15 +87,17 @@ def prune(ctx: click.Context, keep_last, older_than, workflow, artifact, include
 @click.option("--grace", default="1h", metavar="AGE", show_default=True,
               help="Never collect bytes younger than this (a run may be writing the record that needs them).")
 @_DRY
+@reason_option()
 @json_option("Print what was removed as one JSON object.")
 @click.pass_context
-def gc(ctx: click.Context, grace: str, dry_run: bool, as_json: bool) -> None:
+def gc(ctx: click.Context, grace: str, dry_run: bool, reason, as_json: bool) -> None:
     """Remove stored bytes no record names, dataset files no snapshot names, and temp files of killed writes older
     than an hour."""
     from ..ops.lifecycle import collect_garbage
 
     with _steps("collecting garbage") as progress:
-        outcome = collect_garbage(store_of(ctx), grace=_age(grace), dry_run=dry_run, progress=progress)
+        outcome = collect_garbage(store_of(ctx), grace=_age(grace), dry_run=dry_run, progress=progress,
+                                  reason=reason)
     _print(outcome, as_json, "collected")
 
 
@@ -103,9 +106,11 @@ def gc(ctx: click.Context, grace: str, dry_run: bool, as_json: bool) -> None:
 @_KEEP
 @_OLDER
 @_DRY
+@reason_option()
 @json_option("Print what was removed as one JSON object.")
 @click.pass_context
-def datasets_prune(ctx: click.Context, dataset: str, keep_last, older_than, dry_run: bool, as_json: bool) -> None:
+def datasets_prune(ctx: click.Context, dataset: str, keep_last, older_than, dry_run: bool, reason,
+                   as_json: bool) -> None:
     """Remove old snapshots of DATASET (manifest and files); the newest (the one `latest` names) always stays."""
     from ..ops.datasets import DatasetCatalog
     from ..ops.lifecycle import prune_snapshots
@@ -113,5 +118,5 @@ def datasets_prune(ctx: click.Context, dataset: str, keep_last, older_than, dry_
     catalog = DatasetCatalog(store_of(ctx))
     with _steps("pruning snapshots") as progress:
         outcome = prune_snapshots(catalog, dataset, keep_last=keep_last, older_than=_age(older_than),
-                                  dry_run=dry_run, progress=progress)
+                                  dry_run=dry_run, progress=progress, reason=reason)
     _print(outcome, as_json, "pruned")

@@ -8,6 +8,7 @@ import functools
 import json
 import sys
 import typing
+import unicodedata
 
 import click
 
@@ -183,6 +184,22 @@ def store_of(ctx: click.Context, must_exist: bool = True) -> "ArtifactStore":
     if must_exist:
         store.require_exists()
     return store
+
+
+def reason_option() -> typing.Callable:
+    """``--reason TEXT``: why a person makes this change, kept in its audit trail entry (docs/audit.md)."""
+    return click.option("--reason", default=None, metavar="TEXT", callback=_check_reason,
+                        help="Why: kept with this change in the audit trail (flyte-artifacts audit).")
+
+
+def _check_reason(ctx, param, value: typing.Optional[str]) -> typing.Optional[str]:
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty: say why, e.g. --reason 'QC passed, ticket 1234'")
+    if len(value) > 2000 or any(unicodedata.category(c) == "Cc" for c in value):
+        raise click.BadParameter("must be one line of at most 2000 characters, without control characters")
+    return value.strip()
 
 
 def json_option(help_text: str = "Print one JSON array instead of a table.") -> typing.Callable:

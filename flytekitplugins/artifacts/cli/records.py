@@ -45,30 +45,44 @@ def executions(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 def list_(ctx, selection: Selection, artifact, type_, include_all, as_json) -> None:
     """List artifact file records (all succeeded executions, newest first, unless narrowed). --latest is the newest
     succeeded run (with --artifact: the newest that recorded that artifact; with --all: the newest of any status);
-    --tag needs --artifact."""
+    --tag and --partition need --artifact.
+
+    \b
+    Example:
+      flyte-artifacts list --artifact ADaM --partition study=MINI01 --latest"""
     from ..store.artifact_store import SUCCEEDED
+    from ..store.partitions import matches
     from ..store.selector import select_run
     from ..store.versions import run_status, tags_by_execution
 
     store = store_of(ctx)
     execution = select_run(store, selection.selector(artifact, any_status=include_all))
     records = store.records(execution, artifact=artifact, type=type_, include_all=include_all)
+    if selection.partitions:
+        records = [r for r in records if matches(r.partitions, selection.partitions)]
     if as_json:  # exactly the records' fields (`executions --all --json` gives each run's status)
         return emit_json([r.as_dict() for r in records])
     status = {eid: run_status(store, eid) for eid in {r.execution_id for r in records}}
     tags = {a: tags_by_execution(store, a) for a in {r.artifact for r in records}}
     # The run's status only where a run that did not succeed is listed (with --all, or named by -e).
     shown = [] if all(s == SUCCEEDED for s in status.values()) else ["status"]
+    parts = ["partitions"] if any(r.partitions for r in records) else []  # only when a file has some
     table(
         f"Artifact files in {ctx.obj['root']}",
-        ["artifact", "type", "filename", "size", "node", "task", "sha256", "execution_id", *shown, "tags"],
+        ["artifact", "type", "filename", *parts, "size", "node", "task", "sha256", "execution_id", *shown, "tags"],
         [
-            [r.artifact, r.type, r.filename, human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
+            [r.artifact, r.type, r.filename, *([describe_partitions(r.partitions)] if parts else []),
+             human_size(r.size), f"{r.node_id}.{r.output_name}", r.task,
              r.sha256[:12], r.execution_id, *([status[r.execution_id]] if shown else []),
              ", ".join(sorted(tags[r.artifact].get(r.execution_id, [])))]
             for r in records
         ],
     )
+
+
+def describe_partitions(partitions: dict) -> str:
+    """A file's partitions as ``key=value`` words."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(partitions.items()))
 
 
 @click.command()
@@ -84,8 +98,12 @@ def get(ctx, artifact: str, filename: str, selection: Selection, output: str, in
         as_json: bool) -> None:
     """Write the bytes of FILENAME of ARTIFACT to a local path (checked against the recorded sha256).
 
-    The file is the newest succeeded run's unless --execution or --tag names another; with --all a run of any status
-    counts, as `list --all` shows it."""
+    The file is the newest succeeded run's unless --execution or --tag names another; --partition narrows it to the
+    newest whose partitions match; with --all a run of any status counts, as `list --all` shows it.
+
+    \b
+    Example:
+      flyte-artifacts get ADaM adsl.xpt --partition study=MINI01 -o adsl.xpt"""
     from ..store.selector import select_record
 
     store = store_of(ctx)

@@ -18,6 +18,7 @@ if typing.TYPE_CHECKING:
 EXECUTION_HELP = "The files this run recorded."
 LATEST_HELP = "The newest succeeded run that has them."
 TAG_HELP = "The version of the artifact this tag names."
+PARTITION_HELP = "Only versions whose partition KEY is VALUE (e.g. study=MINI01); repeat for several."
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Selection:
     execution: typing.Optional[str] = None
     latest: bool = False
     tag: typing.Optional[str] = None
+    #: ``--partition KEY=VALUE`` pairs, checked.
+    partitions: typing.Tuple[typing.Tuple[str, str], ...] = ()
 
     @property
     def given(self) -> bool:
@@ -42,8 +45,10 @@ class Selection:
         if self.execution and self.latest:
             raise click.UsageError("use either --execution or --latest, not both")
         try:
+            if self.partitions and not artifact:
+                fail("--partition narrows the versions of one artifact: give the artifact too (--artifact)")
             return RecordSelector(artifact, filename, execution=self.execution, newest=self.latest, tag=self.tag,
-                                  any_status=any_status)
+                                  any_status=any_status, partitions=self.partitions)
         except SelectorError as e:
             if e.problem == "several":
                 fail("use one of --execution, --latest and --tag")
@@ -52,16 +57,43 @@ class Selection:
             raise
 
 
-def selection_options(tag: bool = True) -> typing.Callable:
-    """Add ``--execution/-e ID``, ``--latest`` and (unless ``tag`` is False) ``--tag/-t TAG`` to a command, which then
-    receives them as one ``selection`` (a :class:`Selection`) instead of three parameters."""
+def parse_partitions(_ctx, _param, values: typing.Sequence[str]) -> typing.Tuple[typing.Tuple[str, str], ...]:
+    """``--partition`` values as checked (key, value) pairs; a bad one is a usage error naming it."""
+    from ..errors import ArtifactError
+    from ..store.partitions import parse_option
+
+    pairs = {}
+    for text in values:
+        try:
+            key, value = parse_option(text)
+        except ArtifactError as e:
+            raise click.BadParameter(str(e)) from None
+        if key in pairs and pairs[key] != value:
+            raise click.BadParameter(f"partition {key!r} given twice ({pairs[key]!r} and {value!r}): give it once")
+        pairs[key] = value
+    return tuple(sorted(pairs.items()))
+
+
+def partition_option(f: typing.Callable) -> typing.Callable:
+    """``--partition/-p KEY=VALUE`` (repeatable), passed as ``partitions``: checked (key, value) pairs."""
+    return click.option("--partition", "-p", "partitions", metavar="KEY=VALUE", multiple=True,
+                        callback=parse_partitions, help=PARTITION_HELP)(f)
+
+
+def selection_options(tag: bool = True, partitions: bool = True) -> typing.Callable:
+    """Add ``--execution/-e ID``, ``--latest``, (unless ``tag`` is False) ``--tag/-t TAG`` and (unless
+    ``partitions`` is False) ``--partition/-p KEY=VALUE`` to a command, which then receives them as one
+    ``selection`` (a :class:`Selection`) instead of separate parameters."""
 
     def decorate(f: typing.Callable) -> typing.Callable:
         @functools.wraps(f)
         def command(*args, **kwargs):
-            chosen = Selection(kwargs.pop("execution"), kwargs.pop("latest"), kwargs.pop("tag") if tag else None)
+            chosen = Selection(kwargs.pop("execution"), kwargs.pop("latest"), kwargs.pop("tag") if tag else None,
+                               kwargs.pop("partitions") if partitions else ())
             return f(*args, selection=chosen, **kwargs)
 
+        if partitions:
+            command = partition_option(command)
         if tag:
             command = click.option("--tag", "-t", metavar="TAG", help=TAG_HELP)(command)
         command = click.option("--latest", is_flag=True, help=LATEST_HELP)(command)

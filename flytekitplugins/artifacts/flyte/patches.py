@@ -128,7 +128,7 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
             if frame is not None and not getattr(self, "_artifacts_internal", False):
                 frame.calls.append((self.name, result))
             elif token is not None and is_task:
-                record_task_run(self, result)
+                record_task_run(self, result, kwargs)
             succeeded = True
             return result
         finally:

@@ -66,6 +66,8 @@ class Plan:
     inputs: dict = field(default_factory=dict)
     # The datasets (ids or names) the workflow's export nodes write into: checked before a local run starts.
     export_targets: typing.List[str] = field(default_factory=list)
+    # Per recorded origin, where each partition value comes from (``partition_plan.py``).
+    partition_sources: typing.Dict[str, dict] = field(default_factory=dict)
 
     @property
     def recorded(self) -> typing.List[PlanEntry]:

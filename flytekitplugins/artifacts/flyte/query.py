@@ -98,9 +98,10 @@ class ArtifactQuery:
         return f"ArtifactQuery({self.artifact!r}, {self.filename!r}, {self.selector.describe()})"
 
 
-def query(artifact: str, filename: str, execution=None, tag=None, workflow=None) -> typing.Any:
+def query(artifact: str, filename: str, execution=None, tag=None, workflow=None, partitions=None) -> typing.Any:
     """``Artifact.query``: a FlyteFile promise inside a workflow body, else an :class:`ArtifactQuery`."""
-    q = ArtifactQuery(RecordSelector(artifact, filename, execution=execution, tag=tag, workflow=workflow))
+    q = ArtifactQuery(RecordSelector(artifact, filename, execution=execution, tag=tag, workflow=workflow,
+                                     partitions=partitions or ()))
     frame = current_frame()
     return q.node(frame) if frame is not None else q
 

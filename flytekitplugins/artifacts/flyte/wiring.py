@@ -21,6 +21,7 @@ from ..store.lineage import source_identity, version_of
 from .export import add_export_nodes, run_exports_locally
 from .graph import derived_from, input_kinds, recorder_inputs
 from .nodes.record import MANIFEST_VERSION, record_artifacts
+from .partition_plan import resolve_partitions
 from .plan import Plan, PlanEntry, build_plan
 from .workflow_body import Frame
 
@@ -42,7 +43,9 @@ def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
             "code_version": plan.code_version,
             "code": plan.code,
             "inputs": plan.inputs,
-            "files": [{**e.manifest_item(), "derived_from": plan.derived.get(e.origin)} for e in entries],
+            "files": [{**e.manifest_item(), "derived_from": plan.derived.get(e.origin),
+                       **({"partitions": plan.partition_sources[e.origin]} if e.origin in plan.partition_sources
+                          else {})} for e in entries],
         },
         sort_keys=True,
     )
@@ -65,6 +68,7 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
     plan.code_version = version_of(plan.code)
     plan.inputs = input_kinds(workflow)
     plan.derived = derived_from(plan, nodes)
+    resolve_partitions(plan, workflow, {n.id: n for n in nodes})
     workflow._artifact_plan = plan
     check_exports(plan, frame)
     plan.export_targets = sorted({spec.dataset_id for request in frame.exports for spec in request.specs})

@@ -7,13 +7,17 @@ file.
 
 from __future__ import annotations
 
+import contextlib
 import typing
 
 from ..backends import hash_uri, local_file
 from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
+from ..store.intents import Intent
 from ..store.lineage import write_lineage
+from ..store.partitions import resolve_values
+from . import audit
 from .inspection import summarize_recorded
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -48,20 +52,27 @@ def record_files(
         raise ValueError(f"the recorder got {len(uris)} files for a manifest of {len(items)}")
     ident = current_identity()
     store = store or store_for_run(ident.local)
-    with group_commit(store) as batch:
-        out = _record_all(store, ident, manifest, items, uris, inputs, batch)
+    # Every stored file is named by this intent before its bytes get their address, until the records name them:
+    # gc keeps them however long the copies and summaries take (store/intents.py).
+    intent = Intent(store.backend, ident.execution_id)
+    try:
+        with group_commit(store) as batch:
+            out = _record_all(store, ident, manifest, items, uris, inputs, batch, intent)
+    finally:
+        intent.close()  # the records are durable now (the group commit's end), or this recording failed
     if ident.local and current_local_run() is not None:
         # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
         _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, (store, []))[1].extend(out)
     else:
         # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
         # succeeded. (Called outside any local run, nothing else would end the run.)
-        with group_commit(store):
+        with group_commit(store):  # the status, the index and the audit entry synced together
             store.finish_run(ident.execution_id, SUCCEEDED, out)
+            audit.run_recorded(store, ident.execution_id, SUCCEEDED, out)
     return out
 
 
-def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typing.List[Record]:
+def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent: Intent) -> typing.List[Record]:
     """Store every file's bytes, make them durable together, then write the lineage, records and summaries."""
     out = []
     pending = []
@@ -73,7 +84,7 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
             kept = uri
         else:
             # Local outputs live in temp folders flytekit deletes: keep a content-addressed copy.
-            kept, size, sha = store.put_local_file(path)
+            kept, size, sha = store.put_local_file(path, naming=intent.name)
         rec = Record(
             execution_id=ident.execution_id,
             project=ident.project,
@@ -91,13 +102,14 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch) -> typ
             sha256=sha,
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
+            partitions=resolve_values(item.get("partitions"), inputs or {}),
         )
         pending.append((rec, uri))
     batch.commit()  # every file's bytes are durable before the first record names one
     if pending and "code" in manifest:
         write_lineage(store, ident.execution_id, manifest, [rec for rec, _ in pending], inputs or {})
-    # Every record before any summary: a summary can take seconds, and until its record names them a file's bytes
-    # are protected only by their age (gc's grace period), so no file waits for another's summary to be named.
+    # Every record before any summary: a summary can take seconds, and no file waits for another's summary to be
+    # named.
     written = [(store.add_record(rec, pending=True), rec, uri) for rec, uri in pending]
     for kept_rec, rec, uri in written:
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
@@ -116,6 +128,17 @@ def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
     if opened is None:
         return None
     store, records = opened
-    with group_commit(store):  # the status and every index entry synced together
-        store.finish_run(execution_id, SUCCEEDED if succeeded else FAILED, records)
+    status = SUCCEEDED if succeeded else FAILED
+    try:
+        with group_commit(store):  # the status, every index entry and the audit entry synced together
+            store.finish_run(execution_id, status, records)
+            audit.run_recorded(store, execution_id, status, records)
+    except BaseException:
+        if succeeded:
+            # Its index could not be written whole (a full disk, a store gone): the run failed, and is never listed
+            # in part. Best effort: the error the user sees is the one that ended the run.
+            with contextlib.suppress(Exception):
+                store.unindex_run(execution_id, records)
+                store.finish_run(execution_id, FAILED, records)
+        raise
     return len(records)

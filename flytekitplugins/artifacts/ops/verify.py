@@ -42,6 +42,7 @@ from ..store.keys import (
     snapshot_number_of,
     summaries_prefix_at,
 )
+from . import audit
 from .lifecycle.prune import PRUNING
 
 #: A ``.tmp-*`` file older than this is a leftover of a killed write, not one in progress.
@@ -257,9 +258,10 @@ def _collect_datasets(inventory: Inventory) -> None:
 
 
 def check(inventory: Inventory, repair: bool = False,
-          progress: typing.Optional[typing.Callable[[int], None]] = None) -> Report:
+          progress: typing.Optional[typing.Callable[[int], None]] = None,
+          reason: typing.Optional[str] = None) -> Report:
     """Re-hash every object of ``inventory`` and report each problem; with ``repair`` fix what an intact copy
-    allows."""
+    allows (and append what was fixed to the audit trail, with ``reason``)."""
     bad: typing.List[StoredObject] = []
     good: typing.Dict[str, typing.Tuple[str, int]] = {}
     for obj in inventory.objects.values():
@@ -287,6 +289,9 @@ def check(inventory: Inventory, repair: bool = False,
         _repair_manifests(inventory)
     _check_index(inventory, repair)
     _leftovers(inventory, repair)
+    if repair:
+        audit.repaired(inventory.store, [{"kind": p.kind, "where": p.where, "detail": p.detail}
+                                         for p in inventory.problems if p.repaired], reason)
     return Report(len(inventory.objects), inventory.total_bytes, inventory.json_files, inventory.problems)
 
 

@@ -30,6 +30,7 @@ from .keys import (
     file_index_prefix,
     index_entry_name,
     is_entry_of,
+    partition_index_prefix,
     record_key,
     records_prefix,
     run_key,
@@ -79,10 +80,14 @@ class Record:
     sha256: str
     created_at: str
     code_version: typing.Optional[str] = None
+    #: Partition values (key -> value) this version of the file carries; empty for an unpartitioned artifact.
+    partitions: typing.Dict[str, str] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
         # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["partitions"] = dict(self.partitions)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":
@@ -93,16 +98,34 @@ class Record:
 def record_from(backend: Backend, d: dict) -> Record:
     """The record ``d`` of the store at ``backend``, its bytes located in this store.
 
-    A record names the store's own copy of its bytes by where the store was when it was written. Those bytes are at
-    their content address (``blobs/sha256/..``), so wherever the store is now (moved, copied, rsynced, synced to
-    S3) the record's ``uri`` is that address under the current root; any other ``uri`` (a task's own object, a
-    file outside the store) is left as written. Raises TypeError when fields are missing."""
+    A record names the store's own copy of its bytes by its key relative to the root (records written before named
+    it by where the store was then). Those bytes are at their content address (``blobs/sha256/..``), so wherever the
+    store is now (moved, copied, rsynced, synced to S3) the record's ``uri`` is that address under the current root;
+    any other ``uri`` (a task's own object, a file outside the store) is left as written. Raises TypeError when
+    fields are missing."""
     rec = Record.from_dict(d)
-    own = blob_key(rec.sha256) if isinstance(rec.sha256, str) and len(rec.sha256) == 64 else None
-    if own is None or not isinstance(rec.uri, str) or not rec.uri.replace(os.sep, "/").endswith("/" + own):
+    own = _own_key(rec)
+    if own is None or not (rec.uri == own or rec.uri.replace(os.sep, "/").endswith("/" + own)):
         return rec
     here = backend.uri(own)
     return rec if rec.uri == here else dataclasses.replace(rec, uri=here)
+
+
+def _own_key(rec: Record) -> typing.Optional[str]:
+    """The key the store's own copy of a record's bytes has (None for a record whose fields cannot name one)."""
+    if not isinstance(rec.sha256, str) or len(rec.sha256) != 64 or not isinstance(rec.uri, str):
+        return None
+    return blob_key(rec.sha256)
+
+
+def stored_form(backend: Backend, rec: Record) -> dict:
+    """A record as the store at ``backend`` keeps it: the store's own copy of its bytes named by its key relative to
+    the root, so the record still reads after the store is moved (:func:`record_from` gives the full ``uri``)."""
+    d = rec.as_dict()
+    own = _own_key(rec)
+    if own is not None and rec.uri == backend.uri(own):
+        d["uri"] = own
+    return d
 
 
 def _record_of(backend: Backend, key: str) -> typing.Optional[Record]:
@@ -124,6 +147,12 @@ INDEX_WORKERS = 16
 _RUN_FIELDS = ("execution_id", "project", "domain", "workflow", "created_at")
 
 
+def partition_prefixes(record: Record) -> typing.List[str]:
+    """The partition index folders a record's run is entered in: one per partition key."""
+    return [partition_index_prefix(record.artifact, record.filename, k, v)
+            for k, v in sorted((record.partitions or {}).items())]
+
+
 def _run_of(record: Record) -> dict:
     return {k: getattr(record, k) for k in _RUN_FIELDS}
 
@@ -141,9 +170,10 @@ class ArtifactStore:
         return self.backend.root
 
     # ---- writing ----------------------------------------------------------------------------------------
-    def put_local_file(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
-        """Keep a copy of a local file's bytes; returns (uri, size, sha256)."""
-        key, size, sha = self.backend.put_file_blob(path, progress)
+    def put_local_file(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
+        """Keep a copy of a local file's bytes; returns (uri, size, sha256). ``naming``: see
+        :meth:`Backend.put_file_blob` (a run's intent, ``store/intents.py``)."""
+        key, size, sha = self.backend.put_file_blob(path, progress, naming)
         return self.backend.uri(key), size, sha
 
     def add_record(self, record: Record, pending: bool = False) -> Record:
@@ -155,7 +185,7 @@ class ArtifactStore:
         """
         key = record_key(record.execution_id, record.artifact, record.filename)
         # One line: json's C encoder only runs without indent, and a record is written per file.
-        data = json.dumps(record.as_dict(), sort_keys=True).encode()
+        data = json.dumps(stored_form(self.backend, record), sort_keys=True).encode()
         if pending and record.execution_id not in self._marked_running:
             # The run first, so a record never exists without the status that hides it until the run is over.
             owner = run_owner()
@@ -229,6 +259,15 @@ class ArtifactStore:
                         self.backend.write(key, json.dumps(before).encode())
                 raise
 
+    def unindex_run(self, execution_id: str, records: typing.Sequence[Record]) -> None:
+        """Remove the index entries of a run whose index could not be written whole (its end failed): a run the
+        user saw fail is never listed, even in part."""
+        ekey = component(execution_id)
+        prefixes = [RUNS_INDEX, *sorted({artifact_index_prefix(r.artifact) for r in records}),
+                    *sorted({file_index_prefix(r.artifact, r.filename) for r in records})]
+        keys = [f"{p}/{n}" for p in prefixes for n in self.backend.list_children(p) if is_entry_of(n, ekey)]
+        self.backend.delete_many(keys)
+
     def reindex_run(self, run: dict) -> None:
         """Write the index entries a succeeded run is missing (after a crash between its records and its index)."""
         self._index_run(run, self.records(run["execution_id"], include_all=True))
@@ -261,7 +300,8 @@ class ArtifactStore:
         # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
         workers = min(INDEX_WORKERS, self.backend.concurrency)
         run_all(index_artifact, sorted({r.artifact for r in records}), workers)
-        files = [p for p in dict.fromkeys(file_index_prefix(r.artifact, r.filename) for r in records) if missing(p)]
+        files = [p for p in dict.fromkeys([*(file_index_prefix(r.artifact, r.filename) for r in records),
+                                           *(p for r in records for p in partition_prefixes(r))]) if missing(p)]
         index.add_entries(self.backend, files, name, entry, workers)
 
     def _all_runs(self) -> typing.List[dict]:
@@ -285,6 +325,8 @@ class ArtifactStore:
         if not any(is_entry_of(n, ekey) for n in self.backend.list_children(marker)):
             self._add_index_entry(marker, name, entry)
         self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
+        for prefix in partition_prefixes(record):
+            self._add_index_entry(prefix, name, entry)
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self, include_all: bool = False, offset: int = 0,

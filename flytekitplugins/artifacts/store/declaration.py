@@ -140,14 +140,19 @@ class FileDeclaration:
     type: ArtifactType
     filename: str
     file_type: str
+    #: Where each partition's value comes from: (key, "value", the value) or (key, "input", an input's name).
+    partitions: typing.Tuple[typing.Tuple[str, str, str], ...] = ()
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "artifact": self.artifact,
             "type": self.type.value,
             "filename": self.filename,
             "file_type": self.file_type,
         }
+        if self.partitions:
+            out["partitions"] = {key: {kind: text} for key, kind, text in self.partitions}
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "FileDeclaration":
@@ -156,6 +161,8 @@ class FileDeclaration:
             type=ArtifactType.parse(d["type"]),
             filename=validate_filename(d["filename"]),
             file_type=d.get("file_type", ""),
+            partitions=tuple(sorted((k, *next(iter(dict(spec).items()))) for k, spec in
+                                    dict(d.get("partitions") or {}).items())),
         )
 
     @property

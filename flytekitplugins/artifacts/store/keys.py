@@ -10,6 +10,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     index/artifacts/<artifact>/<inverted time>_<exec>     newest version first            -> "latest of artifact X"
     index/files/<artifact>/<filename>/<inverted time>_<exec>  newest run of one file first -> "latest of X/file"
     index/uses/<artifact>/<filename>/<exec>/<inverted time>_<consumer>  later runs whose queries resolved it
+    index/partitions/<artifact>/<filename>/<key>/<value>/<inverted time>_<exec>  newest run of one file whose
+                                                          partition <key> is <value> first -> "latest where study=X"
     tags/<artifact>/<tag>/current.json                    the version a tag names now (a mutable pointer)
     tags/<artifact>/<tag>/history/<time>_<n>.json         every move of the tag, write-once
     executions/<exec>/lineage/<workflow>.json             inputs, code and what each file was derived from
@@ -17,6 +19,8 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     blobs/sha256/<aa>/<sha256>                            bytes kept by local runs, stored once per content
     blobs/sizes/<size>                                    hints: sizes of large kept bytes (backends/local/)
     config.json                                           optional retention rules (ops/lifecycle/policy.py)
+    intents/<exec>/<token>/owner.json                     a recording in progress: who writes it (store/intents.py)
+    intents/<exec>/<token>/<sha256>                       bytes that recording is storing, named before they are
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
 
@@ -193,6 +197,25 @@ def file_index_prefix_at(akey: str, fkey: str) -> str:
     return f"index/files/{akey}/{fkey}"
 
 
+#: The runs of each artifact file by partition value, newest first.
+PARTITIONS_INDEX = "index/partitions"
+
+
+def partition_index_prefix(artifact: str, filename: str, key: str, value: str) -> str:
+    """Index folder of the runs that recorded ``artifact``/``filename`` with partition ``key`` set to ``value``."""
+    return partition_values_prefix(artifact, filename, key) + "/" + component(value)
+
+
+def partition_values_prefix(artifact: str, filename: str, key: str) -> str:
+    """The folder of one partition key's values (one folder per value) for ``artifact``/``filename``."""
+    return f"{PARTITIONS_INDEX}/{component(artifact)}/{component(filename)}/{component(key)}"
+
+
+def decode_component(comp: str) -> typing.Optional[str]:
+    """The name a :func:`component` came from, or None for a long name (kept only as its hash)."""
+    return None if comp.startswith("~") else urllib.parse.unquote(comp)
+
+
 def artifact_index_prefix(artifact: str) -> str:
     """Where the runs that recorded a file of ``artifact`` are listed, newest first."""
     return artifact_index_prefix_at(component(artifact))
@@ -269,6 +292,25 @@ def newest_pointer(prefix: str) -> str:
     return f"index/newest/{prefix}.json"
 
 
+#: The folder of the intents of recordings in progress (``store/intents.py``).
+INTENTS = "intents"
+#: An intent's own document, in its folder.
+INTENT_OWNER = "owner.json"
+
+
+def intent_prefix(execution_id: str, token: str) -> str:
+    """The folder of one recording's intent (``token`` tells apart two recorders of one run)."""
+    return f"{INTENTS}/{component(execution_id)}/{token}"
+
+
+def intent_parts_of(key: str) -> typing.Optional[typing.Tuple[str, str, str]]:
+    """(execution key component, token, last name) of a key under ``intents/``; None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != INTENTS:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
 # ---- the dataset catalog ------------------------------------------------------------------------------------------
 
 #: The folder of every dataset's catalog entry and manifests.
@@ -330,6 +372,28 @@ def dataset_reserved_key(dataset_id: str, number: int) -> str:
 def dataset_run_key(dataset_id: str, run_key: str, suffix: str = "") -> str:
     """Where what one export run did is: the snapshot it committed, or (``suffix=".reserved"``) the number it took."""
     return f"{DATASETS}/{component(dataset_id)}/runs/{component(run_key)}{suffix}{JSON}"
+
+
+# ---- the audit trail ----------------------------------------------------------------------------------------------
+
+#: The folder of the audit trail's entries (``store/audit.py``), each created write-once.
+AUDIT_ENTRIES = "audit/entries"
+#: The newest entry's number and sha256: a hint that saves a listing, checked before it is trusted.
+AUDIT_HEAD = "audit/head.json"
+#: Digits of an entry's number in its name (so the entries list in order).
+AUDIT_WIDTH = 12
+
+
+def audit_entry_key(seq: int) -> str:
+    """Where the audit trail's entry number ``seq`` (from 1) is."""
+    return f"{AUDIT_ENTRIES}/{seq:0{AUDIT_WIDTH}d}{JSON}"
+
+
+def audit_seq_of(key: str) -> typing.Optional[int]:
+    """The number an audit entry's key (or name) names; None for any other key."""
+    stem = key.rsplit("/", 1)[-1]
+    stem = stem[: -len(JSON)] if stem.endswith(JSON) else ""
+    return int(stem) if stem.isdigit() else None
 
 
 # ---- triggers: a write-once ledger per trigger (``ops/triggers.py``) ---------------------------------------------

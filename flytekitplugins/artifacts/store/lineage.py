@@ -77,6 +77,7 @@ def write_lineage(
                 "filename": rec.filename,
                 "sha256": rec.sha256,
                 "node_id": rec.node_id,
+                **({"partitions": dict(rec.partitions)} if rec.partitions else {}),
                 "derived_from": {
                     "files": [list(p) for p in derived.get("files", [])],
                     "inputs": list(derived.get("inputs", [])),
@@ -147,6 +148,7 @@ def _file_node(rec: Record) -> dict:
         "workflow": rec.workflow,
         "node_id": rec.node_id,
         "created_at": rec.created_at,
+        "partitions": dict(rec.partitions),
     }
 
 

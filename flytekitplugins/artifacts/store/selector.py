@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import keys
 from .artifact_store import ArtifactStore, Record
+from .partitions import describe, matches, normalize
 from .versions import (
     SUCCEEDED,
     artifacts,
     newest_execution,
     newest_file_entry,
     newest_run,
+    partition_values,
     run_status,
     tag_target,
     versions,
@@ -62,8 +64,13 @@ class RecordSelector:
     tag: typing.Optional[str] = None
     workflow: typing.Optional[str] = None
     any_status: bool = False
+    #: Partition values every selected file must carry: a mapping or (key, value) pairs, kept as sorted pairs.
+    partitions: typing.Any = ()
 
     def __post_init__(self):
+        given = self.partitions
+        pairs = normalize(dict(given) if isinstance(given, (list, tuple)) else given)
+        object.__setattr__(self, "partitions", pairs)
         named = tuple(n for n, given in (("execution", self.execution is not None), ("newest", self.newest),
                                          ("tag", self.tag is not None)) if given)
         if len(named) > 1:
@@ -87,11 +94,17 @@ class RecordSelector:
     @classmethod
     def from_query(cls, query: dict) -> "RecordSelector":
         """The selector of a query node's ``query`` input (``artifact``, ``filename`` and ``selector``)."""
-        return cls(query["artifact"], query["filename"], **query.get("selector", {}))
+        chosen = dict(query.get("selector", {}))
+        if chosen.get("partitions"):
+            chosen["partitions"] = dict(chosen["partitions"])
+        return cls(query["artifact"], query["filename"], **chosen)
 
     def version(self) -> dict:
         """Which version is meant, as queries and lineage documents store it: ``execution``, ``tag``, ``workflow``."""
-        return {"execution": self.execution, "tag": self.tag, "workflow": self.workflow}
+        out: dict = {"execution": self.execution, "tag": self.tag, "workflow": self.workflow}
+        if self.partitions:
+            out["partitions"] = dict(self.partitions)
+        return out
 
     def describe(self) -> str:
         """Which version is meant, in words, for messages."""
@@ -102,6 +115,8 @@ class RecordSelector:
             parts.append(f"tag {self.tag!r}")
         if self.workflow:
             parts.append(f"workflow {self.workflow!r}")
+        if self.partitions:
+            parts.append(f"partitions {describe(self.partitions)}")
         return ", ".join(parts) or ("newest run" if self.any_status else "newest succeeded run")
 
 
@@ -114,16 +129,37 @@ def select_record(store: ArtifactStore, selector: RecordSelector) -> Record:
         )
     if selector.any_status and selector.tag is None:
         if selector.execution is not None:
-            return store.record(selector.execution, artifact, filename)
+            return _in_partitions(store, selector, store.record(selector.execution, artifact, filename))
+        if selector.partitions:
+            return _newest_any_status(store, selector)
         return store.latest_record(artifact, filename, include_all=True)
     if selector.tag is not None:
-        return _version_in(store, selector, tag_target(store, artifact, selector.tag))
+        return _in_partitions(store, selector, _version_in(store, selector, tag_target(store, artifact, selector.tag)))
     if selector.execution is not None:
-        return _version_in(store, selector, selector.execution)
-    entry = newest_file_entry(store, artifact, filename, selector.workflow)
+        return _in_partitions(store, selector, _version_in(store, selector, selector.execution))
+    entry = newest_file_entry(store, artifact, filename, selector.workflow, selector.partitions)
     if entry is None:
         raise not_found(store, selector)
     return store.record(entry["execution_id"], artifact, filename)
+
+
+def _in_partitions(store: ArtifactStore, selector: RecordSelector, rec: Record) -> Record:
+    """``rec`` when it carries the selector's partitions, else the not-found error."""
+    if not matches(rec.partitions, selector.partitions):
+        raise not_found(store, selector)
+    return rec
+
+
+def _newest_any_status(store: ArtifactStore, selector: RecordSelector) -> Record:
+    """The newest run of any status whose file carries the selector's partitions."""
+    artifact, filename = typing.cast(str, selector.artifact), typing.cast(str, selector.filename)
+    for run in store.executions(include_all=True):
+        eid = run["execution_id"]
+        if store.backend.exists(keys.record_key(eid, artifact, filename)):
+            rec = store.record(eid, artifact, filename)
+            if matches(rec.partitions, selector.partitions):
+                return rec
+    raise not_found(store, selector)
 
 
 def _version_in(store: ArtifactStore, selector: RecordSelector, execution: str) -> Record:
@@ -157,6 +193,12 @@ def select_run(store: ArtifactStore, selector: RecordSelector) -> typing.Optiona
         return tag_target(store, typing.cast(str, selector.artifact), selector.tag)
     if not selector.newest:
         return selector.execution
+    if selector.artifact and selector.partitions:
+        found = [v for v in versions(store, selector.artifact, partitions=selector.partitions)
+                 if selector.workflow is None or v["workflow"] == selector.workflow][:1]
+        if not found:
+            raise not_found(store, selector)
+        return found[0]["execution_id"]
     if selector.artifact:
         return newest_execution(store, selector.artifact, selector.workflow)
     if selector.any_status:
@@ -164,9 +206,37 @@ def select_run(store: ArtifactStore, selector: RecordSelector) -> typing.Optiona
     return newest_run(store)
 
 
+def partition_hint(store: ArtifactStore, artifact: str, filename: typing.Optional[str],
+                   wanted: typing.Sequence[typing.Tuple[str, str]]) -> str:
+    """What the store has for the partitions asked: an unknown key with the keys its newest versions carry, or the
+    values each asked key has taken. Empty when nothing was asked."""
+    if not wanted:
+        return ""
+    recent = versions(store, artifact, limit=5)
+    files = {filename} if filename else {f for v in recent for f in v["files"]}
+    known = sorted({k for v in recent for f, p in v["partitions"].items() if f in files for k in p})
+    unknown = [k for k, _ in wanted if k not in known]
+    if unknown:
+        return (f"; {artifact!r} has no partition key {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], known)}"
+                f" (its partition keys: {', '.join(known) or 'none'})")
+    parts = []
+    for k, _ in wanted:
+        have = sorted({val for f in files for val in partition_values(store, artifact, f, k)})
+        shown = ", ".join(have[:10]) + (f" and {len(have) - 10} more" if len(have) > 10 else "")
+        parts.append(f"values of {k}: {shown or 'none'}")
+    return "; " + "; ".join(parts)
+
+
 def not_found(store: ArtifactStore, selector: RecordSelector) -> ArtifactNotFoundError:
     """The error for a selector that matched no file: what was asked, and what exists."""
     artifact, filename = selector.artifact, selector.filename
+    if selector.partitions:
+        hint = partition_hint(store, typing.cast(str, artifact), filename, selector.partitions)
+        what = f"file {filename!r}" if filename else "file"
+        return ArtifactNotFoundError(
+            f"no version of {artifact!r} {what} matches {selector.describe()} in the store at {store.root!r}{hint}. "
+            f"`flyte-artifacts versions {artifact!r}` lists them all"
+        )
     have = versions(store, typing.cast(str, artifact), limit=5)
     if have:
         lines = "; ".join(

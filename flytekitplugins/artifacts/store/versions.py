@@ -19,10 +19,14 @@ import typing
 import uuid
 
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
-from . import keys
+from . import audit, keys
 from .artifact_store import ArtifactStore, record_from
 from .identity import utc_now
 from .jsonfiles import read_json_or_warn
+from .partitions import matches
+
+#: Wanted partitions: sorted (key, value) pairs.
+Wanted = typing.Sequence[typing.Tuple[str, str]]
 
 SUCCEEDED = "succeeded"
 _BATCH = 8  # index names read per step when looking for the newest succeeded run
@@ -65,8 +69,12 @@ def _entry_at(store: ArtifactStore, key: str) -> typing.Optional[dict]:
     return entry if entry is not None and "execution_id" in entry else None
 
 
-def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workflow: typing.Optional[str] = None):
-    """The index entry of the newest succeeded run that recorded ``artifact``/``filename`` (or None)."""
+def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workflow: typing.Optional[str] = None,
+                      partitions: Wanted = ()):
+    """The index entry of the newest succeeded run that recorded ``artifact``/``filename`` (or None); with
+    ``partitions``, the newest whose file carries every one of those (key, value) pairs."""
+    if partitions:
+        return _newest_in_partition(store, artifact, filename, workflow, partitions)
     prefix = keys.file_index_prefix(artifact, filename)
     for entry in _index_entries(store, prefix):
         if workflow is not None and entry.get("workflow") != workflow:
@@ -82,6 +90,34 @@ def newest_file_entry(store: ArtifactStore, artifact: str, filename: str, workfl
             if store.backend.exists(keys.record_key(eid, artifact, filename)) and succeeded(store, eid):
                 return entry
     return None
+
+
+def _newest_in_partition(store: ArtifactStore, artifact: str, filename: str, workflow: typing.Optional[str],
+                         partitions: Wanted) -> typing.Optional[dict]:
+    """The newest succeeded run in the index of the first wanted partition whose record matches them all (the record
+    is read only when more than one partition is asked for)."""
+    key, value = partitions[0]
+    for entry in _index_entries(store, keys.partition_index_prefix(artifact, filename, key, value)):
+        if workflow is not None and entry.get("workflow") != workflow:
+            continue
+        eid = entry["execution_id"]
+        if len(partitions) > 1:
+            try:
+                rec = store.record(eid, artifact, filename)
+            except ArtifactNotFoundError:
+                continue
+            if not matches(rec.partitions, partitions):
+                continue
+        if succeeded(store, eid):
+            return entry
+    return None
+
+
+def partition_values(store: ArtifactStore, artifact: str, filename: str, key: str) -> typing.List[str]:
+    """The values partition ``key`` of ``artifact``/``filename`` has taken (from the index; long values, kept only
+    as a hash there, are left out)."""
+    names = store.backend.list_children(keys.partition_values_prefix(artifact, filename, key))
+    return sorted(v for v in (keys.decode_component(n) for n in names) if v is not None)
 
 
 def newest_execution(store: ArtifactStore, artifact: str, workflow: typing.Optional[str] = None) -> str:
@@ -113,15 +149,19 @@ def newest_run(store: ArtifactStore) -> str:
 # ---- listing ------------------------------------------------------------------------------------------------------
 
 
-def versions(store: ArtifactStore, artifact: str, limit: typing.Optional[int] = None) -> typing.List[dict]:
-    """The versions of ``artifact``, newest first: execution, workflow, created, files, tags."""
+def versions(store: ArtifactStore, artifact: str, limit: typing.Optional[int] = None,
+             partitions: Wanted = ()) -> typing.List[dict]:
+    """The versions of ``artifact``, newest first: execution, workflow, created, files, tags, partitions (each
+    file's, when any has some). With ``partitions``, only the files (and runs) that carry them all."""
     by_exec = tags_by_execution(store, artifact)
     out = []
     for entry in _index_entries(store, keys.artifact_index_prefix(artifact)):
         eid = entry["execution_id"]
         if not succeeded(store, eid):
             continue
-        records = store.records(eid, artifact=artifact)
+        records = [r for r in store.records(eid, artifact=artifact) if matches(r.partitions, partitions)]
+        if partitions and not records:
+            continue
         out.append(
             {
                 "artifact": artifact,
@@ -131,6 +171,7 @@ def versions(store: ArtifactStore, artifact: str, limit: typing.Optional[int] = 
                 "type": records[0].type if records else "",
                 "files": [r.filename for r in records],
                 "tags": sorted(by_exec.get(eid, [])),
+                "partitions": {r.filename: dict(r.partitions) for r in records if r.partitions},
             }
         )
         if limit is not None and len(out) >= limit:
@@ -216,8 +257,10 @@ def _history_event(store: ArtifactStore, artifact: str, tag: str, event: dict) -
     store.backend.write_once(key, json.dumps(event, sort_keys=True).encode())
 
 
-def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.Optional[str] = None) -> dict:
-    """Point ``tag`` at one version of ``artifact`` (``execution_id``, else the newest); returns the tag's state."""
+def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.Optional[str] = None,
+            reason: typing.Optional[str] = None) -> dict:
+    """Point ``tag`` at one version of ``artifact`` (``execution_id``, else the newest); returns the tag's state.
+    The audit trail gets an entry naming the version's files and their sha256, and ``reason``."""
     validate_tag(tag)
     if execution_id is None:
         execution_id = newest_execution(store, artifact)
@@ -239,15 +282,24 @@ def set_tag(store: ArtifactStore, artifact: str, tag: str, execution_id: typing.
     doc = {"artifact": artifact, "tag": tag, "execution_id": execution_id, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**doc, "action": "tag", "previous": previous})
     store.backend.write(key, json.dumps(doc, sort_keys=True).encode())
+    audit.append(store.backend, "tag", reason=reason, objects=_files_of(store, execution_id, artifact),
+                 artifact=artifact, tag=tag, execution=execution_id, previous=previous)
     return {**doc, "previous": previous}
 
 
-def remove_tag(store: ArtifactStore, artifact: str, tag: str) -> dict:
-    """Remove ``tag`` from ``artifact`` (its history stays)."""
+def _files_of(store: ArtifactStore, execution_id: str, artifact: str) -> typing.List[dict]:
+    """The files of one version, as the audit trail names objects."""
+    return [{"artifact": r.artifact, "filename": r.filename, "sha256": r.sha256}
+            for r in store.records(execution_id, artifact=artifact)]
+
+
+def remove_tag(store: ArtifactStore, artifact: str, tag: str, reason: typing.Optional[str] = None) -> dict:
+    """Remove ``tag`` from ``artifact`` (its history stays; the audit trail gets an entry with ``reason``)."""
     previous = tag_target(store, artifact, tag)
     event = {"artifact": artifact, "tag": tag, "execution_id": None, "previous": previous, "tagged_at": utc_now()}
     _history_event(store, artifact, tag, {**event, "action": "untag"})
     store.backend.delete(keys.tag_key(artifact, tag))
+    audit.append(store.backend, "untag", reason=reason, artifact=artifact, tag=tag, previous=previous)
     return event
 
 

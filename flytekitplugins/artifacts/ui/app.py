@@ -95,7 +95,8 @@ def _templates() -> jinja2.Environment:
     )
     env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
                        INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
-                       lineage_url=lineage_url, file_page_url=file_page_url, statuses=pages.STATUSES, G=lineage_graph)
+                       lineage_url=lineage_url, file_page_url=file_page_url, statuses=pages.STATUSES, G=lineage_graph,
+                       partitions_of=pages.partitions_of)
     env.filters.update(size=human_size, when=pages.when, plural=pages.plural, count=format_count,
                        stat=file_pages.stat_text, signed=file_pages.signed)
     return env
@@ -108,6 +109,22 @@ def _param(request: Request, name: str, required: bool = True) -> str:
     if required and not value:
         raise NotFound(f"no {name} was given in the address")
     return value
+
+
+def _partitions(request: Request) -> typing.Tuple[typing.Tuple[str, str], ...]:
+    """The ``partition`` filter of a page (``study=MINI01``, several separated by spaces or given more than once)."""
+    from ..errors import ArtifactError
+    from ..store.partitions import parse_option
+
+    pairs = {}
+    for given in request.query_params.getlist("partition"):
+        for text in given.split():
+            try:
+                key, value = parse_option(text)
+            except ArtifactError as e:
+                raise NotFound(str(e)) from None
+            pairs[key] = value
+    return tuple(sorted(pairs.items()))
 
 
 class UI:
@@ -205,10 +222,13 @@ class UI:
     def artifact(self, request: Request) -> Response:
         """One artifact's versions: every run that recorded it, newest first."""
         name = _param(request, "name")
-        versions = pages.artifact_versions(self.store, name)
+        wanted = _partitions(request)
+        versions = pages.artifact_versions(self.store, name, wanted)
         filenames = sorted({f.filename for v in versions for f in v.files})
         return self.page("artifact.html", title=f"Artifact {name}", name=name, versions=versions,
-                         type=versions[0].files[0].type, filenames=filenames)
+                         type=versions[0].files[0].type, filenames=filenames,
+                         wanted=" ".join(f"{k}={v}" for k, v in wanted),
+                         partitioned=any(f.partitions for v in versions for f in v.files))
 
     def datasets(self, request: Request) -> Response:
         """Every dataset with its number of snapshots and the newest one."""

@@ -246,11 +246,21 @@ def group_by_artifact(records: typing.Iterable[Record]) -> typing.List[typing.Tu
     return [(t, [by_type[t][name] for name in sorted(by_type[t])]) for t in sorted(by_type, key=type_rank)]
 
 
-def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
-    """Every execution that recorded ``name``, newest first, with its files and whether they changed."""
+def artifact_versions(store: ArtifactStore, name: str,
+                      partitions: typing.Sequence[typing.Tuple[str, str]] = ()) -> typing.List[Version]:
+    """Every execution that recorded ``name``, newest first, with its files and whether they changed; with
+    ``partitions``, only the files carrying those values (and the runs that have one)."""
+    from ..store.partitions import describe, matches
+    from ..store.selector import partition_hint
+
     records = store.records(artifact=name)
     if not records:
         raise NotFound(f"artifact {name!r} is not in this store")
+    if partitions:
+        records = [r for r in records if matches(r.partitions, partitions)]
+        if not records:
+            raise NotFound(f"no version of artifact {name!r} has {describe(partitions)}"
+                           f"{partition_hint(store, name, None, partitions)}")
     tagged = tags_by_execution(store, name)
     by_run: typing.Dict[str, typing.List[Record]] = {}
     for r in records:
@@ -264,6 +274,12 @@ def artifact_versions(store: ArtifactStore, name: str) -> typing.List[Version]:
     for newer, older in zip(versions, versions[1:]):
         newer.changed = _content(newer.files) != _content(older.files)
     return versions
+
+
+def partitions_of(files: typing.Sequence[Record]) -> typing.List[str]:
+    """The distinct partitions of a version's files, each as ``key=value, key=value``."""
+    texts = (", ".join(f"{k}={v}" for k, v in sorted(f.partitions.items())) for f in files if f.partitions)
+    return sorted(set(texts))
 
 
 def _content(files: typing.List[Record]) -> typing.Set[typing.Tuple[str, str]]:

@@ -34,7 +34,7 @@ def test_list_json_has_exactly_the_record_fields(two_runs):
     assert len(rows) == 4
     assert set(rows[0]) == {
         "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",
-        "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version",
+        "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version", "partitions",
     }
 
 

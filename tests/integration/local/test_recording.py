@@ -15,7 +15,7 @@ from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
 FIELDS = {
     "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",
-    "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version",
+    "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version", "partitions",
 }
 
 

@@ -2,20 +2,28 @@
 
 import http.client
 import http.server
+import re
 import threading
 import urllib.parse
 
+#: What an S3 answer says about checksums: headers (x-amz-checksum-sha256...) and XML elements (<ChecksumSHA256>).
+_CHECKSUM_XML = re.compile(rb"<(Checksum[A-Za-z0-9]*)>[^<]*</\1>")
 SLOWDOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
 
 
 class FaultProxy:
     """Relays every request to ``upstream``; ``fault(method, path)`` picks what happens to each: None (relayed),
     ``"slowdown"`` (503 SlowDown, not relayed) or ``"cut"`` (relayed, then the answer's body broken off half way
-    with its full Content-Length declared). ``faults`` and ``passed`` list what happened, in order."""
+    with its full Content-Length declared). ``faults`` and ``passed`` list what happened, in order.
 
-    def __init__(self, upstream: str, fault):
+    With ``plain=True`` the upstream looks like an S3-compatible server without the newer S3 features (Ceph's RADOS
+    gateway, older MinIO): no answer carries a checksum, and ``If-None-Match`` on CompleteMultipartUpload is not
+    honoured (it never reaches the upstream)."""
+
+    def __init__(self, upstream: str, fault=lambda method, path: None, plain: bool = False):
         self.upstream = urllib.parse.urlparse(upstream)
         self.fault = fault
+        self.plain = plain
         self.faults, self.passed = [], []
         lock = threading.Lock()
         proxy = self
@@ -40,14 +48,22 @@ class FaultProxy:
                     return
                 conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("expect", "connection")}
+                if proxy.plain and self.command == "POST" and "uploadId=" in self.path:
+                    headers = {k: v for k, v in headers.items() if k.lower() != "if-none-match"}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                answer_headers = resp.getheaders()
+                if proxy.plain:
+                    data = _CHECKSUM_XML.sub(b"", data)
+                    answer_headers = [(k, v) for k, v in answer_headers if not k.lower().startswith("x-amz-checksum")]
                 self.send_response(resp.status)
-                for k, v in resp.getheaders():
+                for k, v in answer_headers:
                     if k.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
+                # A HEAD answer has no body: the length it declares is the object's.
+                length = resp.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+                self.send_header("Content-Length", length)
                 if what == "cut":
                     self.send_header("Connection", "close")
                 self.end_headers()

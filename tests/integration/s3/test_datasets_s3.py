@@ -147,6 +147,7 @@ def test_missing_bucket_is_refused_at_create(s3_endpoint):
 # ---- server-side copies from an S3 store ----------------------------------------------------------------------
 
 
+@pytest.mark.moto_only  # moto's request recorder
 def test_s3_store_to_s3_dataset_copies_server_side(s3_root, s3_bucket, s3_endpoint, moto_client, tmp_path):
     store = ArtifactStore()
     assert store.root == s3_root

@@ -340,12 +340,21 @@ def test_put_local_file_is_content_addressed(s3_root, s3_endpoint, s3_bucket, tm
     assert store.backend.read_bytes(blob_key(sha1)) == data
 
 
+@pytest.mark.moto_only  # the RADOS gateway keeps no SHA256 checksums
 def test_blob_carries_its_sha256_as_an_s3_checksum(s3_root, s3_endpoint, s3_bucket, tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"checked by S3 itself")
     key, _, digest = S3Backend(s3_root).put_file_blob(str(path))
     head = raw_client(s3_endpoint).head_object(Bucket=s3_bucket, Key=f"store/{key}", ChecksumMode="ENABLED")
     assert head["ChecksumSHA256"] == base64.b64encode(bytes.fromhex(digest)).decode()
+
+
+def test_blob_carries_its_checked_sha256_in_its_metadata(s3_root, s3_endpoint, s3_bucket, tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"checked before the write")
+    key, _, digest = S3Backend(s3_root).put_file_blob(str(path))
+    head = raw_client(s3_endpoint).head_object(Bucket=s3_bucket, Key=f"store/{key}")
+    assert head["Metadata"][s3client.SHA256_META] == digest == sha(b"checked before the write")
 
 
 def test_a_damaged_blob_is_replaced(s3_root, s3_endpoint, s3_bucket, tmp_path):
@@ -418,7 +427,8 @@ def test_blobs_over_the_single_copy_limit_are_copied_in_parts(s3_root, s3_endpoi
 
 
 @pytest.mark.parametrize("refresh", ["same bytes", "precondition failed", "other bytes"])
-def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_root, tmp_path, monkeypatch, refresh):
+def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_root, s3_endpoint, s3_bucket, tmp_path,
+                                                                           monkeypatch, refresh):
     """An object a dead attempt left is copied onto itself to make it young; if it changed meanwhile (the copy's
     ETag precondition fails, or S3 hashes other bytes) it is not trusted, and the file is uploaded again."""
     from flytekitplugins.artifacts.backends import Transfer
@@ -428,7 +438,9 @@ def test_an_old_object_that_changes_while_it_is_refreshed_is_uploaded_again(s3_r
     path = tmp_path / "data.csv"
     path.write_bytes(data)
     backend = open_backend(s3_root)
-    backend.write("snap/1/data.csv", data)  # what the dead attempt left
+    # What the dead attempt left: an upload carries its SHA256 (and the checked sha256 in its metadata).
+    raw_client(s3_endpoint).put_object(Bucket=s3_bucket, Key="store/snap/1/data.csv", Body=data,
+                                       ChecksumAlgorithm="SHA256", Metadata={s3client.SHA256_META: sha(data)})
     monkeypatch.setattr(s3upload, "REFRESH_AFTER_SECONDS", 0)
     real_copy, refreshed, readers = s3upload.copy_server_side, [], []
 

@@ -317,7 +317,7 @@ class LocalBackend(Backend):
             return []
 
     @translating
-    def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+    def put_file_blob(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
         """Keep a local file's bytes at their content address, reading them once.
 
         A small file is read whole and hashed before anything is written, so bytes kept already cost one read. A
@@ -329,8 +329,8 @@ class LocalBackend(Backend):
         with open(path, "rb") as src:
             size = os.fstat(src.fileno()).st_size
             if size <= SMALL_FILE:
-                return self._put_small(src.read(), progress)
-        kept = self._kept_already(path, size, progress)
+                return self._put_small(src.read(), progress, naming)
+        kept = self._kept_already(path, size, progress, naming)
         if kept is not None:
             return kept
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
@@ -346,6 +346,8 @@ class LocalBackend(Backend):
             if landed != size:  # what the copy holds, not what was handed to write(), is what gets named
                 raise OSError(errno.EIO, f"the copy of {path!r} holds {landed:,} of its {size:,} bytes")
             self._note_size(size)
+            if naming is not None:
+                naming(sha)
             if not _damaged(self._path(blob_key(sha)), size, sha) and refresh(self._path(blob_key(sha))):
                 return blob_key(sha), size, sha  # kept already: the copy never reaches the disk
             # Stored bytes are immutable: make accidental writes through the recorded path fail.
@@ -356,10 +358,12 @@ class LocalBackend(Backend):
         finally:
             discard(tmp_path)
 
-    def _put_small(self, data: bytes, progress) -> typing.Tuple[str, int, str]:
+    def _put_small(self, data: bytes, progress, naming=None) -> typing.Tuple[str, int, str]:
         size, sha = len(data), hashlib.sha256(data).hexdigest()
         if progress is not None:
             progress(size)
+        if naming is not None:
+            naming(sha)
         final = self._path(blob_key(sha))
         if not _damaged(final, size, sha) and refresh(final):
             return blob_key(sha), size, sha
@@ -403,13 +407,16 @@ class LocalBackend(Backend):
                 os.makedirs(os.path.dirname(hint), exist_ok=True)
                 open(hint, "ab").close()
 
-    def _kept_already(self, path: str, size: int, progress=None) -> typing.Optional[typing.Tuple[str, int, str]]:
+    def _kept_already(self, path: str, size: int, progress=None,
+                      naming=None) -> typing.Optional[typing.Tuple[str, int, str]]:
         """For a large file (``size`` bytes) whose size matches kept bytes: hash it (one read, nothing written) and,
         if those bytes are kept and intact, return them. None when the file must be copied."""
         if size <= Writeback.STEP or not os.path.exists(self._size_hint(size)):
             return None
         got, sha = sha256_file(path)
         final = self._path(blob_key(sha))
+        if naming is not None and got == size:
+            naming(sha)
         if got == size and not _damaged(final, got, sha) and refresh(final):
             if progress is not None:
                 progress(got)

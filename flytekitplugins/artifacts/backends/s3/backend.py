@@ -47,6 +47,7 @@ from .client import (
     s3_client,
     sha256_b64,
     translate_error,
+    verified_metadata,
 )
 
 #: Staged uploads live outside ``blobs/`` so one lifecycle rule on this prefix can expire orphans.
@@ -97,14 +98,26 @@ class S3Backend(Backend):
         client = s3_client()
         path = local_file(source_uri)
         if path is not None:
-            # S3 checks the SHA256 sent along and refuses bytes that do not match it.
+            # AWS refuses bytes that do not match the SHA256 sent along; others (moto, Ceph) store them anyway, and
+            # an answer echoing the SHA256 sent proves nothing: the bytes are read back below.
             with open(path, "rb") as f:
-                client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256))
+                client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256),
+                                  Metadata=verified_metadata(sha256))
+            got = None
+        else:
+            src_bucket, src_key = parse_s3_uri(source_uri)
+            got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4,
+                                   {"MetadataDirective": "REPLACE", "Metadata": verified_metadata(sha256)})
+        if got is None:
+            # No SHA256 from the server (it keeps none, or the copy went in parts): the restored bytes are read back.
+            got_size, got_hex = hash_s3_object(dest_uri)
+            if (got_size, got_hex) == (size, sha256):
+                return
+        elif got == sha256_b64(sha256):
             return
-        src_bucket, src_key = parse_s3_uri(source_uri)
-        got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4)
-        if got is not None and got != sha256_b64(sha256):
-            raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
+        with contextlib.suppress(*S3_ERRORS):
+            client.delete_object(Bucket=bucket, Key=key)
+        raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
@@ -303,7 +316,7 @@ class S3Backend(Backend):
             )
         return sorted(_child_names(page, folder))[:limit]
 
-    def put_file_blob(self, path: str, progress=None) -> typing.Tuple[str, int, str]:
+    def put_file_blob(self, path: str, progress=None, naming=None) -> typing.Tuple[str, int, str]:
         tmp_key = f"{TMP_PREFIX}/{_TMP_NAME}{uuid.uuid4().hex}"
         tmp_full = self._full(tmp_key)
         started = False
@@ -321,6 +334,8 @@ class S3Backend(Backend):
                         ).result()
                 size, sha = reader.size, reader.sha.hexdigest()
                 key = blob_key(sha)
+                if naming is not None:
+                    naming(sha)
                 self._place_blob(tmp_full, self._full(key), size, sha)
                 return key, size, sha
             finally:
@@ -345,7 +360,9 @@ class S3Backend(Backend):
         # No If-None-Match here: a racing writer of the same address copies identical bytes, so losing the race is
         # harmless, and conditional copies are not honoured everywhere (moto ignores them).
         source = {"Bucket": self.bucket, "Key": tmp_full}
-        got = copy_server_side(self.client, source, self.bucket, final_full, size, self.transfer_config.max_concurrency)
+        # The metadata keeps the sha256 hashed above for servers that keep no checksum of their own.
+        got = copy_server_side(self.client, source, self.bucket, final_full, size, self.transfer_config.max_concurrency,
+                               {"MetadataDirective": "REPLACE", "Metadata": verified_metadata(sha)})
         # S3 computes the SHA256 of the copy itself: if it differs from the hash of the bytes read locally,
         # something between this file and the bucket changed them.
         if got is not None and got != want:

@@ -239,19 +239,57 @@ def age_seconds(head: dict) -> float:
     return time.time() - head["LastModified"].timestamp() if "LastModified" in head else 0.0
 
 
+#: The object metadata (``x-amz-meta-artifacts-sha256``) this plugin writes with bytes it has hashed itself.
+SHA256_META = "artifacts-sha256"
+#: ``auto`` (the default): a full-object SHA-256 the server reports is used; ``ignore``: never, the bytes are hashed.
+CHECKSUMS_ENV = "FLYTE_ARTIFACTS_S3_CHECKSUMS"
+
+
+def _use_server_checksums() -> bool:
+    value = os.environ.get(CHECKSUMS_ENV, "").strip().lower()
+    if value in ("", "auto"):
+        return True
+    if value == "ignore":
+        return False
+    raise ArtifactValueError(
+        f"{CHECKSUMS_ENV}={value!r} is not a choice: use 'auto' (use the SHA-256 an S3 server reports) or "
+        "'ignore' (hash the bytes instead)"
+    )
+
+
+def server_sha256(answer: dict) -> typing.Optional[str]:
+    """The full-object SHA256 (base64) an S3 answer carries, or None: many S3-compatible servers (Ceph's RADOS
+    gateway, older MinIO) keep no checksum, an object uploaded or copied in parts has only a hash of part hashes,
+    and ``FLYTE_ARTIFACTS_S3_CHECKSUMS=ignore`` says not to use them. None means: hash the bytes."""
+    have = answer.get("ChecksumSHA256")
+    if not _use_server_checksums() or not have or "-" in have:
+        return None
+    return have if answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT" else None
+
+
+def verified_metadata(sha256: str) -> typing.Dict[str, str]:
+    """Metadata to store with bytes whose sha256 was checked before the write."""
+    return {SHA256_META: sha256}
+
+
 def holds(head: dict, size: int, sha256: str) -> bool:
-    """Whether the object a ``head_object`` answer (asked with ``ChecksumMode="ENABLED"``) describes holds ``size``
-    bytes with this sha256, as far as S3 can tell: its own full-object SHA256 must match when it has one; an object
-    copied part by part carries only a hash of part hashes, so its size is the check."""
-    have = head.get("ChecksumSHA256")
-    composite = head.get("ChecksumType") == "COMPOSITE" or "-" in (have or "")
-    return head.get("ContentLength") == size and (have is None or composite or have == sha256_b64(sha256))
+    """Whether the object a ``head_object`` answer (asked with ``ChecksumMode="ENABLED"``) describes may be taken to
+    hold ``size`` bytes with this sha256 without reading it: the server's own full-object SHA256 must match when it
+    reports one; else the sha256 this plugin stored in its metadata after checking the bytes. An object with
+    neither (a server without checksums, bytes written by anyone else) is not taken: it is written again."""
+    if head.get("ContentLength") != size:
+        return False
+    have = server_sha256(head)
+    if have is not None:
+        return have == sha256_b64(sha256)
+    return head.get("Metadata", {}).get(SHA256_META) == sha256
 
 
 def copy_server_side(
     client, source: dict, bucket: str, key: str, size: int, concurrency: int, extra_args: typing.Optional[dict] = None
 ) -> typing.Optional[str]:
-    """Copy an object inside S3 (bytes never pass through here); returns the SHA256 S3 computed (base64), if any.
+    """Copy an object inside S3 (bytes never pass through here); returns the SHA256 S3 computed (base64), or None
+    when it reports none (a server without checksums: callers then hash the copy).
 
     Up to 5 GiB one CopyObject asks S3 for the full-object SHA256 of the copy. Larger objects are copied part by
     part; parts can only carry a composite checksum (a hash of part hashes), which cannot be compared with a
@@ -262,7 +300,7 @@ def copy_server_side(
         result = client.copy_object(
             Bucket=bucket, Key=key, CopySource=source, ChecksumAlgorithm="SHA256", **extra_args
         ).get("CopyObjectResult", {})
-        return result.get("ChecksumSHA256")
+        return server_sha256(result)
     chunk = max(-(-size // _MAX_PARTS), 512 << 20)
     config = TransferConfig(
         multipart_threshold=MAX_SINGLE_COPY,
@@ -333,9 +371,8 @@ def _read_once(client, bucket: str, key: str, progress) -> typing.Tuple[int, str
         size, sha = copy_hashing(body, None, progress)
     if expected is not None and size != expected:
         raise IncompleteRead(f"read {size} bytes of {expected}")
-    have = resp.get("ChecksumSHA256")
-    full_object = have and "-" not in have and resp.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
-    if full_object and have != sha256_b64(sha):
+    have = server_sha256(resp)
+    if have is not None and have != sha256_b64(sha):
         raise IncompleteRead(f"the bytes read hash to {sha[:12]}..., not to the SHA256 S3 keeps for the object")
     return size, sha
 

@@ -34,11 +34,13 @@ from .client import (
     age_seconds,
     copy_server_side,
     error_code,
+    hash_s3_object,
     holds,
     parse_s3_uri,
     s3_client,
     sha256_b64,
     translate_error,
+    verified_metadata,
 )
 
 if typing.TYPE_CHECKING:
@@ -98,11 +100,13 @@ def land_in_s3(
 
 def _upload_checksum(t: Transfer) -> typing.Dict[str, str]:
     """What S3 checks an upload of ``t`` against before it stores it."""
+    # The reader checks the bytes before the upload completes, so the metadata's sha256 is a checked one, kept for
+    # servers that store no checksum.
     if t.size < MULTIPART_THRESHOLD:
         # One request: S3 checks the whole object against the record's sha256 before storing it.
-        return {"ChecksumSHA256": sha256_b64(t.sha256)}
+        return {"ChecksumSHA256": sha256_b64(t.sha256), "Metadata": verified_metadata(t.sha256)}
     # Parts: S3 checks each part against the SHA256 botocore computes as it sends it.
-    return {"ChecksumAlgorithm": "SHA256"}
+    return {"ChecksumAlgorithm": "SHA256", "Metadata": verified_metadata(t.sha256)}
 
 
 class _Landing:
@@ -150,7 +154,8 @@ class _Landing:
         key = self.dest_key(p)
         try:
             got = copy_server_side(self.client, {"Bucket": self.bucket, "Key": key}, self.bucket, key, t.size,
-                                   1, {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"]})
+                                   1, {"MetadataDirective": "REPLACE", "CopySourceIfMatch": head["ETag"],
+                                    "Metadata": head.get("Metadata", {})})
         except botocore.exceptions.ClientError as e:
             if error_code(e) in ("PreconditionFailed", "412"):
                 return False
@@ -197,15 +202,21 @@ class _Landing:
         source = {"Bucket": src_bucket, "Key": src_key}
         got = copy_server_side(self.client, source, self.bucket, self.dest_key(p), t.size, S3_COPY_WORKERS,
                                {"CopySourceIfMatch": head["ETag"]})
-        if t.size <= s3client.MAX_SINGLE_COPY:
-            if got != sha256_b64(t.sha256):
-                # The key is this sha256's address: it must not keep other bytes.
-                self.client.delete_object(Bucket=self.bucket, Key=self.dest_key(p))
-                got_hex = base64.b64decode(got).hex() if got else "(no checksum reported)"
-                raise mismatch(t, t.size, got_hex)
-        elif not self.present(p):
+        if t.size > s3client.MAX_SINGLE_COPY:
             # Part copies carry no full-object checksum: the size, and the ETag pinned above, are the check.
-            raise mismatch(t, -1, "(size differs after copy)")
+            copied = self.backend._head(self.dest_key(p))
+            if copied is None or copied.get("ContentLength") != t.size:
+                raise mismatch(t, -1, "(size differs after copy)")
+            return
+        if got is not None:
+            size, got_hex = t.size, base64.b64decode(got).hex()
+        else:
+            # The server computed no SHA256 of the copy (it keeps none): the copy is read back and hashed.
+            size, got_hex = hash_s3_object(self.dest_uri(p))
+        if (size, got_hex) != (t.size, t.sha256):
+            # The key is this sha256's address: it must not keep other bytes.
+            self.client.delete_object(Bucket=self.bucket, Key=self.dest_key(p))
+            raise mismatch(t, size, got_hex)
 
     # ---- from anywhere else: verified uploads ----------------------------------------------------------------------
     def upload(self, uploads: typing.Sequence[Placement], open_source: Opener) -> None:

@@ -35,6 +35,7 @@ from ...store import keys
 from ...store.artifact_store import ArtifactStore, read_json_or_warn
 from ...store.identity import utc_now
 from ...store.jsonfiles import read_optional_json
+from .. import audit
 from .layout import check_unclaimed, point_latest, publish_manifest, resolved_location, snapshot_folder
 from .model import (
     ID_RE,
@@ -75,7 +76,8 @@ class DatasetCatalog:
     _run_key = staticmethod(keys.dataset_run_key)
 
     # datasets
-    def create(self, name: str, uri: str, dataset_id: typing.Optional[str] = None) -> Dataset:
+    def create(self, name: str, uri: str, dataset_id: typing.Optional[str] = None,
+               reason: typing.Optional[str] = None) -> Dataset:
         """Create the dataset ``name`` with its files at ``uri``; ``dataset_id`` (24 hex digits) keeps an id a flow
         already names (a dataset moved from Domino), else a new one is made."""
         name = validate_dataset_name(name)
@@ -118,6 +120,7 @@ class DatasetCatalog:
             raise ArtifactValueError(
                 f"a dataset named {name!r} already exists (id {existing.id}, at {existing.uri}): pick another name"
             )
+        audit.dataset_changed(self.store, "datasets create", reason, dataset=ds.name, dataset_id=ds.id, uri=ds.uri)
         return ds
 
     def ensure(self, name: str, uri: typing.Optional[str] = None) -> Dataset:
@@ -256,6 +259,7 @@ class DatasetCatalog:
         source: typing.Dict[str, str],
         progress: typing.Optional[typing.Callable[[int], None]] = None,
         link: bool = False,
+        reason: typing.Optional[str] = None,
     ) -> ExportOutcome:
         """Copy ``items`` into the dataset and commit them as its next snapshot.
 
@@ -308,6 +312,11 @@ class DatasetCatalog:
         snap = self._commit(ds, number, files, run_key, source)
         self.backend.write_once(self._run_key(ds.id, run_key), json.dumps({"number": snap.number}).encode())
         self._point_latest(ds)
+        audit.dataset_changed(
+            self.store, "datasets export", reason,
+            [{"path": f.path, "artifact": f.artifact, "filename": f.filename, "sha256": f.sha256} for f in snap.files],
+            dataset=ds.name, snapshot=snap.number, execution=snap.execution_id or None, run_key=run_key,
+        )
         return ExportOutcome(snap, False)
 
     def _reuse(self, ds: Dataset, run_key: str) -> typing.Optional[ExportOutcome]:

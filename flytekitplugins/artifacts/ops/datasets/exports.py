@@ -83,6 +83,7 @@ def export_recorded(
     filenames: typing.Sequence[str] = (),
     progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
     link: bool = False,
+    reason: typing.Optional[str] = None,
 ) -> DatasetSnapshot:
     """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
     recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
@@ -112,6 +113,7 @@ def export_recorded(
     items = [ExportItem(r.filename, r) for r in records]
     run_key = f"manual/{uuid.uuid4().hex}"
     if progress_factory is None:
-        return catalog.export(ds, items, run_key=run_key, source=source, link=link).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, link=link, reason=reason).snapshot
     with progress_factory(sum(r.size for r in records)) as progress:
-        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link).snapshot
+        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link,
+                              reason=reason).snapshot

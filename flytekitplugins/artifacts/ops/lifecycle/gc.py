@@ -2,9 +2,11 @@
 
 Removed:
 
-* stored bytes (``blobs/sha256/...``) that no record names, whatever the record's run status; only once they are
-  older than the grace period, checked again at the moment of removal (:func:`objects.remove_if_stale`), so the
-  bytes a run is recording right now (written before its records) are never taken;
+* stored bytes (``blobs/sha256/...``) that no record names, whatever the record's run status, and no live intent
+  names (``store/intents.py``: a recording names the bytes it stores before it stores them, until its records are
+  written); only once they are older than the grace period, checked again at the moment of removal
+  (:func:`objects.remove_if_stale`);
+* intents of recordings that died (their process is gone, their run over) once older than the grace period;
 * at each dataset's location, files that no snapshot manifest names (a snapshot pruned half way, an export that
   died and was never retried), again only past the grace period;
 * temp files of killed writes (``.tmp-*``, S3 ``tmp/``) older than an hour.
@@ -21,7 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
+from ...store.intents import read_intents
 from ...store.keys import is_record_key
+from .. import audit
 from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, list_files, remove_if_stale
 from .report import Outcome, Removal
 
@@ -54,10 +58,14 @@ def collect_garbage(
     grace: float = DEFAULT_GRACE_SECONDS,
     dry_run: bool = False,
     progress: typing.Optional[typing.Callable[[int], None]] = None,
+    reason: typing.Optional[str] = None,
 ) -> Outcome:
     """Remove unreferenced stored bytes, dataset files no manifest names, and stale temp files (module docstring)."""
     out = Outcome(dry_run)
     b = store.backend
+    # Intents read before and after the listing: bytes named by a recording that wrote its records and removed its
+    # intent while the listing ran are seen named one way or the other.
+    intended, _ = read_intents(store, grace)
     listing = list_files(b, "", include_temp=True)
     if progress is not None:
         progress(len(listing) // 2)
@@ -68,6 +76,8 @@ def collect_garbage(
     # Records matter only to tell which stored bytes are still named: a store of cluster runs, whose records point
     # at the objects their tasks uploaded, keeps none, and is collected from its listing alone.
     shas, bad = _record_shas(b, records) if blobs else (set(), [])
+    after, dead = read_intents(store, grace)
+    shas |= intended | after
     if progress is not None:
         progress(len(listing) - len(listing) // 2)
     if bad:
@@ -82,8 +92,12 @@ def collect_garbage(
                 continue
             if dry_run or remove_if_stale(b, f.key, grace):
                 out.removed.append(Removal("blob", b.uri(f.key), f.size))
+    out.removed.extend(Removal("intent", b.uri(f.key), f.size) for f in dead)
+    if not dry_run:
+        delete_keys(b, [f.key for f in dead])
     _remove_temps(b, temps, out)
     _collect_datasets(store, grace, out)
+    audit.removed(store, "gc", out, reason)
     return out
 
 

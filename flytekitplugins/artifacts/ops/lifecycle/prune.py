@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from ...store.artifact_store import RUNNING, SUCCEEDED, ArtifactStore
 from ...store.jsonfiles import read_json_or_warn
 from ...store.keys import (
+    PARTITIONS_INDEX,
     RUNS_INDEX,
     TAGS,
     USES_INDEX,
@@ -41,6 +42,7 @@ from ...store.keys import (
     summaries_prefix_at,
     uses_prefix_at,
 )
+from .. import audit
 from .objects import delete_keys, list_files, remove_empty_folders
 from .report import Outcome, Removal
 
@@ -81,6 +83,13 @@ class _Index:
         if prefix not in self.cache:
             self.cache[prefix] = self.backend.list_children(prefix)
         return [f"{prefix}/{n}" for n in self.cache[prefix] if is_entry_of(n, ekey)]
+
+    def partition_entries(self, akey: str, fkey: str, ekey: str) -> typing.List[str]:
+        """The run's entries in the partition index of one file (every key and value; listed once per file)."""
+        prefix = f"{PARTITIONS_INDEX}/{akey}/{fkey}"
+        if prefix not in self.cache:
+            self.cache[prefix] = self.backend.list(prefix)
+        return [k for k in self.cache[prefix] if is_entry_of(k, ekey)]
 
     def uses_of(self, ekey: str, files: typing.Iterable[typing.Tuple[str, str]]) -> typing.List[str]:
         mine = {uses_prefix_at(a, f, ekey) + "/" for a, f in files}
@@ -129,6 +138,7 @@ def prune_runs(
     dry_run: bool = False,
     progress: typing.Optional[typing.Callable[[int], None]] = None,
     now: typing.Optional[float] = None,
+    reason: typing.Optional[str] = None,
 ) -> Outcome:
     """Remove old runs' records (see the module's docstring); ``artifact`` limits it to that artifact's files, whose
     newest ``keep_last`` versions per workflow are kept. Returns what was (with ``dry_run``: would be) removed."""
@@ -153,6 +163,7 @@ def prune_runs(
         _prune_one(store, index, run, comp, tags, include_tagged, out)
         if progress is not None:
             progress(1)
+    audit.removed(store, "prune", out, reason, artifact=artifact, workflow=workflow)
     return out
 
 
@@ -241,6 +252,7 @@ def _remove_files(b, index: _Index, removal: _RunRemoval) -> None:
     """The index entries first, then the documents and records; for a whole run its run document last."""
     ekey = removal.ekey
     idx = [k for a, f in removal.pairs for k in index.entries(file_index_prefix_at(a, f), ekey)]
+    idx += [k for a, f in removal.pairs for k in index.partition_entries(a, f, ekey)]
     artifact_idx = [k for a in removal.gone for k in index.entries(artifact_index_prefix_at(a), ekey)]
     if removal.whole:
         idx += index.uses_of(ekey, removal.pairs) + index.entries(RUNS_INDEX, ekey) + artifact_idx

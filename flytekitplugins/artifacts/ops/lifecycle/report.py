@@ -25,7 +25,8 @@ def parse_duration(text: typing.Any) -> float:
 
 @dataclass(frozen=True)
 class Removal:
-    """One thing removed: its kind (run, record, snapshot, blob, temp, dataset-file), where, and bytes freed."""
+    """One thing removed: its kind (run, record, snapshot, blob, intent, temp, dataset-file), where, and bytes
+    freed."""
 
     kind: str
     where: str

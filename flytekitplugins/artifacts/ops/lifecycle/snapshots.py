@@ -14,6 +14,7 @@ import typing
 from ...backends import open_backend
 from ...errors import ArtifactValueError
 from ...store.keys import dataset_snapshot_key
+from .. import audit
 from .objects import delete_keys, list_files, remove_empty_folders
 from .prune import _age
 from .report import Outcome, Removal
@@ -27,6 +28,7 @@ def prune_snapshots(
     dry_run: bool = False,
     progress: typing.Optional[typing.Callable[[int], None]] = None,
     now: typing.Optional[float] = None,
+    reason: typing.Optional[str] = None,
 ) -> Outcome:
     """Remove the snapshots of ``dataset`` beyond the newest ``keep_last`` and older than ``older_than`` seconds
     (each rule only when given); the newest snapshot always stays."""
@@ -46,6 +48,7 @@ def prune_snapshots(
         _remove_snapshot(catalog, ds, target, snap, keep_keys, out)
         if progress is not None:
             progress(1)
+    audit.removed(catalog.store, "datasets prune", out, reason, dataset=ds.name)
     return out
 
 

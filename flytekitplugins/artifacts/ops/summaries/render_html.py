@@ -46,6 +46,8 @@ def render_html(summary, rows=20, style=True):
     kind = summary.get("kind")
     if kind == "table" and summary.get("columns"):
         parts.append(_columns(summary))
+        if summary.get("cdisc"):
+            parts.append(_metadata(summary["cdisc"]))
         parts.append(_preview(summary, rows))
     elif kind == "image":
         parts.append(_image(summary))
@@ -102,6 +104,17 @@ def _columns(summary):
             column_detail(c),
         ]
         out.append("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _metadata(cdisc):
+    from .sas_metadata import metadata_rows
+
+    line, headers, rows = metadata_rows(cdisc)
+    out = [f"<p>SAS metadata: {_e(line)}</p><table><thead><tr>", "".join(f"<th>{_e(h)}</th>" for h in headers),
+           "</tr></thead><tbody>"]
+    out += ["<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in rows]
     out.append("</tbody></table>")
     return "".join(out)
 

@@ -122,6 +122,8 @@ def _table_parts(summary, width, rows):
     out = [Text(""), Text("Columns", style="bold"), stats]
     if hidden_stats:
         out.append(literal(f"({hidden_stats} statistics column(s) hidden: terminal too narrow)", style="dim"))
+    if summary.get("cdisc"):
+        out += _metadata_parts(summary["cdisc"], width)
     preview = summary.get("preview") or []
     if rows > 0 and preview:
         names = [c.get("name", "") for c in columns]
@@ -136,6 +138,16 @@ def _table_parts(summary, width, rows):
         if hidden:
             out.append(literal(f"({hidden} more column(s) not shown)", style="dim"))
     return out
+
+
+def _metadata_parts(cdisc, width):
+    from rich.text import Text
+
+    from .sas_metadata import metadata_rows
+
+    line, headers, rows = metadata_rows(cdisc)
+    table, _ = fitted_table(headers, [[literal(c) for c in r] for r in rows], width, max_cell=max(width, 32))
+    return [Text(""), Text("SAS metadata", style="bold"), literal(line), table]
 
 
 def _text_parts(summary, width, rows):

@@ -34,6 +34,7 @@ class TableSample:
     labels: dict = dataclasses.field(default_factory=dict)  # column name -> label (SAS)
     notes: list = dataclasses.field(default_factory=list)
     column_count: Optional[int] = None  # columns in the whole file, when the sample holds fewer
+    cdisc: Optional[dict] = None  # SAS files: dataset and variable metadata, XPT v5 warnings (sas_metadata.py)
 
 
 class TableReadError(Exception):
@@ -261,7 +262,9 @@ def read_sas(path, budget, file_type):
     if total is None and not more:
         total = len(frame)
     labels = {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
-    sample = TableSample(frame, total, more, labels=labels)
+    from .sas_metadata import sas_metadata
+
+    sample = TableSample(frame, total, more, labels=labels, cdisc=sas_metadata(frame, meta, file_type))
     if getattr(meta, "table_name", None):
         sample.notes.append(f"SAS table name: {meta.table_name}")
     return sample

@@ -96,6 +96,9 @@ def table_summary(sample, clock):
         "preview": preview(frame),
     }
     notes = list(sample.notes)
+    if sample.cdisc is not None:
+        result["cdisc"] = sample.cdisc
+        notes += [f"XPT v5: {w}" for w in sample.cdisc["warnings"]]
     if sample.rows is None:
         notes.append(f"row count unknown: the first {counted(len(frame), 'row')} were read")
     if sample.sampled:
