@@ -10,20 +10,31 @@
   it is compiled with no execution state, as at registration;
 * a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
   called, and an unresolved promise's reference says which workflow input or node output it stands for;
-* the user-space working directory of the running task is where per-run folders go.
+* the user-space working directory of the running task is where per-run folders go;
+* flytekit's own ``Artifact`` on an output is the typed interface variable's ``artifact_partial_id`` (an
+  ``ArtifactID`` whose partitions and time partition are a static value, an input binding or a run-time binding),
+  and ``create_from``'s run-time values are an ``ArtifactID``, base64-encoded, in the output Literal's metadata
+  under ``DYNAMIC_PARTITIONS``.
 """
 
 from __future__ import annotations
 
+import base64
 import typing
 
+from flyteidl.core import artifact_id_pb2
 from flytekit import FlyteContextManager
+from flytekit.core.base_task import DYNAMIC_PARTITIONS
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
 
 __all__ = [
+    "DYNAMIC_PARTITIONS",
     "TrackedInstance",
+    "artifact_outputs",
+    "dynamic_artifact_id",
+    "python_type_name",
     "compile_outside_execution",
     "module_and_variable",
     "name_task",
@@ -83,3 +94,30 @@ def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
         return workflow.python_interface.inputs.get(ref.var)
     entity = getattr(ref.node, "flyte_entity", None)
     return entity.python_interface.outputs.get(ref.var) if entity is not None else None
+
+
+def artifact_outputs(task: typing.Any) -> typing.Dict[str, typing.Any]:
+    """The outputs of ``task`` declared with a flytekit ``Artifact``: output name -> its partial ``ArtifactID``."""
+    iface = getattr(task, "interface", None)
+    outputs = getattr(iface, "outputs", None) or {}
+    return {name: var.artifact_partial_id for name, var in outputs.items()
+            if getattr(var, "artifact_partial_id", None) is not None}
+
+
+def dynamic_artifact_id(literal: typing.Any) -> typing.Optional[typing.Any]:
+    """The partitions ``create_from`` gave an output at run time (an ``ArtifactID``), or None."""
+    encoded = (getattr(literal, "metadata", None) or {}).get(DYNAMIC_PARTITIONS)
+    if not encoded:
+        return None
+    return artifact_id_pb2.ArtifactID.FromString(base64.b64decode(encoded))
+
+
+def python_type_name(t: typing.Any) -> str:
+    """A declared Python type as text (``pandas.core.frame.DataFrame``), looking through ``Annotated``."""
+    if t is None:
+        return ""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type):
+        return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
+    return repr(t)

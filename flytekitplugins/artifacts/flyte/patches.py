@@ -25,6 +25,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..ops.recording import end_local_run
 from ..store.identity import current_local_run, reset_local_run, set_local_run, take_next_local_run
+from . import native, native_query
 from .query import apply_query_defaults, rewrite_query_defaults
 from .task_run import record_task_run
 from .wiring import finish_compile, finish_local
@@ -40,7 +41,7 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
             _check_targets(plan or getattr(workflow, "_artifact_plan", None))
         token = enter(frame)
         try:
-            outputs = fn(**apply_query_defaults(workflow, frame, kwargs))
+            outputs = fn(**native_query.apply_defaults(workflow, apply_query_defaults(workflow, frame, kwargs)))
         finally:
             leave(token)
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
@@ -70,6 +71,7 @@ def _patch_workflow() -> None:
     def __init__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
         original_init(self, *args, **kwargs)
         rewrite_query_defaults(self)  # inputs defaulting to Artifact.query(...) (see query.py)
+        native_query.rewrite_defaults(self)  # ... or to flytekit's own Artifact.query(...) (native_query.py)
 
     @functools.wraps(original_compile)
     def compile(self, **kwargs):
@@ -170,4 +172,5 @@ def install() -> None:
     _patch_workflow()
     _patch_local_execute(Task, is_task=True)
     _patch_local_execute(WorkflowBase, is_task=False)
+    native.install()  # outputs declared with flytekit's own Artifact (native.py)
     PythonFunctionWorkflow._flytekitplugins_artifacts = True
