@@ -122,13 +122,14 @@ def _json_file(folder: str, value: typing.Any) -> str:
 
 
 def _table_file(folder: str, literal: typing.Any) -> str:
-    import pyarrow as pa
+    """The table as one Parquet file: flytekit's folder of Parquet parts fetched (from S3 in a pod) and read whole."""
     import pyarrow.parquet as pq
 
     ctx = FlyteContextManager.current_context()
-    table = TypeEngine.to_python_value(ctx, literal, pa.Table)
+    parts = os.path.join(folder, "table-parts")
+    ctx.file_access.get_data(literal.scalar.structured_dataset.uri, parts, is_multipart=True)
     path = os.path.join(folder, "table.parquet")
-    pq.write_table(table, path)
+    pq.write_table(pq.read_table(parts), path)
     return path
 
 
