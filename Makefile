@@ -55,6 +55,7 @@ bench: venv
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/triggers.py
+	$(BIN)/python bench/native_query.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

@@ -10,7 +10,7 @@ from typing import Annotated
 import pandas as pd
 import pyarrow as pa
 from flytekit import Artifact, task, workflow
-from flytekit.core.artifact import Inputs
+from flytekit.core.artifact import ArtifactQuery, Inputs
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 from flytekit.types.structured import StructuredDataset
@@ -228,3 +228,9 @@ def unbound_partition() -> Annotated[int, Unbound]:
 @task
 def bad_partition(region: str) -> Annotated[int, Unbound]:
     return Unbound.create_from(1, region=region)
+
+
+@workflow
+def consume_approved(
+        df: pd.DataFrame = ArtifactQuery(RideCount, name="ride_count", tag="approved")) -> str:
+    return describe_frame(df=df)

@@ -87,8 +87,11 @@ def query_spec(q: typing.Any, workflow: str, input_name: str) -> dict:
         if text is not None:
             partitions[TIME_PARTITION_KEY] = text
     value_filename(q.name)  # a name the store cannot hold fails when the workflow is defined
-    return {"version": 1, "artifact": q.name, "partitions": dict(sorted(partitions.items())),
+    spec = {"version": 1, "artifact": q.name, "partitions": dict(sorted(partitions.items())),
             "workflow": workflow, "input": input_name}
+    if getattr(q, "tag", None):
+        spec["tag"] = q.tag  # ArtifactQuery(..., tag="approved"): the version `flyte-artifacts tag` named
+    return spec
 
 
 # ---- serving a recorded value again --------------------------------------------------------------------------
@@ -131,19 +134,31 @@ def _served_bytes(store: ArtifactStore, record: Record, pb: literals_pb2.Literal
         pb.scalar.blob.uri = remote
 
 
+def _why_none(store: ArtifactStore, artifact: str, filename: typing.Optional[str], error: Exception) -> str:
+    recent = versions(store, artifact, limit=5)
+    if not recent:
+        return f"the store at {store.root!r} has no version of {artifact!r} at all"
+    files = sorted({f for v in recent for f in v["files"]})
+    if filename not in files:
+        return (f"{artifact!r} holds files recorded with the plugin's Artifact.File ({', '.join(files)}), not "
+                "flytekit values: query them with the plugin's Artifact.query")
+    return str(error)
+
+
 def resolve_literal(query: dict, store: typing.Optional[ArtifactStore] = None) -> Literal:
     """The Literal of the newest version a query node's ``query`` names (ArtifactNotFoundError naming the
     artifact, the partitions asked for and those that exist, when none matches)."""
     ident = current_identity()
     store = store or store_for_run(ident.local)
     artifact = query["artifact"]
-    selector = RecordSelector(artifact, value_filename(artifact), partitions=tuple(sorted(query["partitions"].items())))
+    selector = RecordSelector(artifact, value_filename(artifact), tag=query.get("tag"),
+                              partitions=tuple(sorted(query["partitions"].items())))
     try:
         record = select_record(store, selector)
     except ArtifactNotFoundError as e:
-        asked = ", ".join(f"{k}={v}" for k, v in query["partitions"].items()) or "no partitions"
-        why = str(e) if versions(store, artifact, limit=1) else (
-            f"the store at {store.root!r} has no version of {artifact!r} at all")
+        asked = ", ".join([f"{k}={v}" for k, v in query["partitions"].items()]
+                          + ([f"tag {query['tag']}"] if query.get("tag") else [])) or "no partitions"
+        why = _why_none(store, artifact, selector.filename, e)
         raise ArtifactNotFoundError(
             f"input {query['input']!r} of workflow {query['workflow']!r} defaults to flytekit Artifact {artifact!r} "
             f"({asked}), and no recorded version matches: {why}. Pass the input explicitly, or run the workflow that "

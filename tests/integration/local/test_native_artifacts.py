@@ -228,3 +228,35 @@ def test_damaged_bytes_are_refused_not_served(counts):
         f.write(b"XXXX")
     with pytest.raises(ArtifactValueError, match="'ride_count'/'ride_count'.*no longer match what was recorded"):
         native.consume_sea()
+
+
+def test_a_tagged_version_is_what_a_tag_query_resolves(counts):
+    sea_old = counts.executions()[-1]["execution_id"]  # the 3-row SEA run
+    with pytest.raises(ArtifactNotFoundError, match="tag approved"):
+        native.consume_approved()
+    cli("tag", "ride_count", "approved", "-e", sea_old)
+    assert native.consume_approved() == "DataFrame SEA rows=3"
+
+
+def test_the_plugins_own_query_reads_a_flytekit_version_as_a_file(counts):
+    from flytekitplugins.artifacts import DATA, Artifact
+
+    q = Artifact("ride_count", DATA, partition_keys=["region"]).query("ride_count", region="SEA")
+    table = pq.read_table(q.download())
+    assert table.num_rows == 5 and set(table.column("region").to_pylist()) == {"SEA"}
+
+
+def test_a_flytekit_query_of_the_plugins_files_lists_them():
+    from flows import partitioned
+    from flytekit import Artifact as FlytekitArtifact
+    from flytekit import workflow
+
+    partitioned.adam(study="MINI01")
+    ADaM = FlytekitArtifact(name="ADaM", partition_keys=["study"])
+
+    @workflow
+    def wants_adam(df: pd.DataFrame = ADaM.query(study="MINI01")) -> str:
+        return native.describe_frame(df=df)
+
+    with pytest.raises(ArtifactNotFoundError, match="flytekit Artifact 'ADaM'.*adsl.csv"):
+        wants_adam()
