@@ -3,6 +3,7 @@ giving partition values, and workflows whose inputs default to flytekit queries.
 
 import datetime
 import os
+import signal
 import tempfile
 from dataclasses import dataclass
 from typing import Annotated
@@ -234,3 +235,14 @@ def bad_partition(region: str) -> Annotated[int, Unbound]:
 def consume_approved(
         df: pd.DataFrame = ArtifactQuery(RideCount, name="ride_count", tag="approved")) -> str:
     return describe_frame(df=df)
+
+
+@task
+def kill_self(total: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)  # the process dies after ride_total recorded its version
+    return total
+
+
+@workflow
+def produce_then_killed(region: str = "SEA") -> int:
+    return kill_self(total=ride_total(region=region, n=4))

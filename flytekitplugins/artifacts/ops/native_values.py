@@ -114,6 +114,13 @@ def record_values(values: typing.Sequence[NativeValue], store: typing.Optional[A
     ident = current_identity()
     store = store or store_for_run(ident.local)
     names = [value_filename(v.artifact) for v in values]
+    try:
+        store.backend.check_usable()  # before any byte is written
+    except ArtifactValueError as e:
+        raise ArtifactValueError(
+            f"flytekit Artifact {values[0].artifact!r} of task {values[0].task!r} cannot be recorded: {e} (the store "
+            "root is $FLYTE_ARTIFACTS_ROOT)"
+        ) from None
     seen: typing.Dict[str, str] = {}
     for v, name in zip(values, names):
         if name in seen:

@@ -260,3 +260,34 @@ def test_a_flytekit_query_of_the_plugins_files_lists_them():
 
     with pytest.raises(ArtifactNotFoundError, match="flytekit Artifact 'ADaM'.*adsl.csv"):
         wants_adam()
+
+
+def test_an_unusable_store_fails_the_task_naming_the_root(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", str(blocker / "store"))
+    with pytest.raises(ArtifactValueError, match=r"flytekit Artifact 'ride_total'.*cannot create the folder .*a-file"):
+        native.ride_total(region="SEA", n=2)
+    assert blocker.read_text() == "not a folder\n"
+
+
+def test_a_pod_without_a_store_root_fails_before_recording(monkeypatch):
+    monkeypatch.delenv("FLYTE_ARTIFACTS_ROOT")
+    monkeypatch.setenv("FLYTE_INTERNAL_EXECUTION_ID", "pod-run")
+    with pytest.raises(ArtifactValueError, match="FLYTE_ARTIFACTS_ROOT is not set in this pod"):
+        native.ride_total(region="SEA", n=2)
+
+
+def test_a_run_killed_after_recording_leaves_no_visible_version():
+    tests = os.path.dirname(FLOWS)
+    code = "from flows import native; native.produce_then_killed(region='SEA')"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tests, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": tests})
+    assert proc.returncode == -9, proc.stderr
+    store = ArtifactStore()
+    (run,) = store.executions(include_all=True)
+    assert run["status"] == "killed"
+    assert [r.artifact for r in store.records(run["execution_id"], include_all=True)] == ["ride_total"]
+    assert store.executions() == []
+    with pytest.raises(ArtifactNotFoundError):
+        native.consume_total()
