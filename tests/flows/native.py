@@ -10,7 +10,7 @@ from typing import Annotated
 
 import pandas as pd
 import pyarrow as pa
-from flytekit import Artifact, task, workflow
+from flytekit import Artifact, LaunchPlan, task, workflow
 from flytekit.core.artifact import ArtifactQuery, Inputs
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
@@ -246,3 +246,12 @@ def kill_self(total: int) -> int:
 @workflow
 def produce_then_killed(region: str = "SEA") -> int:
     return kill_self(total=ride_total(region=region, n=4))
+
+
+@workflow
+def report_region(df: pd.DataFrame) -> str:
+    return describe_frame(df=df)
+
+
+report_lax = LaunchPlan.get_or_create(report_region, name="report_lax",
+                                      default_inputs={"df": RideCount.query(region="LAX")})

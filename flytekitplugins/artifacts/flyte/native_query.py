@@ -145,9 +145,10 @@ def _why_none(store: ArtifactStore, artifact: str, filename: typing.Optional[str
     return str(error)
 
 
-def resolve_literal(query: dict, store: typing.Optional[ArtifactStore] = None) -> Literal:
+def resolve_literal(query: dict, store: typing.Optional[ArtifactStore] = None, note: bool = True) -> Literal:
     """The Literal of the newest version a query node's ``query`` names (ArtifactNotFoundError naming the
-    artifact, the partitions asked for and those that exist, when none matches)."""
+    artifact, the partitions asked for and those that exist, when none matches). ``note``: record the use in the
+    current execution's lineage."""
     ident = current_identity()
     store = store or store_for_run(ident.local)
     artifact = query["artifact"]
@@ -166,8 +167,9 @@ def resolve_literal(query: dict, store: typing.Optional[ArtifactStore] = None) -
         ) from None
     pb = literals_pb2.Literal.FromString(stored_literal(store, record))
     _served_bytes(store, record, pb)
-    note_query(store, ident.execution_id, query["workflow"], f"{NODE_PREFIX}{query['input']}", selector.version(),
-               record)
+    if note:
+        note_query(store, ident.execution_id, query["workflow"], f"{NODE_PREFIX}{query['input']}",
+                   selector.version(), record)
     return Literal.from_flyte_idl(pb)
 
 
@@ -261,3 +263,30 @@ def apply_defaults(workflow: typing.Any, kwargs: dict) -> dict:
     for name, (spec, task) in queries.items():
         out[name] = task(query=spec, given=out.get(name)).with_overrides(node_name=f"{NODE_PREFIX}{name}")
     return out
+
+
+# ---- launch plans ------------------------------------------------------------------------------------------
+
+
+def install_launch_plans() -> None:
+    """A launch plan called locally whose ``default_inputs`` hold flytekit queries: each one not given in the call
+    is resolved and passed to the workflow as its value (idempotent)."""
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.type_engine import TypeEngine
+
+    if getattr(LaunchPlan, "_flytekitplugins_artifacts_native", False):
+        return
+    original = LaunchPlan.__call__
+
+    def __call__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
+        ctx = FlyteContextManager.current_context()
+        if ctx.compilation_state is None:
+            for name, q in self.saved_inputs.items():
+                if name in kwargs or not is_query(q):
+                    continue
+                literal = resolve_literal(query_spec(q, self.name, name), note=False)
+                kwargs[name] = TypeEngine.to_python_value(ctx, literal, self.workflow.python_interface.inputs[name])
+        return original(self, *args, **kwargs)
+
+    LaunchPlan.__call__ = __call__
+    LaunchPlan._flytekitplugins_artifacts_native = True

@@ -291,3 +291,8 @@ def test_a_run_killed_after_recording_leaves_no_visible_version():
     assert store.executions() == []
     with pytest.raises(ArtifactNotFoundError):
         native.consume_total()
+
+
+def test_a_launch_plans_query_default_resolves_locally(counts):
+    assert native.report_lax() == "DataFrame LAX rows=2"
+    assert native.report_lax(df=pd.DataFrame({"region": ["SEA"], "rides": [1]})) == "DataFrame SEA rows=1"
