@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import tarfile
 import tempfile
 import typing
@@ -31,6 +32,7 @@ from flytekit.models.literals import Literal, LiteralMap
 from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..ops.native_values import TIME_PARTITION_KEY, stored_literal, value_filename
 from ..store.artifact_store import ArtifactStore, Record, store_for_run
+from ..store.durability import group_commit
 from ..store.identity import current_identity
 from ..store.lineage import note_query
 from ..store.selector import RecordSelector, select_record
@@ -106,32 +108,39 @@ def _extract(tar_path: str, dest: str) -> None:
         tar.extractall(dest)  # noqa: S202 - every member checked above
 
 
-def _served_bytes(store: ArtifactStore, record: Record, pb: literals_pb2.Literal) -> None:
-    """Point the Literal at a fresh copy of the record's bytes (sha256-checked), in the run's raw output place."""
+def _served_bytes(store: ArtifactStore, record: Record, pb: literals_pb2.Literal, local_run: bool) -> None:
+    """Point the Literal at a fresh copy of the record's bytes (sha256-checked): in a local run in flytekit's own
+    sandbox, in a pod uploaded to the task's raw output prefix."""
     kind = (record.value or {}).get("kind")
     if kind not in ("file", "directory", "table"):
         return
-    folder = tempfile.mkdtemp(prefix="flytekit-artifact-")
-    fetched = os.path.join(folder, "fetched")
-    store.download(record, fetched)  # IntegrityError, naming the file, when the bytes changed
-    if kind == "file":
-        ext = f".{record.file_type}" if record.file_type else ""
-        name = record.filename if record.filename.endswith(ext) else record.filename + ext
-        local = os.path.join(folder, "file", name)
-        os.makedirs(os.path.dirname(local))
-        os.replace(fetched, local)
-    else:
-        local = os.path.join(folder, kind)
-        os.makedirs(local)
-        if kind == "table":
-            os.replace(fetched, os.path.join(local, "00000"))
+    file_access = FlyteContextManager.current_context().file_access
+    folder = file_access.get_random_local_directory() if local_run else tempfile.mkdtemp(prefix="flytekit-artifact-")
+    try:
+        fetched = os.path.join(folder, "fetched")
+        store.download(record, fetched)  # refused, naming the file, when the bytes changed
+        if kind == "file":
+            ext = f".{record.file_type}" if record.file_type else ""
+            name = record.filename if record.filename.endswith(ext) else record.filename + ext
+            local = os.path.join(folder, "file", name)
+            os.makedirs(os.path.dirname(local))
+            os.replace(fetched, local)
         else:
-            _extract(fetched, local)
-    remote = FlyteContextManager.current_context().file_access.put_raw_data(local)
+            local = os.path.join(folder, kind)
+            os.makedirs(local)
+            if kind == "table":
+                os.replace(fetched, os.path.join(local, "00000"))
+            else:
+                _extract(fetched, local)
+                os.remove(fetched)
+        uri = local if local_run else file_access.put_raw_data(local)
+    finally:
+        if not local_run:
+            shutil.rmtree(folder, ignore_errors=True)
     if kind == "table":
-        pb.scalar.structured_dataset.uri = remote
+        pb.scalar.structured_dataset.uri = uri
     else:
-        pb.scalar.blob.uri = remote
+        pb.scalar.blob.uri = uri
 
 
 def _why_none(store: ArtifactStore, artifact: str, filename: typing.Optional[str], error: Exception) -> str:
@@ -166,10 +175,11 @@ def resolve_literal(query: dict, store: typing.Optional[ArtifactStore] = None, n
             "produces it first"
         ) from None
     pb = literals_pb2.Literal.FromString(stored_literal(store, record))
-    _served_bytes(store, record, pb)
+    _served_bytes(store, record, pb, ident.local)
     if note:
-        note_query(store, ident.execution_id, query["workflow"], f"{NODE_PREFIX}{query['input']}",
-                   selector.version(), record)
+        with group_commit(store):  # its documents synced together
+            note_query(store, ident.execution_id, query["workflow"], f"{NODE_PREFIX}{query['input']}",
+                       selector.version(), record)
     return Literal.from_flyte_idl(pb)
 
 

@@ -61,6 +61,11 @@ def test_native_artifacts_recorded_and_queried_pod_by_pod(package, cluster, s3_e
     assert text(run("consume_dir")) == "README parts/part-0.txt parts/part-1.txt parts/part-2.txt"
     assert text(run("consume_settings")) == "Config 0.25 t0.25"
 
+    # A time partition from a datetime input (the workflow's default day), and a query naming the day.
+    daily = run("produce_daily").execution_id
+    assert store.records(daily)[0].partitions == {"region": "SEA", "ds": "2026-11-30"}
+    assert text(run("consume_day")) == "DataFrame SEA rows=2"
+
     # No version matches: the query node's pod fails, naming what was asked and what there is.
     try:
         run("consume_nowhere")
