@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import ArtifactTypeError, ArtifactValueError
 from ..ops.datasets.exports import REQUEST_VERSION
 from ..store.declaration import declaration_of, validate_artifact_name
-from .artifact import Artifact
+from .artifact import Artifact, _flytekit_kind, require_ours
 
 # Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
 # after the compilation it is defined in, which would make the loader arguments point at the workflow.
@@ -41,6 +41,8 @@ class ExportArtifactToDatasetsSpec:
 
     def __post_init__(self):
         if not isinstance(self.artifact, Artifact):
+            if _flytekit_kind(self.artifact) is not None:
+                require_ours(self.artifact, "ExportArtifactToDatasetsSpec(artifact=...)")
             raise ArtifactTypeError(
                 f"ExportArtifactToDatasetsSpec.artifact must be an Artifact(...), got {self.artifact!r}"
             )

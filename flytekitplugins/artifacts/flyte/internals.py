@@ -10,21 +10,38 @@
   it is compiled with no execution state, as at registration;
 * a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
   called, and an unresolved promise's reference says which workflow input or node output it stands for;
-* the user-space working directory of the running task is where per-run folders go.
+* the user-space working directory of the running task is where per-run folders go;
+* ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
+  ``TypeEngine.register`` refuses), ``TypeEngine._get_transformer`` finds one without the pickle fallback;
+* a module whose tasks pods load by name is imported with no compilation state, or its tasks would take the
+  resolver of the workflow being compiled;
+* a launch plan parameter is a ``Parameter`` whose behaviour is one of a default, ``required`` or an
+  ``artifact_query`` (flyteidl's ``ArtifactQuery``), and a literal that arrived with nothing set is empty.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import types
 import typing
 
 from flytekit import FlyteContextManager
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.interface import Parameter
 
 __all__ = [
     "TrackedInstance",
     "compile_outside_execution",
+    "has_own_transformer",
+    "import_outside_compilation",
+    "is_empty_literal",
+    "is_none_default",
+    "query_parameter",
+    "register_transformer",
     "module_and_variable",
     "name_task",
     "promised_type",
@@ -83,3 +100,42 @@ def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
         return workflow.python_interface.inputs.get(ref.var)
     entity = getattr(ref.node, "flyte_entity", None)
     return entity.python_interface.outputs.get(ref.var) if entity is not None else None
+
+
+def has_own_transformer(t: type) -> bool:
+    """True when flytekit converts ``t`` with a transformer of its own (not by pickling it)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(t):
+        return True
+    return any(TypeEngine._get_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+
+
+def register_transformer(transformer: TypeTransformer) -> None:
+    """Make ``transformer`` the one for its Python type, replacing any registered before."""
+    TypeEngine._REGISTRY[transformer.python_type] = transformer
+
+
+def import_outside_compilation(module: str) -> types.ModuleType:
+    """Import ``module`` as at plugin import, even from inside a workflow being compiled."""
+    ctx = FlyteContextManager.current_context()
+    if ctx.compilation_state is None:
+        return importlib.import_module(module)
+    with FlyteContextManager.with_context(ctx.with_compilation_state(None)):  # type: ignore[arg-type]
+        return importlib.import_module(module)
+
+
+def is_none_default(param: typing.Any) -> bool:
+    """True for a parameter whose default is the none literal (an ``Optional`` input defaulting to None)."""
+    default = getattr(param, "default", None)
+    return default is not None and default.scalar is not None and default.scalar.none_type is not None
+
+
+def query_parameter(param: typing.Any, query: typing.Any) -> Parameter:
+    """``param`` with an artifact query (flyteidl ``ArtifactQuery``) as its behaviour instead of its default."""
+    return Parameter(var=param.var, required=False, artifact_query=query)
+
+
+def is_empty_literal(lv: typing.Any) -> bool:
+    """True for a literal with nothing set (what a launch plan input with no default arrives as)."""
+    return all(getattr(lv, name, None) is None for name in ("scalar", "collection", "map", "offloaded_metadata"))
