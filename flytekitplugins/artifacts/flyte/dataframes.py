@@ -22,7 +22,7 @@ from flytekit.types.file import FlyteFile
 from ..errors import ArtifactTypeError
 from ..ops.summaries.frames import accepts, registered_formats, write_frame
 from ..store.declaration import FileDeclaration
-from .handlers import handler_for, type_name
+from .handlers import handler_for, handler_modules, type_name
 from .internals import has_own_transformer, import_outside_compilation, promised_type
 
 if typing.TYPE_CHECKING:
@@ -129,7 +129,7 @@ def typed_inputs(entity: typing.Any, frame: "Frame", kwargs: dict) -> dict:
             _check_takes_file(entity, name, t)
             continue
         frame.values += 1
-        promise = _load_task(kind)(file=value)
+        promise = _load_task(kind)(file=value, modules=handler_modules())
         if not promise.is_ready:  # compiling: the node gets a name that says what it is
             promise = promise.with_overrides(node_name=f"{VALUE_NODE_PREFIX}{frame.values}")
         out[name] = promise

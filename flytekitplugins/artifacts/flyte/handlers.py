@@ -20,7 +20,9 @@ it is removed, so nothing of it is ever recorded.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
+import sys
 import typing
 
 from flytekit.core.context_manager import FlyteContext
@@ -35,7 +37,8 @@ from ..ops.summaries.filetypes import normalize_file_type
 from ..ops.summaries.frames import register_format
 from .internals import has_own_transformer, register_transformer
 
-__all__ = ["HandlerError", "ValueHandler", "handler_for", "register_handler", "type_name"]
+__all__ = ["HandlerError", "ValueHandler", "handler_for", "handler_modules", "import_handler_modules",
+           "register_handler", "type_name"]
 
 
 class HandlerError(ArtifactError, RuntimeError):
@@ -98,6 +101,27 @@ def _remove(path: str) -> None:
 
 
 _HANDLERS: typing.Dict[type, ValueHandler] = {}
+#: Modules that registered handlers: a value node's pod imports them, as the tasks' own pods import theirs.
+_MODULES: typing.Set[str] = set()
+
+
+def handler_modules() -> str:
+    """The modules that registered handlers, comma-separated (a value node's ``modules`` input)."""
+    return ",".join(sorted(_MODULES))
+
+
+def import_handler_modules(modules: str) -> None:
+    """Import the modules named by :func:`handler_modules` (in a value node's pod), so their handlers exist."""
+    for name in filter(None, modules.split(",")):
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise HandlerError(
+                f"module {name!r}, which registered artifact handlers, cannot be imported here ({e}): the image "
+                "that runs the workflow's tasks must hold it"
+            ) from e
 
 
 def handler_for(t: typing.Any) -> typing.Optional[ValueHandler]:
@@ -141,6 +165,9 @@ def register_handler(python_type: type, serialize: typing.Callable, deserialize:
     ext = _check(python_type, serialize, deserialize, extension)
     handler = ValueHandler(python_type, serialize, deserialize, ext)
     _HANDLERS[python_type] = handler
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if caller and caller != "__main__" and not caller.startswith("flytekitplugins.artifacts"):
+        _MODULES.add(caller)
     register_format(ext, writer=handler.write, reader=handler.read, types=(python_type,))
     if not has_own_transformer(python_type) or isinstance(_current_transformer(python_type), HandlerTransformer):
         register_transformer(HandlerTransformer(handler))

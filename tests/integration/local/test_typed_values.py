@@ -147,3 +147,27 @@ def test_tagged_query_default_is_a_tag_query():
     q = _launch_plan(LaunchPlan.get_or_create(approved)).spec.default_inputs.parameters["rows"].artifact_query
     assert q.artifact_tag.artifact_key.name == "Typed Tables/rows.parquet"
     assert q.artifact_tag.value.static_value == "approved"
+
+
+def _doc_example(name):
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "typed-values.md")) as f:
+        doc = f.read()
+    return doc.split(f"<!-- typed-values example: {name} -->\n```python\n", 1)[1].split("```", 1)[0]
+
+
+def _run_script(path):
+    r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=path.parent)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.strip().splitlines()
+
+
+def test_examples_in_the_docs_run(tmp_path):
+    (tmp_path / "tables.py").write_text(_doc_example("tables"))
+    assert _run_script(tmp_path / "tables.py") == ["52.0", "52.0", "adsl.parquet: 5 rows"]
+    (tmp_path / "launch_form.py").write_text(_doc_example("launch form"))
+    assert _run_script(tmp_path / "launch_form.py") == ["ADaM/adsl.parquet"]
+    (tmp_path / "models.py").write_text(_doc_example("handlers"))
+    assert _run_script(tmp_path / "models.py") == ["7.0", "21.0", "alpha=0.5"]
+    store = ArtifactStore()
+    names = {(r.artifact, r.filename) for e in store.executions() for r in store.records(e["execution_id"])}
+    assert {("ADaM", "adsl.parquet"), ("Models", "model.joblib"), ("Models", "settings.json")} <= names

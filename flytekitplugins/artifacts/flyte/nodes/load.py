@@ -3,7 +3,9 @@
 A task input declared ``pd.DataFrame``, ``pyarrow.Table`` or ``dict`` bound to an artifact file (a task output, a
 query) gets it through one of these tasks, added as a node ``artifacts-value-<n>`` in front of it
 (``../dataframes.py``): its Flyte types match on both sides, so a registered workflow type-checks, and the same
-code reads the file locally and in a pod. The file's format is its extension (the recorded filename).
+code reads the file locally and in a pod. The file's format is its extension (the recorded filename). ``modules``
+names the modules that registered handlers (``register_handler``); the node's pod imports them first, since it
+loads only this module otherwise.
 
 ``resolve_dataframe`` and ``resolve_arrow_table`` are query nodes for workflow inputs declared as such a type whose
 default is a query: the value passed, or the queried file read into it.
@@ -25,6 +27,7 @@ from flytekit.types.file import FlyteFile
 from ...errors import ArtifactTypeError
 from ...ops.summaries.filetypes import normalize_file_type
 from ...ops.summaries.frames import _arrow, _pandas, read_frame
+from ..handlers import import_handler_modules
 from .given import given as given_type
 from .resolve import named_file, resolve_query
 
@@ -53,20 +56,23 @@ def _frame(path: str, wanted: str) -> object:
 
 
 @task
-def load_dataframe(file: FlyteFile) -> pd.DataFrame:
+def load_dataframe(file: FlyteFile, modules: str = "") -> pd.DataFrame:
     """The table in ``file`` as a pandas DataFrame."""
+    import_handler_modules(modules)
     return _pandas(_frame(file.download(), "pandas.DataFrame"))
 
 
 @task
-def load_arrow_table(file: FlyteFile) -> pa.Table:
+def load_arrow_table(file: FlyteFile, modules: str = "") -> pa.Table:
     """The table in ``file`` as a pyarrow Table."""
+    import_handler_modules(modules)
     return _arrow(_frame(file.download(), "pyarrow.Table"))
 
 
 @task
-def load_dict(file: FlyteFile) -> dict:
+def load_dict(file: FlyteFile, modules: str = "") -> dict:
     """The dict in ``file`` (read by the format, or the handler, of its extension)."""
+    import_handler_modules(modules)
     path = file.download()
     value = read_file(path, "dict")
     if not isinstance(value, dict):
