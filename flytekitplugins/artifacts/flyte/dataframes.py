@@ -20,7 +20,7 @@ from flytekit.core.promise import Promise
 from flytekit.types.file import FlyteFile
 
 from ..errors import ArtifactTypeError
-from ..ops.summaries.frames import accepts, registered_formats, write_frame
+from ..ops.summaries.frames import FRAME_TYPES, _matches, accepts, frame_format, registered_formats, write_frame
 from ..store.declaration import FileDeclaration
 from .handlers import handler_for, handler_modules, type_name
 from .internals import has_own_transformer, import_outside_compilation, promised_type
@@ -46,15 +46,25 @@ def wants_writing(value: typing.Any, declaration: FileDeclaration) -> bool:
     return value is not None and not is_file_value(value)
 
 
+def writable_formats() -> typing.List[str]:
+    """The registered file types that have a writer."""
+    return [name for name in registered_formats() if frame_format(name).writer is not None]
+
+
 def write_value(ctx: "FlyteContext", value: typing.Any, declaration: FileDeclaration) -> str:
     """Write ``value`` to a new local file named after the declared filename; returns its path."""
     if not accepts(value, declaration.file_type):
         t, ext = type_name(type(value)), declaration.file_type or "<extension>"
+        where = f"{declaration.artifact!r}/{declaration.filename!r} got a {t}"
+        if _matches(value, FRAME_TYPES):
+            raise ArtifactTypeError(
+                f"{where}, which cannot be written as file type {declaration.file_type!r} (DataFrame formats: "
+                f"{', '.join(writable_formats())}): name the file with one of these extensions, register a writer "
+                "with register_format(), or return a path"
+            )
         raise ArtifactTypeError(
-            f"{declaration.artifact!r}/{declaration.filename!r} got a {t}, which no handler writes as file type "
-            f"{declaration.file_type!r} (file types with a writer: {', '.join(registered_formats())}): register one "
-            f"with register_handler({t}, serialize, deserialize, extension={ext!r}), name the file with one of "
-            "those extensions, or return a path"
+            f"{where}, which no handler writes as file type {declaration.file_type!r}: register one with "
+            f"register_handler({t}, serialize, deserialize, extension={ext!r}), or return a path"
         )
     path = os.path.join(ctx.file_access.get_random_local_directory(), declaration.filename)
     write_frame(value, path, declaration.file_type)
