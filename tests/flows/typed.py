@@ -152,3 +152,8 @@ def predict_queried(x: float) -> float:
 @workflow
 def params_flow(alpha: float) -> str:
     return layers(params=fit_params(alpha=alpha))
+
+
+@workflow
+def predict_default(x: float, model: Regressor = Models.query("model.joblib")) -> float:
+    return predict(model=model, x=x)

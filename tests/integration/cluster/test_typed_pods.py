@@ -96,4 +96,5 @@ def test_handled_objects_recorded_with_bytes_and_taken_back(package, cluster, ru
     assert (type(model).__name__, model.coef_, model.intercept_) == ("Regressor", 2.0, 1.0)
 
     assert out(run("predict_queried", {"x": 10.0})) == "21.0"
+    assert out(run("predict_default", {"x": 10.0})) == "21.0"  # a query default of a handled class
     assert out(run("params_flow", {"alpha": 0.5})) == "0.5 2"

@@ -63,6 +63,8 @@ def test_handled_object_recorded_with_its_bytes_and_taken_back(tmp_path):
     model = joblib.load(tmp_path / "model.joblib")
     assert isinstance(model, typed.Regressor) and (model.coef_, model.intercept_) == (2.0, 1.0)
     assert typed.predict_queried(x=10.0) == 21.0
+    assert typed.predict_default(x=10.0) == 21.0  # a query default of a handled class
+    assert typed.predict_default(x=10.0, model=typed.Regressor(1.0, 0.0)) == 10.0  # an object passed wins
 
 
 def test_dict_kept_as_json_and_taken_as_dict(tmp_path):

@@ -35,6 +35,11 @@ class EmptyAsNone(TypeTransformer[typing.Any]):
     def to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type: typing.Any) -> typing.Any:
         if lv is None or is_empty_literal(lv):
             return None
+        union = lv.scalar.union if lv.scalar is not None else None
+        if union is not None and union.value is not None and union.value.scalar is not None \
+                and union.value.scalar.blob is not None:
+            inner = [a for a in typing.get_args(self.optional) if a is not type(None)][0]
+            return TypeEngine.to_python_value(ctx, union.value, inner)  # a file, whichever variant carried it
         return TypeEngine.to_python_value(ctx, lv, self.optional)
 
     def assert_type(self, t: typing.Any, v: typing.Any) -> None:
