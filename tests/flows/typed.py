@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 from flytekit import LaunchPlan, task, workflow
 from flytekit.types.file import FlyteFile
+from flytekit.types.structured import StructuredDataset
 
 from flytekitplugins.artifacts import DATA, MODEL, Artifact, Inputs, register_handler
 from flytekitplugins.artifacts.ops.summaries import read_frame
@@ -63,6 +64,11 @@ def total(rows: pd.DataFrame) -> int:
 
 
 @task
+def biggest(rows: StructuredDataset) -> int:
+    return int(rows.open(pd.DataFrame).all()["sq"].max())
+
+
+@task
 def width(rows: pa.Table) -> str:
     return f"{rows.num_columns}x{rows.num_rows}"
 
@@ -96,6 +102,16 @@ def sum_queried() -> int:
 @workflow
 def sum_default(rows: pd.DataFrame = Tables.query("rows.parquet")) -> int:
     return total(rows=rows)
+
+
+@workflow
+def biggest_upstream(n: int) -> int:
+    return biggest(rows=make_table(n=n))
+
+
+@workflow
+def biggest_default(rows: StructuredDataset = Tables.query("rows.parquet")) -> int:
+    return biggest(rows=rows)
 
 
 @workflow

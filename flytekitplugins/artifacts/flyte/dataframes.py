@@ -3,9 +3,9 @@
 * Out: a task annotated ``-> DataArtifact.File(name="adsl.parquet")`` may return a pandas DataFrame or a pyarrow
   Table (or a value of a type registered with ``register_format`` or ``register_handler``); it is written in the
   format of the file type, then handled as the file it became.
-* In: a task input declared ``pd.DataFrame``, ``pyarrow.Table`` or ``dict`` that is given an artifact file (a
-  task's output, a query, a workflow input's query default) inside a workflow body gets a value node in front of
-  it, ``artifacts-value-<n>`` (``nodes/load.py``), which reads the file into that type. Its Flyte types match on
+* In: a task input declared ``pd.DataFrame``, ``pyarrow.Table``, ``StructuredDataset`` or ``dict`` that is given
+  an artifact file (a task's output, a query, a workflow input's query default) inside a workflow body gets a
+  value node in front of it, ``artifacts-value-<n>`` (``nodes/load.py``), which reads the file into that type. Its Flyte types match on
   both sides, so the registered workflow type-checks; locally the same task runs in the body. An input of a class
   with a handler needs no node (the handler's flytekit transformer reads the file); an input of a class flytekit
   would only pickle is refused, naming the class and ``register_handler``.
@@ -88,13 +88,15 @@ def is_file_type(t: typing.Any) -> bool:
 
 
 def value_kind(t: typing.Any) -> typing.Optional[str]:
-    """Which value node reads a file into ``t``: "dataframe", "arrow", "dict", or None (no node)."""
+    """Which value node reads a file into ``t``: "dataframe", "arrow", "structured", "dict", or None (no node)."""
     t = _plain(t)
     name = f"{getattr(t, '__module__', '').split('.')[0]}.{getattr(t, '__qualname__', '')}"
     if name == "pandas.DataFrame":
         return "dataframe"
     if name == "pyarrow.Table":
         return "arrow"
+    if name == "flytekit.StructuredDataset":
+        return "structured"
     if t is dict or typing.get_origin(t) is dict:
         return "dict"
     return None
@@ -111,7 +113,8 @@ def _is_file_value(value: typing.Any, frame: "Frame") -> bool:
 
 def _load_task(kind: str) -> typing.Any:
     module = import_outside_compilation(LOAD_MODULE)
-    return {"dataframe": module.load_dataframe, "arrow": module.load_arrow_table, "dict": module.load_dict}[kind]
+    return {"dataframe": module.load_dataframe, "arrow": module.load_arrow_table, "dict": module.load_dict,
+            "structured": module.load_structured_dataset}[kind]
 
 
 def _check_takes_file(entity: typing.Any, name: str, t: typing.Any) -> None:

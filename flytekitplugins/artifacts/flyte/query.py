@@ -114,6 +114,8 @@ def _resolver_for(as_type: typing.Any) -> typing.Any:
         return import_outside_compilation(LOAD_MODULE).resolve_dataframe
     if kind == "arrow":
         return import_outside_compilation(LOAD_MODULE).resolve_arrow_table
+    if kind == "structured":
+        return import_outside_compilation(LOAD_MODULE).resolve_structured_dataset
     return resolve_artifact
 
 

@@ -53,6 +53,7 @@ def test_queried_file_keeps_its_name_and_tables_arrive_as_frames(package, cluste
     # sum_upstream recorded a newer version (n=5), which the queries now find. (pyarrow.Table inputs are tested
     # locally only: flytekit's own Parquet-to-Arrow decoder reads an s3:// structured dataset as a local path.)
     assert out(run("sum_queried", {})) == "30"
+    assert out(run("biggest_default", {})) == "16"  # a StructuredDataset input, from the query default
 
 
 def test_query_default_is_on_the_launch_form_and_resolved_in_the_pod(package, cluster, run, env):

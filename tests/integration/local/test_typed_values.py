@@ -50,6 +50,8 @@ def test_tables_arrive_as_dataframes_and_tables_from_outputs_queries_and_default
     assert typed.sum_queried() == 5
     assert typed.sum_default() == 5
     assert typed.width_default() == "2x3"
+    assert typed.biggest_default() == 4  # a StructuredDataset
+    assert typed.biggest_upstream(n=6) == 25
     assert typed.sum_default(rows=pd.DataFrame({"sq": [5, 6]})) == 11  # a value passed wins over the query
 
 

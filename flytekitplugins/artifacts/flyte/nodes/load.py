@@ -1,7 +1,7 @@
 """The value nodes' tasks: an artifact file read into the value a downstream task takes.
 
-A task input declared ``pd.DataFrame``, ``pyarrow.Table`` or ``dict`` bound to an artifact file (a task output, a
-query) gets it through one of these tasks, added as a node ``artifacts-value-<n>`` in front of it
+A task input declared ``pd.DataFrame``, ``pyarrow.Table``, ``StructuredDataset`` or ``dict`` bound to an artifact
+file (a task output, a query) gets it through one of these tasks, added as a node ``artifacts-value-<n>`` in front of it
 (``../dataframes.py``): its Flyte types match on both sides, so a registered workflow type-checks, and the same
 code reads the file locally and in a pod. The file's format is its extension (the recorded filename). ``modules``
 names the modules that registered handlers (``register_handler``); the node's pod imports them first, since it
@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from flytekit import task
 from flytekit.types.file import FlyteFile
+from flytekit.types.structured import StructuredDataset
 
 from ...errors import ArtifactTypeError
 from ...ops.summaries.filetypes import normalize_file_type
@@ -31,7 +32,8 @@ from ..handlers import import_handler_modules
 from .given import given as given_type
 from .resolve import named_file, resolve_query
 
-__all__ = ["load_arrow_table", "load_dataframe", "load_dict", "resolve_arrow_table", "resolve_dataframe"]
+__all__ = ["load_arrow_table", "load_dataframe", "load_dict", "load_structured_dataset", "resolve_arrow_table",
+           "resolve_dataframe", "resolve_structured_dataset"]
 
 
 def read_file(path: str, wanted: str) -> object:
@@ -70,6 +72,13 @@ def load_arrow_table(file: FlyteFile, modules: str = "") -> pa.Table:
 
 
 @task
+def load_structured_dataset(file: FlyteFile, modules: str = "") -> StructuredDataset:
+    """The table in ``file`` as a StructuredDataset (of a pandas DataFrame)."""
+    import_handler_modules(modules)
+    return StructuredDataset(dataframe=_pandas(_frame(file.download(), "StructuredDataset")))
+
+
+@task
 def load_dict(file: FlyteFile, modules: str = "") -> dict:
     """The dict in ``file`` (read by the format, or the handler, of its extension)."""
     import_handler_modules(modules)
@@ -99,5 +108,15 @@ def resolve_arrow_table(query: str, given: given_type(pa.Table) = None) -> pa.Ta
     return _arrow(_frame(named_file(resolve_query(json.loads(query))).download(), "pyarrow.Table"))
 
 
-for _t in (load_dataframe, load_arrow_table, load_dict, resolve_dataframe, resolve_arrow_table):
+@task
+def resolve_structured_dataset(query: str, given: given_type(StructuredDataset) = None) -> StructuredDataset:
+    """``given``, or the queried file read into a StructuredDataset."""
+    if given is not None:
+        return given
+    frame = _frame(named_file(resolve_query(json.loads(query))).download(), "StructuredDataset")
+    return StructuredDataset(dataframe=_pandas(frame))
+
+
+for _t in (load_dataframe, load_arrow_table, load_structured_dataset, load_dict, resolve_dataframe,
+           resolve_arrow_table, resolve_structured_dataset):
     _t._artifacts_internal = True  # type: ignore[attr-defined]
