@@ -5,8 +5,9 @@
   format of the file type, then handled as the file it became.
 * In: a task input declared ``pd.DataFrame``, ``pyarrow.Table``, ``StructuredDataset`` or ``dict`` that is given
   an artifact file (a task's output, a query, a workflow input's query default) inside a workflow body gets a
-  value node in front of it, ``artifacts-value-<n>`` (``nodes/load.py``), which reads the file into that type. Its Flyte types match on
-  both sides, so the registered workflow type-checks; locally the same task runs in the body. An input of a class
+  value node in front of it, ``artifacts-value-<n>`` (``nodes/load.py``), which reads the file into that type.
+  Its Flyte types match on both sides, so the registered workflow type-checks; locally the same task runs in the
+  body. An input of a class
   with a handler needs no node (the handler's flytekit transformer reads the file); an input of a class flytekit
   would only pickle is refused, naming the class and ``register_handler``.
 """
