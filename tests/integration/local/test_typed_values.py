@@ -16,6 +16,7 @@ from flows import typed
 from flytekit import LaunchPlan
 from flytekit.configuration import ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
+from flytekit.types.file import FlyteFile
 
 from flytekitplugins.artifacts import ArtifactStore, ArtifactTypeError
 
@@ -129,7 +130,7 @@ def _launch_plan(lp):
     return get_serializable(OrderedDict(), settings, lp)
 
 
-def test_launch_form_shows_the_query_and_an_explicit_default_stays():
+def test_launch_form_shows_the_query_and_an_explicit_default_stays(tmp_path):
     params = _launch_plan(LaunchPlan.get_or_create(typed.part_default)).spec.default_inputs.parameters
     q = params["rows"].artifact_query
     assert params["rows"].default is None and not params["rows"].required
@@ -138,6 +139,12 @@ def test_launch_form_shows_the_query_and_an_explicit_default_stays():
     # Inputs that are not query defaults keep their own parameter.
     plain = _launch_plan(LaunchPlan.get_or_create(typed.sum_upstream)).spec.default_inputs.parameters
     assert plain["n"].artifact_query is None and plain["n"].required
+    # A launch plan's own default for a query-default input is kept as its default.
+    path = tmp_path / "part.csv"
+    path.write_text("i,sq\n0,0\n")
+    own = LaunchPlan.create("typed_own_default", typed.part_default, default_inputs={"rows": FlyteFile(str(path))})
+    param = _launch_plan(own).spec.default_inputs.parameters["rows"]
+    assert param.artifact_query is None and param.default.scalar.union.value.scalar.blob.uri
 
 
 def test_tagged_query_default_is_a_tag_query():
