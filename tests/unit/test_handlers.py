@@ -5,6 +5,8 @@ import pytest
 from flytekitplugins.artifacts import ArtifactTypeError, ArtifactValueError, register_handler
 from flytekitplugins.artifacts.flyte.handlers import HandlerError, handler_for
 
+pytestmark = pytest.mark.usefixtures("restore_registry")  # the formats registered here go again after each test
+
 
 class Model:
     def __init__(self, weights):
