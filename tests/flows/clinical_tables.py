@@ -81,3 +81,35 @@ def to_json():
                                          dataset_id=DATASET, format="dataset-json"),
         ExportArtifactFilesToDatasetSpec(files=[Tables.File(name="adsl.csv")], dataset_id=DATASET),
     ])
+
+
+# The CDISC pilot study's ADTTE (CDISCPILOT01, SAS transport as published), as production, and a QC version
+# written again from its values and metadata, with one AVAL one day more when ``change`` is set.
+Pilot = Artifact("CDISCPILOT01 ADaM", DATA)
+PilotQc = Artifact("CDISCPILOT01 ADaM QC", DATA)
+ADTTE = os.path.join(SAS_DATA, "adtte.xpt")
+
+
+@task
+def pilot_adtte() -> Pilot.File(name="adtte.xpt"):
+    return shutil.copy(ADTTE, os.path.join(_folder(), "adtte.xpt"))
+
+
+@task
+def pilot_adtte_qc(change: bool) -> PilotQc.File(name="adtte.xpt"):
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_xport(ADTTE)
+    if change:
+        frame.loc[frame["USUBJID"] == "01-701-1047", "AVAL"] += 1
+    path = os.path.join(_folder(), "adtte.xpt")
+    pyreadstat.write_xport(frame, path, table_name=meta.table_name, file_label=meta.file_label,
+                           column_labels=meta.column_labels, file_format_version=5,
+                           variable_format={k: v for k, v in meta.original_variable_types.items() if v})
+    return path
+
+
+@workflow
+def pilot(change: bool = False):
+    pilot_adtte()
+    pilot_adtte_qc(change=change)

@@ -56,3 +56,25 @@ def test_equal_tables_give_an_equal_report(tmp_path):
     clinical_report.double_programming(change="")
     assert json.loads(get("compare.json", tmp_path))["equal"] is True
     assert "EQUAL" in get("compare.txt", tmp_path)
+
+
+def test_cdisc_pilot_production_against_qc():
+    """The CDISC pilot's ADTTE against a QC version of it: equal, then with one AVAL changed, named by its key."""
+    from flows import clinical_tables
+
+    def compare():
+        r = subprocess.run([CLI, "compare", "--base", "CDISCPILOT01 ADaM/adtte.xpt", "--compare",
+                            "CDISCPILOT01 ADaM QC/adtte.xpt", "--key", "USUBJID,PARAMCD", "--json"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode in (0, 1), r.stderr
+        return r.returncode, json.loads(r.stdout)
+
+    clinical_tables.pilot(change=False)
+    code, doc = compare()
+    assert code == 0 and doc["observations"]["in_both"] == 254 and doc["variables"]["attribute_differences"] == []
+    clinical_tables.pilot(change=True)
+    code, doc = compare()
+    aval = next(v for v in doc["values"] if v["name"] == "AVAL")
+    assert code == 1 and aval["unequal"] == 1
+    assert aval["differences"] == [{"key": {"USUBJID": "01-701-1047", "PARAMCD": "TTDE"}, "base": 46.0,
+                                    "compare": 47.0}]

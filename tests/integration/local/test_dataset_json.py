@@ -231,3 +231,25 @@ def test_export_spec_refuses_an_unknown_format():
     with pytest.raises(ArtifactValueError, match="format must be None .* got 'define-xml'"):
         ExportArtifactFilesToDatasetSpec(files=[clinical_tables.Tables.File(name="sample.xpt")], dataset_id="d",
                                          format="define-xml")
+
+
+def test_cdisc_pilot_adtte_as_dataset_json(tmp_path):
+    """The CDISC pilot's ADTTE, recorded by a run, written as Dataset-JSON: every label, length and format of the
+    published transport file, and every value as pyreadstat reads it."""
+    clinical_tables.pilot()
+    out = tmp_path / "adtte.json"
+    r = cli("export-json", "CDISCPILOT01 ADaM", "adtte.xpt", "--key", "USUBJID,PARAMCD", "--study-oid",
+            "CDISCPILOT01", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    doc = valid(out)
+    frame, meta = pyreadstat.read_xport(clinical_tables.ADTTE)
+    assert (doc["name"], doc["label"], doc["records"]) == ("ADTTE", "AE Time To 1st Derm. Event Analysis", 254)
+    assert [c["label"] for c in doc["columns"]] == meta.column_labels
+    assert [c.get("length") for c in doc["columns"]] == [meta.variable_storage_width[n] for n in meta.column_names]
+    cols = {c["name"]: c for c in doc["columns"]}
+    assert cols["TRTSDT"]["displayFormat"] == "DATE9." and cols["TRTSDT"]["dataType"] == "date"
+    assert (cols["USUBJID"]["keySequence"], cols["PARAMCD"]["keySequence"]) == (1, 2)
+    assert doc["studyOID"] == "CDISCPILOT01"
+    back = dsjframe.read_dataset(str(out), as_pandas=True)
+    assert list(back["USUBJID"]) == list(frame["USUBJID"]) and list(back["AVAL"]) == list(frame["AVAL"])
+    assert [d.isoformat() for d in back["TRTSDT"]] == [d.isoformat() for d in frame["TRTSDT"]]
