@@ -13,7 +13,8 @@ import dsjframe
 from repo_paths import REPO, TESTS
 
 DOC = os.path.join(REPO, "docs", "clinical.md")
-IDS = re.compile(r"local-\d{8}T\d{6}-[0-9a-f]{8}|\d{4}-\d\d-\d\d \d\d:\d\d|sha256 [0-9a-f]{12}\.\.\.|head sha256 [0-9a-f]+")
+IDS = re.compile(r"local-\d{8}T\d{6}-[0-9a-f]{8}|\d{4}-\d\d-\d\d \d\d:\d\d|sha256 [0-9a-f]{12}\.\.\."
+                 r"|head sha256 [0-9a-f]+")
 
 
 def walkthrough():
