@@ -54,6 +54,7 @@ bench: venv
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/dataset_json.py
 	$(BIN)/python bench/triggers.py
 
 clean:
