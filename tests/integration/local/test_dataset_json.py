@@ -253,3 +253,14 @@ def test_cdisc_pilot_adtte_as_dataset_json(tmp_path):
     back = dsjframe.read_dataset(str(out), as_pandas=True)
     assert list(back["USUBJID"]) == list(frame["USUBJID"]) and list(back["AVAL"]) == list(frame["AVAL"])
     assert [d.isoformat() for d in back["TRTSDT"]] == [d.isoformat() for d in frame["TRTSDT"]]
+
+
+def test_the_same_record_and_times_give_the_same_bytes(recorded, store, tmp_path):
+    """What lets a retried export keep the Dataset-JSON files an earlier attempt put in place."""
+    from flytekitplugins.artifacts.ops.datasetjson import export_record
+
+    record = store.latest_record(ART, "sample.sas7bdat")
+    options = DatasetJsonOptions(created=datasetjson.timestamp(record.created_at))
+    a = export_record(store, record, str(tmp_path / "a.json"), options)
+    b = export_record(store, record, str(tmp_path / "b.json"), options)
+    assert a["sha256"] == b["sha256"] and (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
