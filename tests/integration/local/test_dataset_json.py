@@ -264,3 +264,41 @@ def test_the_same_record_and_times_give_the_same_bytes(recorded, store, tmp_path
     a = export_record(store, record, str(tmp_path / "a.json"), options)
     b = export_record(store, record, str(tmp_path / "b.json"), options)
     assert a["sha256"] == b["sha256"] and (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # renamed away between the listing and the look
+        return 0
+
+
+def test_a_kill_in_the_middle_leaves_no_output(tmp_path):
+    """A writer killed (SIGKILL) while its rows stream into the temporary file leaves OUT.json absent, and an
+    existing OUT.json as it was: only the hidden temporary file remains."""
+    import signal
+    import time
+
+    import numpy as np
+
+    src = tmp_path / "big.parquet"
+    pd.DataFrame({"ID": [f"S{i:07d}" for i in range(300_000)],
+                  "X": np.arange(300_000, dtype="float64")}).to_parquet(src, index=False)
+    out = tmp_path / "big.json"
+    out.write_text("the approved file")
+    code = ("import sys; from flytekitplugins.artifacts.ops.datasetjson import write_dataset_json; "
+            "write_dataset_json(sys.argv[1], 'parquet', sys.argv[2], force=True)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(src), str(out)])
+    try:
+        deadline = time.monotonic() + 120
+        while not any(p.name.startswith(".big.json.") and _size(p) > 1 << 20 for p in tmp_path.iterdir()):
+            assert proc.poll() is None, "the writer ended before its temporary file was seen"
+            assert time.monotonic() < deadline, "no rows reached the temporary file"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert out.read_text() == "the approved file"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".big.json.")) == ["big.json",
+                                                                                               "big.parquet"]
