@@ -302,3 +302,20 @@ def test_a_kill_in_the_middle_leaves_no_output(tmp_path):
     assert out.read_text() == "the approved file"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".big.json.")) == ["big.json",
                                                                                                "big.parquet"]
+
+
+def test_manual_export_as_dataset_json(recorded, catalog, tmp_path):
+    catalog.create("by-hand", str(tmp_path / "by-hand"))
+    r = cli("export", "-a", ART, "-f", "labelled.sas7bdat", "-f", "adsl.csv", "--latest", "-d", "by-hand",
+            "--format", "dataset-json", "--json")
+    assert r.returncode == 0, r.stderr
+    snap = json.loads(r.stdout)
+    assert sorted((f["path"], f["format"]) for f in snap["files"]) == [("adsl.json", "dataset-json"),
+                                                                     ("labelled.json", "dataset-json")]
+    doc = valid(tmp_path / "by-hand" / "snapshots" / str(snap["number"]) / "labelled.json")
+    assert doc["label"] == "mytest label"
+    # a file that is not a table fails the export before a snapshot is committed
+    r = cli("export", "-a", ART, "-f", "notes.txt", "--latest", "-d", "by-hand", "--format", "dataset-json")
+    assert r.returncode == 1 and "not a table" in r.stderr
+    assert [s.number for s in catalog.snapshots("by-hand")] == [snap["number"]]
+    assert cli("export", "-a", ART, "--latest", "-d", "by-hand", "--format", "xml").returncode == 2

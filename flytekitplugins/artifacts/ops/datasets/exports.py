@@ -125,11 +125,13 @@ def export_recorded(
     progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
     link: bool = False,
     reason: typing.Optional[str] = None,
+    fmt: typing.Optional[str] = None,
 ) -> DatasetSnapshot:
     """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
     recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
     yielding a byte callback. ``link=True`` hard-links local files instead of copying them (see
-    ``backends/local/copies.py``: an edit through either name then changes both)."""
+    ``backends/local/copies.py``: an edit through either name then changes both). ``fmt="dataset-json"`` writes each
+file as its Dataset-JSON instead (``adsl.xpt`` -> ``adsl.json``)."""
     store = catalog.store
     ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
     if execution_id is None:
@@ -151,10 +153,12 @@ def export_recorded(
         records = [r for r in records if r.filename in filenames]
     source = {"execution_id": execution_id, "project": records[0].project, "domain": records[0].domain,
               "workflow": records[0].workflow, "node_id": ""}
-    items = [ExportItem(r.filename, r) for r in records]
     run_key = f"manual/{uuid.uuid4().hex}"
-    if progress_factory is None:
-        return catalog.export(ds, items, run_key=run_key, source=source, link=link, reason=reason).snapshot
-    with progress_factory(sum(r.size for r in records)) as progress:
-        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link,
-                              reason=reason).snapshot
+    with tempfile.TemporaryDirectory(prefix="artifact-export-") as folder:
+        items = [_item(store, r, [fmt] if fmt else [], folder) for r in records]
+        if progress_factory is None:
+            return catalog.export(ds, items, run_key=run_key, source=source, link=link, reason=reason).snapshot
+        total = sum(it.converted.size if it.converted else it.record.size for it in items)
+        with progress_factory(total) as progress:
+            return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link,
+                                  reason=reason).snapshot
