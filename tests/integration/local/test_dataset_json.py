@@ -52,6 +52,12 @@ def export(*args):
     return r
 
 
+def exported(filename, out, *args) -> dict:
+    """``export-json`` of ``filename`` into ``out``, validated."""
+    export(filename, "-o", str(out), *args)
+    return valid(out)
+
+
 def test_sas7bdat_keeps_values_and_metadata_of_the_sas_file(recorded, tmp_path):
     out = tmp_path / "sample.json"
     r = export("sample.sas7bdat", "-o", str(out), "--json")
@@ -90,9 +96,9 @@ def test_sas7bdat_keeps_values_and_metadata_of_the_sas_file(recorded, tmp_path):
 
 
 def test_transport_file_and_dataset_label(recorded, tmp_path):
-    doc = valid(export("sample.xpt", "-o", str(tmp_path / "x.json")) and tmp_path / "x.json")
+    doc = exported("sample.xpt", tmp_path / "x.json")
     assert doc["name"] == "SAMPLE" and len(doc["rows"]) == 5
-    doc = valid(export("labelled.sas7bdat", "-o", str(tmp_path / "l.json")) and tmp_path / "l.json")
+    doc = exported("labelled.sas7bdat", tmp_path / "l.json")
     assert doc["name"] == "TEST_DATA" and doc["label"] == "mytest label"
     fmts = {c["name"]: c.get("displayFormat") for c in doc["columns"]}
     assert fmts == {"ID": None, "SEXA": "$A.", "SEXB": "$B."}
@@ -100,7 +106,7 @@ def test_transport_file_and_dataset_label(recorded, tmp_path):
 
 
 def test_parquet_and_csv_get_types_from_the_table(recorded, tmp_path):
-    doc = valid(export("adsl.parquet", "-o", str(tmp_path / "p.json"), "--key", "USUBJID") and tmp_path / "p.json")
+    doc = exported("adsl.parquet", tmp_path / "p.json", "--key", "USUBJID")
     cols = {c["name"]: c for c in doc["columns"]}
     assert {n: c["dataType"] for n, c in cols.items()} == {
         "USUBJID": "string", "AGE": "integer", "WEIGHT": "double", "SAFFL": "boolean", "TRTSDT": "date",
@@ -111,7 +117,7 @@ def test_parquet_and_csv_get_types_from_the_table(recorded, tmp_path):
     frame = clinical_tables.adsl_frame()
     assert doc["rows"][1] == ["CLIN01-002", 52, None, False, "2024-02-01", "<b>Drug</b> 50 mg"]
     assert doc["rows"][2][4] is None and doc["rows"][2][5] == frame["ARM"][2]  # non-ASCII kept as it is
-    doc = valid(export("adsl.csv", "-o", str(tmp_path / "c.json")) and tmp_path / "c.json")
+    doc = exported("adsl.csv", tmp_path / "c.json")
     assert [c["dataType"] for c in doc["columns"]][:3] == ["string", "integer", "double"]
     assert len(doc["rows"]) == 3
 
@@ -198,7 +204,12 @@ def test_options_reach_the_file(tmp_path):
     assert (doc["studyOID"], doc["originator"], doc["datasetJSONCreationDateTime"]) == ("CDISCPILOT01", "Acme",
                                                                                          created)
     assert doc["sourceSystem"]["name"] == "flytekitplugins-artifacts"
-    assert datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    assert [c["name"] for c in doc["columns"] if "keySequence" in c] == ["MYCHAR"]
+    # without a time given, the creation time is now, in the form the standard's pattern takes
+    write_dataset_json(os.path.join(SAS, "sample.xpt"), "xpt", str(out), force=True)
+    stamp = valid(out)["datasetJSONCreationDateTime"]
+    made = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert stamp.endswith("Z") and abs(datetime.datetime.now(datetime.timezone.utc) - made).days == 0
 
 
 def test_export_spec_writes_dataset_json_into_a_snapshot(catalog, tmp_path):
