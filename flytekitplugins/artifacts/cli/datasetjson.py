@@ -50,7 +50,8 @@ def export_json(ctx, artifact: str, filename: str, selection: Selection, output:
     \b
     Example:
       flyte-artifacts export-json ADaM adsl.xpt --key USUBJID -o adsl.json
-      flyte-artifacts export-json ADaM adae.sas7bdat --tag approved -o adae.json --force
+      flyte-artifacts export-json ADaM adae.sas7bdat --tag approved \\
+          -o adae.json --force
     """
     from ..ops.datasetjson import DatasetJsonOptions, check_destination, export_record
     from ..store.selector import select_record

@@ -169,7 +169,8 @@ def export_(ctx, selection: Selection, artifact, filenames, dataset, link, fmt, 
     \b
     Example:
       flyte-artifacts export -a ADaM -p study=MINI01 --latest -d adam-mini01
-      flyte-artifacts export -a ADaM -f adsl.xpt --latest -d adam-json --format dataset-json"""
+      flyte-artifacts export -a ADaM -f adsl.xpt --latest -d adam-json \\
+          --format dataset-json"""
     from ..store.selector import select_run
 
     if not selection.given:

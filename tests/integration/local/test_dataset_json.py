@@ -172,9 +172,13 @@ def test_bad_paths_and_names(recorded, tmp_path):
              tmp_path)
 
 
-def test_help_explains_with_an_example():
+def test_help_explains_with_an_example_within_80_columns():
+    for command in (("export-json",), ("export",), ("compare",)):
+        r = cli(*command, "--help")
+        assert r.returncode == 0 and all(len(line) <= 80 for line in r.stdout.splitlines()), r.stdout
     r = cli("export-json", "--help")
-    assert r.returncode == 0 and "Dataset-JSON v1.1" in r.stdout and "flyte-artifacts export-json ADaM" in r.stdout
+    assert "Dataset-JSON v1.1" in r.stdout and "flyte-artifacts export-json ADaM" in r.stdout
+    assert "--format [dataset-json]" in cli("export", "--help").stdout
 
 
 def test_a_failure_while_writing_rows_leaves_nothing(tmp_path, monkeypatch):
