@@ -217,10 +217,11 @@ class UI:
         versions are chosen."""
         artifact, filename = _param(request, "artifact"), _param(request, "filename")
         choice = compare_page.CompareChoice(
-            artifact, filename, _param(request, "base", False),
+            # old/new: the artifact page's version form, sent here by its "Value by value" button
+            artifact, filename, _param(request, "base", False) or _param(request, "old", False),
             _param(request, "compare_artifact", False) or artifact,
             _param(request, "compare_filename", False) or filename,
-            _param(request, "compare", False), _param(request, "key", False), _param(request, "tolerance", False),
+            _param(request, "compare", False) or _param(request, "new", False), _param(request, "key", False), _param(request, "tolerance", False),
             _param(request, "rel_tolerance", False), _param(request, "ignore_case", False) in ("1", "on", "true"))
         d = compare_page.compare_detail(self.reads, choice)
         return self.page("compare.html", status=d.status, title=f"Compare {artifact} / {filename}",

@@ -85,6 +85,10 @@ def test_file_and_diff_pages_link_to_the_compare(client, clin):
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query) == {
         "artifact": [PROD], "filename": ["adsl.xpt"], "base": [first], "compare": [second]}
     assert "Different" in client.get(href).text
+    r = client.get("/compare?" + urllib.parse.urlencode({"artifact": PROD, "filename": "adsl.xpt", "old": first,
+                                                         "new": second}))
+    assert r.status_code == 200 and "ARM: first 1 of 1 differences" in r.text  # the artifact page's form
+    assert 'formaction="/compare"' in client.get("/artifact?" + urllib.parse.urlencode({"name": PROD})).text
     diff = client.get("/diff?" + urllib.parse.urlencode({"artifact": PROD, "filename": "adsl.xpt", "old": first,
                                                          "new": second})).text
     assert "Compare these two versions value by value" in diff
@@ -135,9 +139,14 @@ def test_choosing_versions_in_a_real_browser(clin, browser, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(base + q(artifact=PROD, filename="adsl.xpt"))
-        page.select_option("select[name=base]", first)
-        page.select_option("select[name=compare]", second)
+        # from the artifact page's version form, then the key on the compare page
+        page.goto(base + "/artifact?" + urllib.parse.urlencode({"name": PROD}))
+        page.get_by_label("Old").select_option(first)
+        page.get_by_label("New").select_option(second)
+        page.get_by_role("button", name="Value by value").click()
+        page.wait_for_load_state()
+        assert page.locator("p.verdict").inner_text() == "Different"  # matched by observation number
+        assert page.locator("select[name=base]").input_value() == first
         page.fill("input[name=key]", "USUBJID")
         page.get_by_role("button", name="Compare").click()
         page.wait_for_load_state()
