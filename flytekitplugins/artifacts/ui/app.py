@@ -221,8 +221,8 @@ class UI:
             artifact, filename, _param(request, "base", False) or _param(request, "old", False),
             _param(request, "compare_artifact", False) or artifact,
             _param(request, "compare_filename", False) or filename,
-            _param(request, "compare", False) or _param(request, "new", False), _param(request, "key", False), _param(request, "tolerance", False),
-            _param(request, "rel_tolerance", False), _param(request, "ignore_case", False) in ("1", "on", "true"))
+            _param(request, "compare", False) or _param(request, "new", False), _param(request, "key", False),
+            _param(request, "tolerance", False), _param(request, "rel_tolerance", False), _param(request, "ignore_case", False) in ("1", "on", "true"))
         d = compare_page.compare_detail(self.reads, choice)
         return self.page("compare.html", status=d.status, title=f"Compare {artifact} / {filename}",
                          d=d, c=choice)
