@@ -215,14 +215,15 @@ class UI:
     def compare(self, request: Request) -> Response:
         """Two recorded tables compared value by value (``compare_page.py``): the form, and the report once both
         versions are chosen."""
+        def given(name: str, alias: str = "") -> str:
+            return _param(request, name, False) or (_param(request, alias, False) if alias else "")
+
         artifact, filename = _param(request, "artifact"), _param(request, "filename")
+        # old/new: the artifact page's version form, sent here by its "Value by value" button
         choice = compare_page.CompareChoice(
-            # old/new: the artifact page's version form, sent here by its "Value by value" button
-            artifact, filename, _param(request, "base", False) or _param(request, "old", False),
-            _param(request, "compare_artifact", False) or artifact,
-            _param(request, "compare_filename", False) or filename,
-            _param(request, "compare", False) or _param(request, "new", False), _param(request, "key", False),
-            _param(request, "tolerance", False), _param(request, "rel_tolerance", False), _param(request, "ignore_case", False) in ("1", "on", "true"))
+            artifact, filename, given("base", "old"), given("compare_artifact") or artifact,
+            given("compare_filename") or filename, given("compare", "new"), given("key"), given("tolerance"),
+            given("rel_tolerance"), given("ignore_case") in ("1", "on", "true"))
         d = compare_page.compare_detail(self.reads, choice)
         return self.page("compare.html", status=d.status, title=f"Compare {artifact} / {filename}",
                          d=d, c=choice)
