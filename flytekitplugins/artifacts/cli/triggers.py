@@ -62,9 +62,19 @@ def list_(ctx: click.Context, sources: typing.Tuple[str, ...], as_json: bool) ->
     table(
         "Triggers",
         ["trigger", "on", "launches", "last version", "pending"],
-        [[r["name"], f"{r['artifact']}/{r['filename']}", f"{r['launch']}({r['input']})",
+        [[r["name"], _on(r), f"{r['launch']}({r['input']})",
           r["last_version"] or "-", str(len(r["pending"])) if r["started"] else "not started"] for r in rows],
     )
+
+
+def _on(row: dict) -> str:
+    """What a trigger waits for, in words: ``ADaM/adsl.xpt [study=MINI01] tag approved``."""
+    text = f"{row['artifact']}/{row['filename']}"
+    if row.get("partitions"):
+        text += " [" + ", ".join(f"{k}={v}" for k, v in sorted(row["partitions"].items())) + "]"
+    if row.get("tag"):
+        text += f" tag {row['tag']}"
+    return text
 
 
 @triggers.command("run")

@@ -25,6 +25,7 @@ from ..ops.triggers import Declared, TriggerError, TriggerSpec, validate_name
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import validate_filename
 from ..store.identity import local_identity, new_local_identity, preset_next_local_run, reset_next_local_run
+from ..store.partitions import check_known, normalize
 from .artifact import Artifact
 
 
@@ -53,17 +54,17 @@ def on_artifact(
     partitions: typing.Optional[typing.Dict[str, str]] = None,
     tag: typing.Optional[str] = None,
 ) -> ArtifactCondition:
-    """Fire on each new version of ``artifact``/``filename`` (only the versions tagged ``tag``, when given)."""
-    if partitions:
-        raise TriggerError(
-            f"on_artifact(partitions={partitions!r}): the store keeps no partitions of this plugin's artifacts yet; "
-            "leave partitions out (or None)"
-        )
+    """Fire on each new version of ``artifact``/``filename``: only the versions whose file carries every
+    ``partitions`` value (``{"study": "MINI01"}``), and only those tagged ``tag``, when given."""
+    name = _artifact_name(artifact)
+    wanted = normalize(partitions)
+    if wanted:
+        check_known([k for k, _ in wanted], getattr(artifact, "partition_keys", ()), f"on_artifact({name!r})")
     if tag is not None:
         from ..store.versions import validate_tag
 
         validate_tag(tag)
-    return ArtifactCondition(_artifact_name(artifact), validate_filename(filename), tag, None)
+    return ArtifactCondition(name, validate_filename(filename), tag, dict(wanted) or None)
 
 
 def _interface_of(launch: typing.Any) -> typing.Tuple[str, typing.Dict[str, typing.Any]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore, Record
+from ..store.partitions import matches
 from ..store.versions import succeeded, tags_by_execution
 
 DEFAULT_LEASE_S = 300.0
@@ -116,14 +117,39 @@ def start_ms(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = Fal
 
 
 def _wanted(store: ArtifactStore, spec: TriggerSpec, execution_id: str, tagged: typing.Dict[str, list]) -> bool:
-    if not succeeded(store, execution_id):
+    if not succeeded(store, execution_id) or not _in_partitions(store, spec, execution_id):
         return False
     return spec.tag is None or spec.tag in tagged.get(execution_id, [])
 
 
+def _pairs(spec: TriggerSpec) -> typing.List[typing.Tuple[str, str]]:
+    return sorted((spec.partitions or {}).items())
+
+
+def _index_prefix(spec: TriggerSpec) -> str:
+    """The index a sweep reads: the file's, or with partitions the index of the first wanted partition value (the
+    same entry names as the file's index, so the ledger names a version alike either way)."""
+    pairs = _pairs(spec)
+    if pairs:
+        return keys.partition_index_prefix(spec.artifact, spec.filename, *pairs[0])
+    return keys.file_index_prefix(spec.artifact, spec.filename)
+
+
+def _in_partitions(store: ArtifactStore, spec: TriggerSpec, execution_id: str) -> bool:
+    """Whether the version's file carries every partition value the trigger wants (read only for two or more: the
+    index already holds only the first one's versions)."""
+    pairs = _pairs(spec)
+    if len(pairs) < 2:
+        return True
+    try:
+        return matches(store.record(execution_id, spec.artifact, spec.filename).partitions, pairs)
+    except ArtifactNotFoundError:
+        return False
+
+
 def new_versions(store: ArtifactStore, spec: TriggerSpec, start: int) -> typing.List[str]:
     """Index entry names of the versions the trigger has not settled, oldest first."""
-    prefix = keys.file_index_prefix(spec.artifact, spec.filename)
+    prefix = _index_prefix(spec)
     settled = set(store.backend.list_children(keys.trigger_settled_prefix(spec.name)))
     claimed = set(store.backend.list_children(keys.trigger_versions_prefix(spec.name)))
     found: typing.List[str] = []
@@ -280,9 +306,13 @@ def stored(store: ArtifactStore) -> typing.List[dict]:
         doc = _read(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
         if not doc or not isinstance(doc.get("spec"), dict):
             continue
-        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag")}
+        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag",
+                                                  "partitions")}
         if not all(isinstance(fields[k], str) for k in ("name", "artifact", "filename", "launch", "input")):
             continue
+        if not isinstance(fields["partitions"], dict) or not all(
+                isinstance(v, str) for v in fields["partitions"].values()):
+            fields["partitions"] = None
         spec = TriggerSpec(**fields)
         out.append({**spec.as_dict(), "start_ms": doc.get("ms"), "history": history(store, spec)})
     return sorted(out, key=lambda t: t["name"])

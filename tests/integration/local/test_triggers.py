@@ -155,7 +155,7 @@ def test_declaration_errors(flows):
         flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.render, input="adsl")
     with pytest.raises(TriggerError, match="needs on_artifact"):
         flows.Trigger(on="ADaM", launch=flows.tfl_reports, input="adsl")
-    with pytest.raises(TriggerError, match="keeps no partitions"):
+    with pytest.raises(ValueError, match="has no partition key 'study'.*none"):
         flows.on_artifact(flows.ADaM, filename="adsl.xpt", partitions={"study": "x"})
     with pytest.raises(ValueError, match="trigger name 'a\\\\x1bb' is not usable"):
         flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.tfl_reports, input="adsl",
