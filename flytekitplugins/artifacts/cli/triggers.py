@@ -52,11 +52,11 @@ def list_(ctx: click.Context, sources: typing.Tuple[str, ...], as_json: bool) ->
     Example:
         flyte-artifacts triggers list flows/reports.py --json
     """
-    from ..ops.trigger_files import declared_in
+    from ..ops.trigger_files import TriggerSources
     from ..ops.triggers import status
 
     store = store_of(ctx, must_exist=False)
-    rows = [status(store, t.spec) for t in declared_in(list(sources))]
+    rows = [status(store, spec) for spec in TriggerSources(store, list(sources)).specs()]
     if as_json:
         return emit_json(rows)
     table(
@@ -100,19 +100,18 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         flyte-artifacts triggers run --once flows/reports.py
         flyte-artifacts triggers run --interval 1m flows.reports
     """
-    from ..ops.trigger_files import declared_in
-    from ..ops.triggers import sweep
+    from ..ops.trigger_files import TriggerSources
 
     wait_s = parse_interval(interval, "--interval")
     lease_s = parse_interval(lease, "--lease") if lease.strip() not in ("0", "0s") else 0.0
     if max_launches < 1:
         raise click.BadParameter(f"{max_launches} launches nothing: give 1 or more", param_hint="--max-launches")
     store = store_of(ctx, must_exist=False)
-    declared = declared_in(list(sources))
+    found = TriggerSources(store, list(sources))
     failed = False
     while True:
-        for trig in declared:
-            result = sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
+        for spec in found.specs():  # each sweep re-reads the files: a changed file is imported again
+            result = _sweep_one(store, found, spec, max_launches, from_beginning, lease_s)
             failed = failed or bool(result.failed)
             _report(result, as_json, quiet=not once)
         if once:
@@ -120,6 +119,19 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         time.sleep(wait_s)
     if failed:
         ctx.exit(1)
+
+
+def _sweep_one(store: typing.Any, found: typing.Any, spec: typing.Any, max_launches: int, from_beginning: bool,
+               lease_s: float) -> typing.Any:
+    """One trigger's sweep; its module is imported only when the ledger says there is something to do."""
+    from ..ops.triggers import SweepResult, has_news, sweep
+
+    if not has_news(store, spec, from_beginning):
+        return SweepResult(spec.name)
+    trig = found.declared(spec.name)
+    if trig is None:
+        return SweepResult(spec.name)
+    return sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
 
 
 def _report(result: typing.Any, as_json: bool, quiet: bool) -> None:

@@ -236,6 +236,12 @@ def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepRe
     _settle(store, spec, name)
 
 
+def has_news(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = False) -> bool:
+    """Whether a sweep of ``spec`` has anything to do (a version to launch, a claim to look at), read from the
+    ledger and the index alone: no user code is needed to know that nothing is new. Starts the trigger if new."""
+    return bool(new_versions(store, spec, start_ms(store, spec, from_beginning)))
+
+
 def sweep(
     store: ArtifactStore,
     trig: Declared,

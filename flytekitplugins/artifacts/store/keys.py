@@ -405,6 +405,7 @@ def audit_seq_of(key: str) -> typing.Optional[int]:
 #     triggers/<trigger>/versions/<entry>/failed.json       why that run (or its launch) failed
 #     triggers/<trigger>/settled/<entry>                    versions that need no more work (launched or failed)
 #     executions/<exec>/trigger.json                        the version that launched the run (its lineage)
+#     trigger-manifests/<sha256>.json                       the triggers a file with those bytes declares
 #
 # ``<entry>`` is the name of the version's entry in ``index/files/<artifact>/<filename>/``: its index time (newest
 # first) and its execution.
@@ -461,3 +462,12 @@ def triggered_by_key(execution_id: str) -> str:
 def entry_ms_of(name: str) -> int:
     """The time (ms) an index entry name carries (the inverse of :func:`inverted`)."""
     return _TIME_BASE - int(name.split("_", 1)[0])
+
+
+#: The folder of trigger manifests: the triggers one file declares, by the sha256 of its bytes.
+TRIGGER_MANIFESTS = "trigger-manifests"
+
+
+def trigger_manifest_key(sha256: str) -> str:
+    """Where the triggers declared by a Python file whose bytes have ``sha256`` are listed (``ops/trigger_files``)."""
+    return f"{TRIGGER_MANIFESTS}/{sha256}{JSON}"
