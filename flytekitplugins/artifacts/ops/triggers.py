@@ -213,27 +213,17 @@ def _settle(store: ArtifactStore, spec: TriggerSpec, name: str) -> None:
     store.backend.write_once(f"{keys.trigger_settled_prefix(spec.name)}/{name}", b"{}")
 
 
-def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult) -> None:
-    spec = trig.spec
-    eid = _execution_of(store, spec, name)
-    record = store.record(eid, spec.artifact, spec.filename)
-    run_id = trig.new_run_id()
-    mark = {"run": run_id, "version": eid, "at_ms": _now_ms(), "trigger": spec.name,
-            "artifact": spec.artifact, "filename": spec.filename, "launch": spec.launch}
-    if not store.backend.write_once(keys.trigger_launched_key(spec.name, name), _dump(mark)):
-        result.skipped += 1  # another sweeper launched it
-        return
-    store.backend.write_once(keys.triggered_by_key(run_id), _dump(mark))
-    try:
-        wait = trig.launch_run(record, store, run_id)
-        wait()
-    except Exception as e:  # noqa: BLE001 - a failed run is recorded against its entry, the sweep goes on
-        error = _error_line(e)
-        store.backend.write_once(keys.trigger_failed_key(spec.name, name), _dump({**mark, "error": error}))
-        result.failed.append({**mark, "error": error})
-    else:
-        result.launched.append(mark)
-    _settle(store, spec, name)
+def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, owner: str = "") -> None:
+    """Write the entry's ``launched`` mark and start its run (``ops/trigger_launch.py``)."""
+    from .trigger_launch import launch
+
+    launch(store, trig, name, result, owner)
+
+
+def _resume(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, lease_s: float, owner: str) -> None:
+    from .trigger_launch import resume
+
+    resume(store, trig, name, result, lease_s, owner)
 
 
 def has_news(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = False) -> bool:
@@ -261,25 +251,42 @@ def sweep(
             result.pending += 1
             continue
         if store.backend.exists(keys.trigger_launched_key(spec.name, name)):
-            _settle(store, spec, name)  # launched by a sweeper that stopped before settling it
+            _resume(store, trig, name, result, lease_s, owner)  # its sweeper stopped before settling it
             continue
         if not _claim(store, spec, name, lease_s, owner):
             result.skipped += 1
             continue
-        _launch_one(store, trig, name, result)
+        _launch_one(store, trig, name, result, owner)
     return result
 
 
+def _entry_status(store: ArtifactStore, spec: TriggerSpec, name: str) -> typing.Tuple[str, dict]:
+    """(status, the newest mark) of one ledger entry: claimed, launching (marked, not started yet), launched or
+    failed."""
+    failed = _read(store, keys.trigger_failed_key(spec.name, name))
+    if failed:
+        return "failed", failed
+    started = _read(store, keys.trigger_started_key(spec.name, name))
+    if started:
+        return "launched", started
+    launched = _read(store, keys.trigger_launched_key(spec.name, name))
+    if launched is None:
+        return "claimed", {"version": _execution_of(store, spec, name)}
+    settled = store.backend.exists(f"{keys.trigger_settled_prefix(spec.name)}/{name}")
+    return ("launched" if settled else "launching"), launched  # settled with no start mark: an older ledger
+
+
 def history(store: ArtifactStore, spec: TriggerSpec, limit: int = 50) -> typing.List[dict]:
-    """The ledger of a trigger, newest version first: version, run launched, status (claimed/launched/failed)."""
+    """The ledger of a trigger, newest version first: version, run launched, status (claimed, launching, launched
+    or failed), the error of a failed one and the remote execution of a run launched on a cluster."""
     out = []
     for name in store.backend.list_children(keys.trigger_versions_prefix(spec.name))[:limit]:
-        launched = _read(store, keys.trigger_launched_key(spec.name, name))
-        failed = _read(store, keys.trigger_failed_key(spec.name, name))
-        status = "failed" if failed else "launched" if launched else "claimed"
-        doc = failed or launched or {"version": _execution_of(store, spec, name)}
-        out.append({"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
-                    "error": (failed or {}).get("error")})
+        status, doc = _entry_status(store, spec, name)
+        row = {"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
+               "error": doc.get("error") if status == "failed" else None}
+        if doc.get("remote"):
+            row["remote"] = doc["remote"]
+        out.append(row)
     return out
 
 
@@ -287,7 +294,7 @@ def status(store: ArtifactStore, spec: TriggerSpec) -> dict:
     """A trigger, its last launched version and the versions a sweep would launch now."""
     doc = _read(store, keys.trigger_start_key(spec.name))
     hist = history(store, spec)
-    last = next((h for h in hist if h["status"] != "claimed"), None)
+    last = next((h for h in hist if h["status"] in ("launched", "failed")), None)
     if doc is None:
         pending: typing.List[str] = []
     else:
