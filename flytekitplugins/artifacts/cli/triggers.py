@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import typing
@@ -88,17 +89,32 @@ def _on(row: dict) -> str:
               help="On a trigger's first sweep, launch for the versions already there (else it starts from now).")
 @click.option("--lease", default="5m", show_default=True, metavar="DURATION",
               help="How old a claim with no launch must be before this sweep takes it over (0: at once).")
+@click.option("--remote", is_flag=True,
+              help="Launch the runs on a Flyte cluster with FlyteRemote (the store must be the cluster's, s3://).")
+@click.option("--config", "config_file", default=None, metavar="FILE",
+              help="With --remote: flytekit config file (default: $FLYTECTL_CONFIG, ~/.flyte/config.yaml).")
+@click.option("--project", default=None, metavar="NAME", help="With --remote: project (default flytesnacks).")
+@click.option("--domain", default=None, metavar="NAME", help="With --remote: domain (default development).")
+@click.option("--version", default=None, metavar="V",
+              help="With --remote: the registered version of the workflow or launch plan to launch.")
 @json_option("Print what each sweep launched as one JSON object per line.")
 @click.pass_context
 def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interval: str, max_launches: int,
-        from_beginning: bool, lease: str, as_json: bool) -> None:
+        from_beginning: bool, lease: str, remote: bool, config_file: typing.Optional[str],
+        project: typing.Optional[str], domain: typing.Optional[str], version: typing.Optional[str],
+        as_json: bool) -> None:
     """Launch one run per new version of each trigger's file in MODULE_OR_FILE..., oldest first, locally in
     this store. Each version is launched exactly once, however many sweepers run at once.
+
+    With --remote the runs start on a Flyte cluster (FlyteRemote, your flytekit config), named after the run id
+    the ledger holds, and are not waited for.
 
     \b
     Examples:
         flyte-artifacts triggers run --once flows/reports.py
         flyte-artifacts triggers run --interval 1m flows.reports
+        flyte-artifacts --root s3://bucket/artifacts triggers run --once \\
+            --remote --project clinical --domain production flows/reports.py
     """
     from ..ops.trigger_files import TriggerSources
 
@@ -107,11 +123,12 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
     if max_launches < 1:
         raise click.BadParameter(f"{max_launches} launches nothing: give 1 or more", param_hint="--max-launches")
     store = store_of(ctx, must_exist=False)
+    remote_options = _remote_options(store, remote, config_file, project, domain, version)
     found = TriggerSources(store, list(sources))
     failed = False
     while True:
         for spec in found.specs():  # each sweep re-reads the files: a changed file is imported again
-            result = _sweep_one(store, found, spec, max_launches, from_beginning, lease_s)
+            result = _sweep_one(store, found, spec, max_launches, from_beginning, lease_s, remote_options)
             failed = failed or bool(result.failed)
             _report(result, as_json, quiet=not once)
         if once:
@@ -121,8 +138,30 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         ctx.exit(1)
 
 
+def _remote_options(store: typing.Any, remote: bool, config_file: typing.Optional[str], project: typing.Optional[str],
+                    domain: typing.Optional[str], version: typing.Optional[str]) -> typing.Optional[dict]:
+    """``--remote``'s options, checked before anything is swept; None without ``--remote``."""
+    given = {"--config": config_file, "--project": project, "--domain": domain, "--version": version}
+    if not remote:
+        stray = [k for k, v in given.items() if v is not None]
+        if stray:
+            raise click.UsageError(f"{', '.join(stray)} only apply with --remote: add --remote or leave them out")
+        return None
+    if store.backend.scheme == "file":
+        raise click.UsageError(f"--remote launches runs that read the store from a cluster, but {store.root!r} is a "
+                               "local folder: give the cluster's store, --root s3://bucket/prefix")
+    if config_file is not None and not os.path.isfile(config_file):
+        raise click.BadParameter(f"{config_file!r} is not a file: give the flytekit config file (config.yaml)",
+                                 param_hint="--config")
+    for name in ("--project", "--domain", "--version"):
+        value = given[name]
+        if value is not None and (not value.strip() or not value.isprintable() or len(value) > 255):
+            raise click.BadParameter(f"{value!r} is not usable: give a printable name", param_hint=name)
+    return {"config_file": config_file, "project": project, "domain": domain, "version": version}
+
+
 def _sweep_one(store: typing.Any, found: typing.Any, spec: typing.Any, max_launches: int, from_beginning: bool,
-               lease_s: float) -> typing.Any:
+               lease_s: float, remote_options: typing.Optional[dict] = None) -> typing.Any:
     """One trigger's sweep; its module is imported only when the ledger says there is something to do."""
     from ..ops.triggers import SweepResult, has_news, sweep
 
@@ -131,6 +170,8 @@ def _sweep_one(store: typing.Any, found: typing.Any, spec: typing.Any, max_launc
     trig = found.declared(spec.name)
     if trig is None:
         return SweepResult(spec.name)
+    if remote_options is not None:
+        trig = trig.on_cluster(**remote_options)
     return sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
 
 

@@ -112,6 +112,13 @@ class Trigger(Declared):
     def new_run_id(self) -> str:
         return new_local_identity().execution_id
 
+    def on_cluster(self, **options: typing.Any) -> Declared:
+        """This trigger launching on a cluster through FlyteRemote (``flyte/trigger_remote.py``); ``options`` are
+        :class:`~.trigger_remote.RemoteOptions`' fields (config_file, project, domain, version)."""
+        from .trigger_remote import RemoteOptions, RemoteTrigger
+
+        return RemoteTrigger(self, RemoteOptions(**{k: v for k, v in options.items() if v is not None}))
+
     def value_for(self, record: Record) -> typing.Any:
         """The value the launched run's input gets: the recorded file, or its URI for a ``str`` input."""
         if self.input_type is str:

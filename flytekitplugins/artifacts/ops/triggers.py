@@ -73,6 +73,10 @@ class Declared:
         """A fresh id for the next run launched."""
         raise NotImplementedError
 
+    def on_cluster(self, **options: typing.Any) -> "Declared":
+        """The same trigger (the same ledger), its runs launched on a Flyte cluster (``--remote``)."""
+        raise TriggerError(f"{self!r} cannot launch on a cluster: declare it with Trigger(...)")
+
 
 @dataclass
 class SweepResult:
