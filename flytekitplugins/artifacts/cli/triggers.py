@@ -116,7 +116,7 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
         flyte-artifacts --root s3://bucket/artifacts triggers run --once \\
             --remote --project clinical --domain production flows/reports.py
     """
-    from ..ops.trigger_files import TriggerSources
+    from ..ops.trigger_files import TriggerSources, sweep_sources
 
     wait_s = parse_interval(interval, "--interval")
     lease_s = parse_interval(lease, "--lease") if lease.strip() not in ("0", "0s") else 0.0
@@ -127,8 +127,8 @@ def run(ctx: click.Context, sources: typing.Tuple[str, ...], once: bool, interva
     found = TriggerSources(store, list(sources))
     failed = False
     while True:
-        for spec in found.specs():  # each sweep re-reads the files: a changed file is imported again
-            result = _sweep_one(store, found, spec, max_launches, from_beginning, lease_s, remote_options)
+        # each sweep re-reads the files: a changed file is imported again
+        for result in sweep_sources(store, found, max_launches, from_beginning, lease_s, remote_options):
             failed = failed or bool(result.failed)
             _report(result, as_json, quiet=not once)
         if once:
@@ -158,21 +158,6 @@ def _remote_options(store: typing.Any, remote: bool, config_file: typing.Optiona
         if value is not None and (not value.strip() or not value.isprintable() or len(value) > 255):
             raise click.BadParameter(f"{value!r} is not usable: give a printable name", param_hint=name)
     return {"config_file": config_file, "project": project, "domain": domain, "version": version}
-
-
-def _sweep_one(store: typing.Any, found: typing.Any, spec: typing.Any, max_launches: int, from_beginning: bool,
-               lease_s: float, remote_options: typing.Optional[dict] = None) -> typing.Any:
-    """One trigger's sweep; its module is imported only when the ledger says there is something to do."""
-    from ..ops.triggers import SweepResult, has_news, sweep
-
-    if not has_news(store, spec, from_beginning):
-        return SweepResult(spec.name)
-    trig = found.declared(spec.name)
-    if trig is None:
-        return SweepResult(spec.name)
-    if remote_options is not None:
-        trig = trig.on_cluster(**remote_options)
-    return sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
 
 
 def _report(result: typing.Any, as_json: bool, quiet: bool) -> None:

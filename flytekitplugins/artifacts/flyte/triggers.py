@@ -17,6 +17,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
+from flytekit import task
 from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.workflow import WorkflowBase
 from flytekit.types.file import FlyteFile
@@ -136,3 +137,40 @@ class Trigger(Declared):
                 reset_next_local_run(token)
 
         return wait
+
+
+def _words(text: str) -> typing.List[str]:
+    return [w for w in text.replace(",", " ").split() if w]
+
+
+@task
+def triggers_sweep(modules: str, max_launches: int = 10, from_beginning: bool = False, lease_s: float = 300.0,
+                   project: str = "", domain: str = "", version: str = "", config_file: str = "") -> str:
+    """Sweep the triggers of ``modules`` (module names or files, separated by spaces or commas) once, launching
+    their runs on the cluster with FlyteRemote, from a pod: what a scheduled launch plan runs instead of cron.
+
+    The store is the pod's (``FLYTE_ARTIFACTS_ROOT``); ``project``/``domain`` default to the pod's own execution's;
+    the FlyteRemote config is ``config_file`` or flytekit's own search (``FLYTE_PLATFORM_URL`` in the pod's
+    environment). Returns what each trigger did, as JSON; fails when a launch failed (the ledger keeps it, and a
+    retried run launches nothing twice)."""
+    import json
+    import os
+
+    from ..ops.trigger_files import TriggerSources, sweep_sources
+
+    sources = _words(modules)
+    if not sources:
+        raise TriggerError(f"triggers_sweep(modules={modules!r}) names no module: give modules='flows.reports'")
+    store = ArtifactStore()
+    if store.backend.scheme == "file":
+        raise TriggerError(f"triggers_sweep needs the cluster's store (s3://...), not the folder {store.root!r}: "
+                           "set FLYTE_ARTIFACTS_ROOT in the launch plan's environment")
+    remote = {"project": project or os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT") or None,
+              "domain": domain or os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN") or None,
+              "version": version or None, "config_file": config_file or None}
+    results = [r.as_dict() for r in sweep_sources(store, TriggerSources(store, sources), max_launches,
+                                                   from_beginning, lease_s, remote)]
+    failed = [f"{r['trigger']}: {m['error']}" for r in results for m in r["failed"]]
+    if failed:
+        raise TriggerError(f"{len(failed)} launch(es) failed: {'; '.join(failed)}")
+    return json.dumps(results, sort_keys=True)

@@ -19,7 +19,7 @@ import typing
 from ..errors import ArtifactNotFoundError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore
-from .triggers import Declared, TriggerError, TriggerSpec
+from .triggers import Declared, SweepResult, TriggerError, TriggerSpec, has_news, sweep
 
 #: The manifest format; a manifest of another format is ignored (the file is imported and a new one written).
 MANIFEST_FORMAT = 1
@@ -208,3 +208,20 @@ class TriggerSources:
 def _sha256_of(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def sweep_sources(store: ArtifactStore, found: TriggerSources, max_launches: int, from_beginning: bool,
+                  lease_s: float, remote: typing.Optional[dict] = None) -> typing.Iterator[SweepResult]:
+    """One sweep of every trigger of ``found``, each result as it is done. A trigger's module is imported only when
+    the ledger says it has something to do; with ``remote`` (``RemoteOptions`` fields) its runs start on a cluster."""
+    for spec in found.specs():
+        if not has_news(store, spec, from_beginning):
+            yield SweepResult(spec.name)
+            continue
+        trig = found.declared(spec.name)
+        if trig is None:  # the file no longer declares it
+            yield SweepResult(spec.name)
+            continue
+        if remote is not None:
+            trig = trig.on_cluster(**remote)
+        yield sweep(store, trig, max_launches=max_launches, from_beginning=from_beginning, lease_s=lease_s)
