@@ -288,8 +288,8 @@ def history(store: ArtifactStore, spec: TriggerSpec, limit: int = 50) -> typing.
         status, doc = _entry_status(store, spec, name)
         row = {"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
                "error": doc.get("error") if status == "failed" else None}
-        if doc.get("remote"):
-            row["remote"] = doc["remote"]
+        if isinstance(doc.get("remote"), dict):
+            row["remote"] = {k: str(doc["remote"].get(k, "")) for k in ("name", "project", "domain", "url")}
         out.append(row)
     return out
 
