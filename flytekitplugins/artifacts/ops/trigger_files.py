@@ -16,7 +16,7 @@ import os
 import sys
 import typing
 
-from ..errors import ArtifactNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore
 from .triggers import Declared, SweepResult, TriggerError, TriggerSpec, has_news, sweep
@@ -173,12 +173,15 @@ class TriggerSources:
         if known is not None and known[0] == sha:
             module = known[1]
         else:
-            module = importlib.reload(known[1]) if known is not None else _load(source)
+            module = _reload(known[1]) if known is not None else _load(source)
             self.imports += 1
             self._modules[source] = (sha, module)
         found = _in_module(module)
         if found and sha is not None:
-            write_manifest(self.store, sha, source, [d.spec for d in found])
+            try:
+                write_manifest(self.store, sha, source, [d.spec for d in found])
+            except (ArtifactError, OSError):
+                pass  # a store this process cannot write: the next sweep imports the file again
         return found
 
     def specs(self) -> typing.List[TriggerSpec]:
@@ -203,6 +206,19 @@ class TriggerSources:
         declares one of that name."""
         source, sha = self._origin[name]
         return next((d for d in self._import(source, sha) if d.spec.name == name), None)
+
+
+def _reload(module: typing.Any) -> typing.Any:
+    """Import a module again from its source: its cached bytecode goes first (a pyc is checked by the source's
+    mtime in whole seconds and its size, so an edit of the same size within a second would be missed)."""
+    cached = getattr(module, "__cached__", None)
+    if cached:
+        try:
+            os.remove(cached)
+        except OSError:
+            pass
+    importlib.invalidate_caches()
+    return importlib.reload(module)
 
 
 def _sha256_of(path: str) -> str:

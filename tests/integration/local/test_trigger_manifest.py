@@ -124,3 +124,19 @@ def test_a_module_name_is_found_without_importing_it(store, tmp_path):
     proc = subprocess.run([CLI, "triggers", "run", "--once", "no_such.mod-ule"], capture_output=True, text=True,
                           env=env)
     assert proc.returncode == 1 and "'no_such.mod-ule' is neither a Python file nor a module name" in proc.stderr
+
+
+def test_a_long_running_sweeper_reimports_a_file_that_changed(store, tmp_path, monkeypatch):
+    from flytekitplugins.artifacts.ops.trigger_files import TriggerSources
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    flow = tmp_path / "user_flow_loop.py"
+    flow.write_text(FLOW)
+    found = TriggerSources(store, [str(flow)])
+    assert [s.name for s in found.specs()] == ["first"] and found.imports == 1
+    assert [s.name for s in found.specs()] == ["first"] and found.imports == 1  # same bytes: the manifest
+    before = flow.stat().st_mtime
+    flow.write_text(FLOW.replace('name="first"', 'name="other"'))
+    os.utime(flow, (before, before))  # the same size and mtime: what the cached bytecode is checked against
+    assert [s.name for s in found.specs()] == ["other"] and found.imports == 2
+    assert found.declared("other").spec.name == "other" and found.imports == 2
