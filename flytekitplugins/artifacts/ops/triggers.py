@@ -8,8 +8,10 @@ version through the declaration's own ``launch_run``.
 Exactly once comes from the store, not from a process: every version a trigger acts on gets an entry in the
 trigger's write-once ledger (keys in ``store/keys.py``). A sweeper first writes a claim (``claim-<n>``, with a
 lease), then the ``launched`` mark naming the run (write-once: of two sweepers only one can write it, and only that
-one launches), then starts the run, then marks the entry settled (and ``failed`` with the error if the run failed).
-A claim whose sweeper died before the mark is taken over by the next sweep once its lease has run out.
+one launches), then starts the run (``started``), then marks the entry settled (and ``failed`` with the error if the
+run failed). A claim whose sweeper died before the mark is taken over by the next sweep once its lease has run out;
+so is a mark whose run never started (``ops/trigger_launch.py``). With partitions, the sweep reads the index of
+the wanted partition value instead of the file's.
 """
 
 from __future__ import annotations
