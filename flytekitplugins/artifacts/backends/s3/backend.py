@@ -54,6 +54,7 @@ from .client import (
 )
 from .large_once import WRITE_ID as _WRITE_ID
 from .large_once import write_large_once
+from .restore import restore_object
 
 #: Staged uploads live outside ``blobs/`` so one lifecycle rule on this prefix can expire orphans.
 TMP_PREFIX = "tmp"
@@ -96,32 +97,7 @@ class S3Backend(Backend):
     @classmethod
     def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str,
                     within: typing.Optional[str] = None) -> None:
-        from .. import local_file
-
-        bucket, key = parse_s3_uri(dest_uri)
-        client = s3_client()
-        path = local_file(source_uri)
-        if path is not None:
-            # AWS refuses bytes that do not match the SHA256 sent along; others (moto, Ceph) store them anyway, and
-            # an answer echoing the SHA256 sent proves nothing: the bytes are read back below.
-            with open(path, "rb") as f:
-                client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256),
-                                  Metadata=verified_metadata(sha256))
-            got = None
-        else:
-            src_bucket, src_key = parse_s3_uri(source_uri)
-            got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4,
-                                   {"MetadataDirective": "REPLACE", "Metadata": verified_metadata(sha256)})
-        if got is None:
-            # No SHA256 from the server (it keeps none, or the copy went in parts): the restored bytes are read back.
-            got_size, got_hex = hash_s3_object(dest_uri)
-            if (got_size, got_hex) == (size, sha256):
-                return
-        elif got == sha256_b64(sha256):
-            return
-        with contextlib.suppress(*S3_ERRORS):
-            client.delete_object(Bucket=bucket, Key=key)
-        raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
+        restore_object(dest_uri, source_uri, size, sha256)
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
