@@ -6,6 +6,8 @@ import re
 import threading
 import urllib.parse
 
+from flytekitplugins.artifacts.backends.s3 import abilities
+
 #: What an S3 answer says about checksums: headers (x-amz-checksum-sha256...) and XML elements (<ChecksumSHA256>).
 _CHECKSUM_XML = re.compile(rb"<(Checksum[A-Za-z0-9]*)>[^<]*</\1>")
 SLOWDOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
@@ -86,3 +88,6 @@ class FaultProxy:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        # A later proxy may be given the same port, in another mode: what this process found out about this
+        # endpoint's abilities must not carry over to it.
+        abilities.reset()
