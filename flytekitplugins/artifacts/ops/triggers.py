@@ -15,8 +15,6 @@ A claim whose sweeper died before the mark is taken over by the next sweep once 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 import typing
 import uuid
@@ -25,6 +23,7 @@ from dataclasses import dataclass, field
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore, Record
+from ..store.identity import host_process
 from ..store.versions import succeeded, tags_by_execution
 
 DEFAULT_LEASE_S = 300.0
@@ -222,7 +221,8 @@ def sweep(
         raise ArtifactValueError(f"--max-launches {max_launches} launches nothing: give 1 or more")
     spec = trig.spec
     result = SweepResult(spec.name)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    me = host_process()
+    owner = f"{me['host']}:{me['pid']}:{uuid.uuid4().hex[:6]}"
     names = new_versions(store, spec, start_ms(store, spec, from_beginning))
     for name in names:
         if len(result.launched) + len(result.failed) >= max_launches:
