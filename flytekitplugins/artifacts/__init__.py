@@ -48,6 +48,7 @@ _NAMES: typing.Dict[str, str] = {
     "run_domino_job_task": ".domino",
     "Trigger": ".flyte.triggers",
     "on_artifact": ".flyte.triggers",
+    "triggers_sweep": ".flyte.triggers",
 }
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "ValueHandler",
     "on_artifact",
     "register_handler",
+    "triggers_sweep",
     "run_command_task",
     "run_domino_job_task",
     "run_launch_export_artifacts_task",
@@ -129,7 +131,7 @@ if typing.TYPE_CHECKING:
     )
     from .flyte.handlers import ValueHandler, register_handler
     from .flyte.query import ArtifactFileQuery
-    from .flyte.triggers import Trigger, on_artifact
+    from .flyte.triggers import Trigger, on_artifact, triggers_sweep
     from .ops.datasets import DatasetCatalog
     from .store.artifact_store import ArtifactStore, Record
     from .store.declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration
