@@ -13,7 +13,9 @@ $(STAMP): constraints.txt setup.py
 	test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; }
 	$(BIN)/python -m pip install --quiet -c constraints.txt --upgrade pip setuptools wheel
 	# Build with the pinned setuptools above instead of an isolated build env fetched anew each time.
-	$(BIN)/python -m pip install --quiet -c constraints.txt --no-build-isolation -e '.[test]'
+	# Not --quiet: the pinned install takes a while on a cold cache, and each package it collects is shown.
+	@echo "Installing the pinned dependencies into $(VENV) (constraints.txt)..."
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt --no-build-isolation -e '.[test]'
 	touch $(STAMP)
 
 demo: venv

@@ -46,6 +46,9 @@ def artifacts_root(tmp_path, monkeypatch):
     root = tmp_path / "artifact-store"
     monkeypatch.setenv("FLYTE_ARTIFACTS_ROOT", str(root))
     monkeypatch.delenv("FLYTE_INTERNAL_EXECUTION_ID", raising=False)
+    # Summaries are computed before a run ends, so a test reads them right after it; the background process
+    # local runs use by default has its own tests (integration/local/test_background_summaries.py).
+    monkeypatch.setenv("FLYTE_ARTIFACTS_SUMMARIES", "inline")
     return str(root)
 
 
