@@ -27,10 +27,14 @@ lint: venv
 	$(BIN)/lint-imports --no-cache
 
 # Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
+# Debian's graphviz: its dot lays the lineage graph out (without it the page draws plain columns, and says so).
 browser:
 	@command -v chromium >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "no chromium: browser tests will be skipped"
+	@command -v dot >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) \
+		|| echo "no graphviz: the lineage graph is drawn in plain columns"
 
 # Ceph's RADOS gateway from Debian's packages, for the S3 tests against a real S3 server (make test-ceph).
 ceph:
@@ -57,6 +61,8 @@ bench: venv
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/triggers.py
+	$(BIN)/python bench/small_files.py
+	$(BIN)/python bench/first_recording.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info
