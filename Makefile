@@ -71,6 +71,7 @@ bench: venv
 	$(BIN)/python bench/triggers.py
 	$(BIN)/python bench/small_files.py
 	$(BIN)/python bench/first_recording.py
+	$(BIN)/python bench/native_query.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

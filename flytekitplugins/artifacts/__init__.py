@@ -19,7 +19,9 @@ import typing
 _NAMES: typing.Dict[str, str] = {
     "Artifact": ".flyte.artifact",
     "Inputs": ".flyte.artifact",
-    "ArtifactQuery": ".flyte.query",
+    "ArtifactFileQuery": ".flyte.query",
+    "register_handler": ".flyte.handlers",
+    "ValueHandler": ".flyte.handlers",
     "ExportArtifactToDatasetsSpec": ".flyte.export",
     "ExportArtifactFilesToDatasetSpec": ".flyte.export",
     "run_launch_export_artifacts_task": ".flyte.export",
@@ -54,7 +56,7 @@ __all__ = [
     "Inputs",
     "ArtifactError",
     "ArtifactNotFoundError",
-    "ArtifactQuery",
+    "ArtifactFileQuery",
     "ArtifactStore",
     "ArtifactType",
     "ArtifactTypeError",
@@ -75,7 +77,9 @@ __all__ = [
     "REPORT",
     "Record",
     "Trigger",
+    "ValueHandler",
     "on_artifact",
+    "register_handler",
     "triggers_sweep",
     "run_command_task",
     "run_domino_job_task",
@@ -83,7 +87,20 @@ __all__ = [
 ]
 
 
+#: Old public names still importable, with a DeprecationWarning: old name -> (new name, why).
+_DEPRECATED: typing.Dict[str, typing.Tuple[str, str]] = {
+    "ArtifactQuery": ("ArtifactFileQuery", "flytekit has its own ArtifactQuery, a different class"),
+}
+
+
 def __getattr__(name: str) -> typing.Any:
+    if name in _DEPRECATED:
+        import warnings
+
+        new, why = _DEPRECATED[name]
+        warnings.warn(f"flytekitplugins.artifacts.{name} is deprecated, use {new} ({why})", DeprecationWarning,
+                      stacklevel=2)
+        return __getattr__(new)
     module = _NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -112,7 +129,8 @@ if typing.TYPE_CHECKING:
         ExportArtifactToDatasetsSpec,
         run_launch_export_artifacts_task,
     )
-    from .flyte.query import ArtifactQuery
+    from .flyte.handlers import ValueHandler, register_handler
+    from .flyte.query import ArtifactFileQuery
     from .flyte.triggers import Trigger, on_artifact, triggers_sweep
     from .ops.datasets import DatasetCatalog
     from .store.artifact_store import ArtifactStore, Record

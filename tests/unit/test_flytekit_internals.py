@@ -199,8 +199,8 @@ def test_type_engine_to_html_calls_a_renderable_in_annotated_with_the_value_only
 
 
 def test_structured_dataset_input_does_not_take_a_blob_literal():
-    # Why a downstream ``pd.DataFrame`` input cannot be bound to an artifact file output (docs/inspect.md): the
-    # StructuredDataset transformer reads a structured_dataset scalar, and a file output is a blob.
+    # Why a downstream ``pd.DataFrame`` input bound to an artifact file gets a value node in front of it
+    # (flyte/dataframes.py): the StructuredDataset transformer reads a structured_dataset scalar, and a file is a blob.
     import pandas as pd
     from flytekit.models.core.types import BlobType
     from flytekit.models.literals import Blob, BlobMetadata, Literal, Scalar
@@ -211,4 +211,199 @@ def test_structured_dataset_input_does_not_take_a_blob_literal():
         TypeEngine.to_python_value(ctx, lit, pd.DataFrame)
     except Exception:
         return
-    raise AssertionError("flytekit now converts a blob to a DataFrame: bind artifact files to DataFrame inputs")
+    raise AssertionError("flytekit now converts a blob to a DataFrame: the value nodes may not be needed any more")
+
+
+def test_type_engine_registry_lookup_without_the_pickle_fallback():
+    from flytekitplugins.artifacts.flyte.internals import has_own_transformer, register_transformer
+
+    class Plain:
+        pass
+
+    assert TypeEngine._get_transformer(int) is not None and TypeEngine._get_transformer(Plain) is None
+    assert has_own_transformer(int) and has_own_transformer(dict) and not has_own_transformer(Plain)
+    assert type(TypeEngine.get_transformer(Plain)).__name__ == "FlytePickleTransformer"  # what we refuse instead
+    from flytekit.core.type_engine import SimpleTransformer
+    from flytekit.models.types import LiteralType, SimpleType
+
+    first = SimpleTransformer("a", Plain, LiteralType(simple=SimpleType.STRING), lambda v: None, lambda v: None)
+    second = SimpleTransformer("b", Plain, LiteralType(simple=SimpleType.STRING), lambda v: None, lambda v: None)
+    try:
+        register_transformer(first)
+        try:
+            TypeEngine.register(second)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("TypeEngine.register now replaces a transformer; register_transformer may go")
+        register_transformer(second)
+        assert TypeEngine.get_transformer(Plain) is second
+    finally:
+        TypeEngine._REGISTRY.pop(Plain, None)
+
+
+def test_an_empty_literal_is_refused_by_optional_and_read_as_none_by_given():
+    from flytekit.models.literals import Literal
+
+    from flytekitplugins.artifacts.flyte.internals import is_empty_literal
+    from flytekitplugins.artifacts.flyte.nodes.given import given
+
+    ctx = FlyteContextManager.current_context()
+    try:
+        TypeEngine.to_python_value(ctx, Literal(), typing.Optional[FlyteFile])
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("flytekit reads an empty literal as None now: nodes/given.py may go")
+    assert is_empty_literal(Literal())
+    assert TypeEngine.to_python_value(ctx, Literal(), given(FlyteFile)) is None
+    assert TypeEngine.to_literal_type(given(FlyteFile)) == TypeEngine.to_literal_type(typing.Optional[FlyteFile])
+
+
+def test_an_unpassed_input_must_be_optional_outside_annotated():
+    # Why query nodes always bind ``given`` (None when nothing was passed): flytekit fills in a missing input's
+    # default only when the input is Optional[...] itself, which Annotated[Optional[...], ...] is not.
+    from flytekit.core.type_engine import UnionTransformer
+
+    from flytekitplugins.artifacts.flyte.nodes.given import given
+
+    assert UnionTransformer.is_optional_type(typing.Optional[FlyteFile])
+    assert not UnionTransformer.is_optional_type(given(FlyteFile))
+
+
+def test_launch_plans_get_their_parameters_by_keyword_and_a_query_parameter_has_no_default():
+    import inspect
+
+    from flyteidl.core import artifact_id_pb2
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.type_engine import TypeEngine as TE
+    from flytekit.models.interface import Parameter, Variable
+    from flytekit.models.literals import Literal, Scalar, Void
+
+    from flytekitplugins.artifacts.flyte.internals import is_none_default, query_parameter
+
+    assert hasattr(LaunchPlan.__init__, "__wrapped__")
+    assert "parameters" in inspect.signature(LaunchPlan.__init__.__wrapped__).parameters
+    for fn in (LaunchPlan.get_default_launch_plan, LaunchPlan.create):
+        assert "parameters=" in inspect.getsource(fn)  # passed by keyword: the hook finds it there
+    var = Variable(type=TE.to_literal_type(typing.Optional[FlyteFile]), description="x")
+    old = Parameter(var=var, default=Literal(scalar=Scalar(none_type=Void())), required=False)
+    assert is_none_default(old)
+    q = artifact_id_pb2.ArtifactQuery(artifact_id=artifact_id_pb2.ArtifactID(
+        artifact_key=artifact_id_pb2.ArtifactKey(name="A/f.csv")))
+    pb = query_parameter(old, q).to_flyte_idl()
+    assert pb.WhichOneof("behavior") == "artifact_query"
+    assert pb.artifact_query.artifact_id.artifact_key.name == "A/f.csv"
+
+
+def test_task_calls_are_hooked_and_a_module_imports_outside_compilation():
+    from flytekitplugins.artifacts.flyte.internals import import_outside_compilation
+
+    assert hasattr(Task.__call__, "__wrapped__")
+    seen = []
+
+    def body() -> None:
+        ctx = FlyteContextManager.current_context()
+        assert ctx.compilation_state is not None
+        with FlyteContextManager.with_context(ctx.with_compilation_state(None)):  # type: ignore[arg-type]
+            seen.append(FlyteContextManager.current_context().compilation_state)
+        module = import_outside_compilation("flytekitplugins.artifacts.flyte.nodes.load")
+        seen.append(module.load_dataframe.name)
+
+    PythonFunctionWorkflow(body, metadata=None, default_metadata=None).compile()
+    assert seen == [None, "flytekitplugins.artifacts.flyte.nodes.load.load_dataframe"]
+
+
+# ---- flytekit's own Artifact (flyte/native.py, flyte/native_query.py) -----------------------------------------
+
+
+def test_an_artifact_annotation_is_the_output_variables_partial_id():
+    import datetime
+    from typing import Annotated
+
+    from flytekit import Artifact
+    from flytekit.core.artifact import Inputs
+
+    from flytekitplugins.artifacts.flyte.internals import artifact_outputs
+
+    Rides = Artifact(name="rides", partition_keys=["region", "tier"], time_partitioned=True)
+
+    @task
+    def t(region: str, day: datetime.datetime) -> Annotated[int, Rides(region=Inputs.region, tier="gold",
+                                                                        time_partition=Inputs.day)]:
+        return 1
+
+    (aid,) = artifact_outputs(t).values()
+    assert aid.artifact_key.name == "rides"
+    assert aid.partitions.value["region"].input_binding.var == "region"
+    assert aid.partitions.value["tier"].static_value == "gold"
+    assert aid.time_partition.value.input_binding.var == "day"
+
+
+def test_create_from_puts_run_time_partitions_in_the_output_literals_metadata():
+    from typing import Annotated
+
+    from flytekit import Artifact
+
+    from flytekitplugins.artifacts.flyte.internals import DYNAMIC_PARTITIONS, artifact_outputs, dynamic_artifact_id
+
+    Price = Artifact(name="price", partition_keys=["region"])
+    seen = {}
+
+    @task
+    def t() -> Annotated[float, Price]:
+        return Price.create_from(2.5, region="dubai")
+
+    original = type(t).dispatch_execute
+
+    def spy(self, ctx, inputs):
+        out = original(self, ctx, inputs)
+        seen["literal"] = out.literals["o0"]
+        return out
+
+    type(t).dispatch_execute = spy
+    try:
+        t()
+    finally:
+        type(t).dispatch_execute = original
+    assert DYNAMIC_PARTITIONS in seen["literal"].metadata
+    assert dynamic_artifact_id(seen["literal"]).partitions.value["region"].static_value == "dubai"
+    assert artifact_outputs(t)["o0"].partitions.value["region"].HasField("runtime_binding")
+
+
+def test_a_query_default_keeps_its_partitions_as_label_values():
+    import datetime
+
+    from flytekit import Artifact
+    from flytekit.core.artifact import ArtifactQuery
+
+    Rides = Artifact(name="rides", partition_keys=["region"], time_partitioned=True)
+    q = Rides.query(region="SEA", time_partition=datetime.datetime(2026, 1, 2))
+    assert isinstance(q, ArtifactQuery) and q.name == "rides" and q.artifact is Rides
+    assert q.partitions.partitions["region"].value.static_value == "SEA"
+    assert q.time_partition.value.time_value.ToDatetime() == datetime.datetime(2026, 1, 2)
+    open_query = Rides.query()
+    assert open_query.partitions.partitions["region"].value is None
+
+
+def test_dispatch_execute_is_what_local_runs_and_pods_go_through():
+    from flytekit.bin import entrypoint
+    from flytekit.core.base_task import PythonTask
+
+    assert getattr(PythonTask, "_flytekitplugins_artifacts_native", False)
+    assert "dispatch_execute" in open(entrypoint.__file__).read()
+
+
+def test_a_literal_map_returned_by_execute_is_passed_on_unchanged():
+    from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+    @task
+    def t() -> int:
+        return 0
+
+    lm = LiteralMap(literals={"o0": Literal(scalar=Scalar(primitive=Primitive(integer=41)))})
+    t.execute = lambda **kwargs: lm  # what a native query task's execute returns
+    ctx = FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(ctx.with_execution_state(ctx.new_execution_state().with_params(
+            mode=ctx.execution_state.Mode.LOCAL_TASK_EXECUTION))) as c:
+        assert t.dispatch_execute(c, LiteralMap(literals={})) is lm

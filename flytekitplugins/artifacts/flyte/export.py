@@ -15,7 +15,7 @@ from ..errors import ArtifactTypeError, ArtifactValueError
 from ..ops.datasetjson import json_name
 from ..ops.datasets.exports import FORMATS_VERSION, REQUEST_VERSION
 from ..store.declaration import declaration_of, validate_artifact_name
-from .artifact import Artifact
+from .artifact import Artifact, _flytekit_kind, require_ours
 
 # Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
 # after the compilation it is defined in, which would make the loader arguments point at the workflow.
@@ -56,6 +56,8 @@ class ExportArtifactToDatasetsSpec:
     def __post_init__(self):
         _check_format(self.format)
         if not isinstance(self.artifact, Artifact):
+            if _flytekit_kind(self.artifact) is not None:
+                require_ours(self.artifact, "ExportArtifactToDatasetsSpec(artifact=...)")
             raise ArtifactTypeError(
                 f"ExportArtifactToDatasetsSpec.artifact must be an Artifact(...), got {self.artifact!r}"
             )

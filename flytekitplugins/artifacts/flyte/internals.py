@@ -10,21 +10,49 @@
   it is compiled with no execution state, as at registration;
 * a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
   called, and an unresolved promise's reference says which workflow input or node output it stands for;
-* the user-space working directory of the running task is where per-run folders go.
+* the user-space working directory of the running task is where per-run folders go;
+* flytekit's own ``Artifact`` on an output is the typed interface variable's ``artifact_partial_id`` (an
+  ``ArtifactID`` whose partitions and time partition are a static value, an input binding or a run-time binding),
+  and ``create_from``'s run-time values are an ``ArtifactID``, base64-encoded, in the output Literal's metadata
+  under ``DYNAMIC_PARTITIONS``.
+* ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
+  ``TypeEngine.register`` refuses), ``TypeEngine._get_transformer`` finds one without the pickle fallback;
+* a module whose tasks pods load by name is imported with no compilation state, or its tasks would take the
+  resolver of the workflow being compiled;
+* a launch plan parameter is a ``Parameter`` whose behaviour is one of a default, ``required`` or an
+  ``artifact_query`` (flyteidl's ``ArtifactQuery``), and a literal that arrived with nothing set is empty.
 """
 
 from __future__ import annotations
 
+import base64
+import importlib
+import inspect
+import types
 import typing
 
+from flyteidl.core import artifact_id_pb2
 from flytekit import FlyteContextManager
+from flytekit.core.base_task import DYNAMIC_PARTITIONS
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.interface import Parameter
 
 __all__ = [
+    "DYNAMIC_PARTITIONS",
     "TrackedInstance",
+    "artifact_outputs",
+    "dynamic_artifact_id",
+    "python_type_name",
     "compile_outside_execution",
+    "has_own_transformer",
+    "import_outside_compilation",
+    "is_empty_literal",
+    "is_none_default",
+    "query_parameter",
+    "register_transformer",
     "module_and_variable",
     "name_task",
     "promised_type",
@@ -83,3 +111,69 @@ def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
         return workflow.python_interface.inputs.get(ref.var)
     entity = getattr(ref.node, "flyte_entity", None)
     return entity.python_interface.outputs.get(ref.var) if entity is not None else None
+
+
+def artifact_outputs(task: typing.Any) -> typing.Dict[str, typing.Any]:
+    """The outputs of ``task`` declared with a flytekit ``Artifact``: output name -> its partial ``ArtifactID``."""
+    iface = getattr(task, "interface", None)
+    outputs = getattr(iface, "outputs", None) or {}
+    return {name: var.artifact_partial_id for name, var in outputs.items()
+            if getattr(var, "artifact_partial_id", None) is not None}
+
+
+def dynamic_artifact_id(literal: typing.Any) -> typing.Optional[typing.Any]:
+    """The partitions ``create_from`` gave an output at run time (an ``ArtifactID``), or None."""
+    encoded = (getattr(literal, "metadata", None) or {}).get(DYNAMIC_PARTITIONS)
+    if not encoded:
+        return None
+    return artifact_id_pb2.ArtifactID.FromString(base64.b64decode(encoded))
+
+
+def python_type_name(t: typing.Any) -> str:
+    """A declared Python type as text (``pandas.core.frame.DataFrame``), looking through ``Annotated``."""
+    if t is None:
+        return ""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type):
+        return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
+    return repr(t)
+
+
+def has_own_transformer(t: type) -> bool:
+    """True when flytekit converts ``t`` with a transformer of its own (not by pickling it)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(t):
+        return True
+    return any(TypeEngine._get_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+
+
+def register_transformer(transformer: TypeTransformer) -> None:
+    """Make ``transformer`` the one for its Python type, replacing any registered before."""
+    TypeEngine._REGISTRY[transformer.python_type] = transformer
+
+
+def import_outside_compilation(module: str) -> types.ModuleType:
+    """Import ``module`` as at plugin import, even from inside a workflow being compiled."""
+    ctx = FlyteContextManager.current_context()
+    if ctx.compilation_state is None:
+        return importlib.import_module(module)
+    with FlyteContextManager.with_context(ctx.with_compilation_state(None)):  # type: ignore[arg-type]
+        return importlib.import_module(module)
+
+
+def is_none_default(param: typing.Any) -> bool:
+    """True for a parameter whose default is the none literal (an ``Optional`` input defaulting to None)."""
+    default = getattr(param, "default", None)
+    return default is not None and default.scalar is not None and default.scalar.none_type is not None
+
+
+def query_parameter(param: typing.Any, query: typing.Any) -> Parameter:
+    """``param`` with an artifact query (flyteidl ``ArtifactQuery``) as its behaviour instead of its default."""
+    return Parameter(var=param.var, required=False, artifact_query=query)
+
+
+def is_empty_literal(lv: typing.Any) -> bool:
+    """True for a literal with nothing set (what a launch plan input with no default arrives as)."""
+    return all(getattr(lv, name, None) is None for name in ("scalar", "collection", "map", "offloaded_metadata"))

@@ -104,6 +104,7 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
             partitions=resolve_values(item.get("partitions"), inputs or {}),
+            value=item.get("value"),
         )
         pending.append((rec, uri))
     batch.commit()  # every file's bytes are durable before the first record names one

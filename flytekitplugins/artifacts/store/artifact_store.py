@@ -81,11 +81,16 @@ class Record:
     code_version: typing.Optional[str] = None
     #: Partition values (key -> value) this version of the file carries; empty for an unpartitioned artifact.
     partitions: typing.Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: For a value declared with flytekit's own ``Artifact``: its kind, Python type and stored Literal
+    #: (``ops/native_values.py``); None for a file declared with the plugin's ``Artifact.File``.
+    value: typing.Optional[typing.Dict[str, typing.Any]] = None
 
     def as_dict(self) -> dict:
         # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["partitions"] = dict(self.partitions)
+        if self.value is None:
+            del out["value"]  # records of the plugin's own files keep the fields they always had
         return out
 
     @classmethod
