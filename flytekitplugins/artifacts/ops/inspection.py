@@ -7,7 +7,9 @@ A stored summary is the dict :func:`summaries.summarize` returns, plus three key
 * ``summarized_at``: when it was computed (UTC, ISO 8601);
 * ``seconds``: how long computing it took.
 
-Summaries are on by default; ``FLYTE_ARTIFACTS_SUMMARIES=0`` (or ``false``/``off``/``no``) turns them off. Computing
+Summaries are on by default; ``FLYTE_ARTIFACTS_SUMMARIES=0`` (or ``false``/``off``/``no``) turns them off,
+and ``inline`` computes them before a local run ends instead of in a background process
+(``background_summaries.py``). Computing
 one never fails a run: a file that cannot be parsed gets a summary whose ``error`` says why, and anything else that
 goes wrong is logged and skipped.
 """

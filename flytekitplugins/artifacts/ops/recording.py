@@ -18,6 +18,7 @@ from ..store.intents import Intent
 from ..store.lineage import write_lineage
 from ..store.partitions import resolve_values
 from . import audit
+from .background_summaries import defer, wants_background
 from .inspection import summarize_recorded
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -112,6 +113,13 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent
     # Every record before any summary: a summary can take seconds, and no file waits for another's summary to be
     # named.
     written = [(store.add_record(rec, pending=True), rec, uri) for rec, uri in pending]
+    if wants_background(store, ident.local):
+        # The summaries follow their records, computed from the store's own copies of the bytes by a process of
+        # their own (ops/background_summaries.py, which skips a record kept already with its summary), named in
+        # this same group commit.
+        kept = [kept_rec for kept_rec, _, _ in written]
+        if defer(store, ident.execution_id, kept):
+            return kept
     for kept_rec, rec, uri in written:
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
         # record written just now has no summary yet; one kept already (a retried task) may.
