@@ -34,11 +34,13 @@ def _source_file(workflow: typing.Any) -> typing.Optional[str]:
     return getattr(getattr(fn, "__code__", None), "co_filename", None)
 
 
-def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
-    """The recorder node's ``manifest`` input: which declaration each of its files answers."""
+def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry], ends_run: bool = True) -> str:
+    """The recorder node's ``manifest`` input: which declaration each of its files answers. ``ends_run=False``: the
+    workflow's last export node ends the run in a pod, not the recorder (its snapshots are part of the run)."""
     return json.dumps(
         {
             "version": MANIFEST_VERSION,
+            **({} if ends_run else {"ends_run": False}),
             "workflow": plan.workflow,
             "code_version": plan.code_version,
             "code": plan.code,
@@ -83,7 +85,8 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
             else:
                 values.append(Promise(var=e.output_name, val=NodeOutput(node=by_id[e.node_id], var=e.output_name)))
         recorded = record_artifacts(
-            files=values, manifest=manifest_for(plan, plan.recorded), **recorder_inputs(plan.inputs, frame.inputs)
+            files=values, manifest=manifest_for(plan, plan.recorded, ends_run=not frame.exports),
+            **recorder_inputs(plan.inputs, frame.inputs),
         ).with_overrides(node_name=RECORDER_NODE)
         # The recorder runs after every node of the workflow, not only the producers of its files: it marks the run
         # succeeded, so a sibling node that fails must fail the run before anything becomes visible.
