@@ -20,12 +20,15 @@ from ..errors import ArtifactValueError
 from ..store.lineage import source_identity, version_of
 from .export import add_export_nodes, run_exports_locally
 from .graph import derived_from, input_kinds, recorder_inputs
+from .nodes.export import check_export_targets_task
 from .nodes.record import MANIFEST_VERSION, record_artifacts
 from .partition_plan import resolve_partitions
 from .plan import Plan, PlanEntry, build_plan
 from .workflow_body import Frame
 
 RECORDER_NODE = "artifacts-recorder"
+#: The first node of a workflow that exports into datasets: it checks they exist.
+CHECK_NODE = "artifacts-check-exports"
 
 
 def _source_file(workflow: typing.Any) -> typing.Optional[str]:
@@ -96,6 +99,21 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
                 n.runs_before(recorder_node)
     if frame.exports:
         add_export_nodes(plan, frame.exports, recorded, by_id)
+        first_check(plan, nodes)
+
+
+def first_check(plan: Plan, nodes: typing.Sequence[typing.Any]) -> None:
+    """Add the node that checks the export targets, and make it run before every other node of the workflow: in a
+    cluster a dataset that does not exist fails the run at its start, before any task runs (a local run checks
+    before its body runs, ``patches.py``)."""
+    others = list(nodes)
+    check = check_export_targets_task(
+        request=json.dumps({"workflow": plan.workflow, "datasets": plan.export_targets}, sort_keys=True)
+    ).with_overrides(node_name=CHECK_NODE)
+    check_node = check.ref.node
+    for n in others:
+        if n is not check_node:
+            check_node.runs_before(n)
 
 
 def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> None:
