@@ -29,8 +29,9 @@ setup(
         "inspect": INSPECT_REQUIRES,
         "ui": UI_REQUIRES,
         "compare": [*INSPECT_REQUIRES, *COMPARE_REQUIRES],
-        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
-        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright",
+        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests; dsjframe
+        # (AGPL-3.0, used by the tests only) validates the Dataset-JSON files export-json writes.
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright", "dsjframe",
                  *INSPECT_REQUIRES, *COMPARE_REQUIRES, *UI_REQUIRES],
     },
     entry_points={

@@ -46,6 +46,7 @@ _NAMES: typing.Dict[str, str] = {
     "run_domino_job_task": ".domino",
     "Trigger": ".flyte.triggers",
     "on_artifact": ".flyte.triggers",
+    "triggers_sweep": ".flyte.triggers",
 }
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "Record",
     "Trigger",
     "on_artifact",
+    "triggers_sweep",
     "run_command_task",
     "run_domino_job_task",
     "run_launch_export_artifacts_task",
@@ -111,7 +113,7 @@ if typing.TYPE_CHECKING:
         run_launch_export_artifacts_task,
     )
     from .flyte.query import ArtifactQuery
-    from .flyte.triggers import Trigger, on_artifact
+    from .flyte.triggers import Trigger, on_artifact, triggers_sweep
     from .ops.datasets import DatasetCatalog
     from .store.artifact_store import ArtifactStore, Record
     from .store.declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration
