@@ -20,7 +20,7 @@ setup(
     package_data={f"flytekitplugins.{PLUGIN_NAME}.ui": ["templates/*.html", "static/*"]},
     python_requires=">=3.10",
     install_requires=[
-        "flytekit>=1.16,<1.17",
+        "flytekit>=1.13,<1.17",
         "boto3",
         "click",
         "rich",

@@ -10,30 +10,51 @@
   it is compiled with no execution state, as at registration;
 * a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
   called, and an unresolved promise's reference says which workflow input or node output it stands for;
-* the user-space working directory of the running task is where per-run folders go.
+* the user-space working directory of the running task is where per-run folders go;
+* a dynamic task's body run locally is a local execution: from 1.16 on flytekit runs it in
+  ``LOCAL_DYNAMIC_TASK_EXECUTION`` mode, which ``is_local_execution()`` counts; 1.13 to 1.15 run it in
+  ``DYNAMIC_TASK_EXECUTION`` mode (the one a pod compiles a dynamic body in), which it does not: ``runs_locally``
+  answers the same on all of them;
+* a type transformer converts through ``async_to_literal``/``async_to_python_value`` from flytekit 1.14 on
+  (``AsyncTypeTransformer``), and through the plain ``to_literal``/``to_python_value`` in 1.13, which has no async
+  type engine: ``TransformerBase`` and ``base_to_literal``/``base_to_python_value`` give the plugin's transformer
+  one async shape on both.
+
+Every difference between the supported flytekit minors (1.13 to 1.16) lives here, each branch pinned by the same
+test run on that minor (``make compat``).
 """
 
 from __future__ import annotations
 
 import typing
 
+import flytekit
 from flytekit import FlyteContextManager
+from flytekit.core import type_engine
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
+from flytekit.core.context_manager import ExecutionState
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
 
 __all__ = [
+    "ASYNC_TRANSFORMERS",
+    "FLYTEKIT_MINOR",
     "TrackedInstance",
+    "TransformerBase",
+    "base_to_literal",
+    "base_to_python_value",
     "compile_outside_execution",
     "module_and_variable",
     "name_task",
     "promised_type",
     "replace_interface",
     "retype_promise",
+    "runs_locally",
     "working_directory",
 ]
 
 P = typing.TypeVar("P")
+T = typing.TypeVar("T")
 
 
 def module_and_variable(entity: typing.Any) -> typing.Tuple[str, str]:
@@ -83,3 +104,70 @@ def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
         return workflow.python_interface.inputs.get(ref.var)
     entity = getattr(ref.node, "flyte_entity", None)
     return entity.python_interface.outputs.get(ref.var) if entity is not None else None
+
+
+#: Whether flytekit has a mode of its own for a dynamic task's body run locally (1.16 on).
+LOCAL_DYNAMIC_MODE: bool = hasattr(ExecutionState.Mode, "LOCAL_DYNAMIC_TASK_EXECUTION")
+
+
+def runs_locally(ctx: typing.Any) -> bool:
+    """Whether ``ctx`` executes a local run (not a compilation, not a pod), a dynamic task's body included."""
+    state = ctx.execution_state
+    if state is None:
+        return False
+    if state.is_local_execution():
+        return True
+    # flytekit 1.13-1.15: a local dynamic body runs in DYNAMIC_TASK_EXECUTION mode; a pod only compiles in it.
+    return (
+        not LOCAL_DYNAMIC_MODE
+        and state.mode == ExecutionState.Mode.DYNAMIC_TASK_EXECUTION
+        and ctx.compilation_state is None
+    )
+
+
+#: The running flytekit's (major, minor), e.g. ``(1, 13)``.
+FLYTEKIT_MINOR: typing.Tuple[int, int] = tuple(int(p) for p in flytekit.__version__.split(".")[:2])  # type: ignore
+
+#: Whether flytekit's type engine converts through ``async_to_literal`` (1.14 on).
+ASYNC_TRANSFORMERS: bool = hasattr(type_engine, "AsyncTypeTransformer")
+
+
+def _finish(coroutine: typing.Coroutine) -> typing.Any:
+    """The result of a coroutine that never waits (flytekit 1.13's conversions are all synchronous)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a type conversion waited on flytekit 1.13, whose type engine has no event loop")
+
+
+if ASYNC_TRANSFORMERS:
+    TransformerBase = type_engine.AsyncTypeTransformer
+
+    async def base_to_literal(transformer, ctx, python_val, python_type, expected):
+        """``transformer``'s conversion of a Python value to a literal."""
+        return await transformer.async_to_literal(ctx, python_val, python_type, expected)
+
+    async def base_to_python_value(transformer, ctx, lv, python_type):
+        """``transformer``'s conversion of a literal to a Python value."""
+        return await transformer.async_to_python_value(ctx, lv, python_type)
+
+else:  # flytekit 1.13
+
+    class TransformerBase(type_engine.TypeTransformer[T]):  # type: ignore[no-redef]
+        """A transformer written with async conversions, called by a type engine that only knows the sync ones."""
+
+        def to_literal(self, ctx, python_val, python_type, expected):
+            return _finish(self.async_to_literal(ctx, python_val, python_type, expected))
+
+        def to_python_value(self, ctx, lv, expected_python_type):
+            return _finish(self.async_to_python_value(ctx, lv, expected_python_type))
+
+    async def base_to_literal(transformer, ctx, python_val, python_type, expected):  # type: ignore[misc]
+        """``transformer``'s conversion of a Python value to a literal."""
+        return transformer.to_literal(ctx, python_val, python_type, expected)
+
+    async def base_to_python_value(transformer, ctx, lv, python_type):  # type: ignore[misc]
+        """``transformer``'s conversion of a literal to a Python value."""
+        return transformer.to_python_value(ctx, lv, python_type)

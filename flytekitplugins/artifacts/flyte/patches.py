@@ -25,6 +25,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..ops.recording import end_local_run
 from ..store.identity import current_local_run, reset_local_run, set_local_run, take_next_local_run
+from .internals import runs_locally
 from .query import apply_query_defaults, rewrite_query_defaults
 from .task_run import record_task_run
 from .wiring import finish_compile, finish_local
@@ -36,7 +37,8 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
     def body(**kwargs):
         frame = Frame(workflow, plan=plan, inputs=dict(kwargs))
         ctx = FlyteContextManager.current_context()
-        if ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+        local = runs_locally(ctx)
+        if local:
             _check_targets(plan or getattr(workflow, "_artifact_plan", None))
         token = enter(frame)
         try:
@@ -45,7 +47,7 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
             leave(token)
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
             finish_compile(workflow, ctx.compilation_state.nodes, frame, outputs)
-        elif ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+        elif local:
             finish_local(workflow, frame, outputs)
         return outputs
 

@@ -30,6 +30,9 @@ from flytekitplugins.artifacts import (
 )
 from flytekitplugins.artifacts.flyte.command import command_task_resolver
 
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 Results = Artifact(name="Results", type=DATA)
