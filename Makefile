@@ -43,6 +43,13 @@ test-ceph: venv ceph
 test: venv lint browser
 	$(BIN)/python -m pytest -q -n 2 tests
 
+# The tests marked compat on each older flytekit minor named in constraints.txt ("# compat X.Y:" lines), in sequence,
+# one venv each under .venv-compat/ (kept, rebuilt when its pins or setup.py change); one summary line per minor.
+# One minor: make compat COMPAT_ARGS="--minor 1.14".
+.PHONY: compat
+compat:
+	$(PYTHON) tests/compat/venvs.py $(COMPAT_ARGS)
+
 bench: venv
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/registration.py
