@@ -45,10 +45,10 @@ test: venv lint browser
 
 # The tests marked compat on each older flytekit minor named in constraints.txt ("# compat X.Y:" lines), in sequence,
 # one venv each under .venv-compat/ (kept, rebuilt when its pins or setup.py change); one summary line per minor.
-# One minor: make compat COMPAT_ARGS="--minor 1.14".
+# Built with uv from the main venv (packages linked from its cache). One minor: make compat COMPAT_ARGS="--minor 1.14".
 .PHONY: compat
-compat:
-	$(PYTHON) tests/compat/venvs.py $(COMPAT_ARGS)
+compat: venv
+	$(PYTHON) tests/compat/venvs.py --uv $(BIN)/uv $(COMPAT_ARGS)
 
 bench: venv
 	$(BIN)/python bench/cli.py

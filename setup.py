@@ -29,8 +29,9 @@ setup(
         "inspect": INSPECT_REQUIRES,
         "ui": UI_REQUIRES,
         "compare": [*INSPECT_REQUIRES, *COMPARE_REQUIRES],
-        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests.
-        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright",
+        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests; uv: builds the
+        # per-minor venvs of make compat.
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright", "uv",
                  *INSPECT_REQUIRES, *COMPARE_REQUIRES, *UI_REQUIRES],
     },
     entry_points={
