@@ -29,9 +29,11 @@ setup(
         "inspect": INSPECT_REQUIRES,
         "ui": UI_REQUIRES,
         "compare": [*INSPECT_REQUIRES, *COMPARE_REQUIRES],
-        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests; uv: builds the
+        # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests; dsjframe
+        # (AGPL-3.0, used by the tests only) validates the Dataset-JSON files export-json writes; uv: builds the
         # per-minor venvs of make compat.
-        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright", "uv",
+        "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright", "dsjframe",
+                 "uv",
                  *INSPECT_REQUIRES, *COMPARE_REQUIRES, *UI_REQUIRES],
     },
     entry_points={

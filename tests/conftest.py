@@ -35,8 +35,8 @@ def pytest_collection_modifyitems(config, items):
         uses_s3 = "moto_server" in item.fixturenames or "s3_endpoint" in item.fixturenames
         if uses_s3 and "s3" not in folders:
             item.add_marker("s3")
-        server = getattr(getattr(item, "callspec", None), "params", {}).get("s3_server")
-        if server == "ceph" and item.get_closest_marker("moto_only"):
+        server = getattr(getattr(item, "callspec", None), "params", {}).get("s3_server", S3_SERVERS[0])
+        if server == "ceph" and item.get_closest_marker("moto_only") and "s3_server" in item.fixturenames:
             item.add_marker(pytest.mark.skip(reason="needs moto's own API or behaviour (moto_only)"))
 
 
@@ -51,8 +51,10 @@ def artifacts_root(tmp_path, monkeypatch):
 
 # ---- S3: moto's standalone server as a real process, spoken to over HTTP on 127.0.0.1 ------------------------
 
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -130,34 +132,74 @@ def moto_server(tmp_path_factory):
         _stop(proc)
 
 
-#: The S3 servers the S3 tests run against: moto always; Ceph's RADOS gateway too with ARTIFACTS_TEST_CEPH=1
-#: (``make ceph`` installs it from Debian's packages).
-S3_SERVERS = ["moto"] + (["ceph"] if os.environ.get("ARTIFACTS_TEST_CEPH") == "1" else [])
+#: The S3 servers the S3 tests run against: moto alone by default; moto and Ceph's RADOS gateway with
+#: ARTIFACTS_TEST_CEPH=1; the gateway alone with ARTIFACTS_TEST_CEPH=only (what ``make test`` runs after the main
+#: run). ``make ceph`` installs the gateway from Debian's packages.
+_CEPH = os.environ.get("ARTIFACTS_TEST_CEPH", "")
+S3_SERVERS = {"1": ["moto", "ceph"], "only": ["ceph"]}.get(_CEPH, ["moto"])
+
+
+def _ceph_gateway_module():
+    folder = os.path.join(HERE, "integration", "s3")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import ceph_gateway
+
+    return ceph_gateway
+
+
+def pytest_configure(config):
+    """With the gateway on, one gateway serves the whole run: started here, in the process that runs the tests or
+    (under xdist) in the controller, whose workers are told its URL; stopped when the run ends."""
+    config._ceph = {}
+    if "ceph" not in S3_SERVERS or hasattr(config, "workerinput"):
+        return
+    gw = _ceph_gateway_module()
+    missing = gw.missing_commands()
+    if missing:
+        config._ceph["skip"] = gw.skip_message(missing)
+        return
+    base = tempfile.mkdtemp(prefix="artifacts-ceph-")
+    gateway = gw.CephGateway(base)
+    config._ceph["gateway"] = gateway
+    try:
+        config._ceph["url"] = gateway.start()
+    except Exception as e:  # noqa: BLE001  (reported by every test that needs the gateway)
+        gateway.stop()
+        config._ceph["error"] = f"the Ceph RADOS gateway did not start: {e}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist: each worker is given the controller's gateway (or why there is none)."""
+    node.workerinput["ceph"] = {k: v for k, v in node.config._ceph.items() if k != "gateway"}
+
+
+def pytest_unconfigure(config):
+    gateway = getattr(config, "_ceph", {}).get("gateway")
+    if gateway is not None:
+        gateway.stop()
+        shutil.rmtree(gateway.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def ceph_server(tmp_path_factory):
-    """URL of a Ceph RADOS gateway (monitor, memstore OSD, radosgw) started for the whole session; stopped at the
-    end. Skipped, saying why, where the Ceph packages are not installed."""
-    sys.path.insert(0, os.path.join(HERE, "integration", "s3"))
-    from ceph_gateway import PACKAGES, CephGateway, missing_commands
-
-    missing = missing_commands()
-    if missing:
-        pytest.skip(f"no Ceph RADOS gateway: {', '.join(missing)} not found; install {' '.join(PACKAGES)} "
-                    "(`make ceph`)")
-    gateway = CephGateway(str(tmp_path_factory.mktemp("ceph")))
-    try:
-        yield gateway.start()
-    finally:
-        gateway.stop()
+def ceph_server(request):
+    """URL of the run's Ceph RADOS gateway (monitor, memstore OSD, radosgw). Skipped, saying why and what to
+    install, where the Ceph packages are not installed."""
+    config = request.config
+    ceph = config.workerinput.get("ceph", {}) if hasattr(config, "workerinput") else config._ceph
+    if "skip" in ceph:
+        pytest.skip(ceph["skip"])
+    if "error" in ceph or "url" not in ceph:
+        pytest.fail(ceph.get("error", "the Ceph RADOS gateway is off: set ARTIFACTS_TEST_CEPH=1 or =only"))
+    return ceph["url"]
 
 
 # Parametrized only when there is more than one server: a fixture reached by ``request.getfixturevalue`` (the
-# ``store`` fixture's indirect "s3") cannot be a parametrized one, so with moto alone it is a plain fixture.
+# ``store`` fixture's indirect "s3") cannot be a parametrized one, so with one server it is a plain fixture.
 @pytest.fixture(scope="session", **({"params": S3_SERVERS} if len(S3_SERVERS) > 1 else {}))
 def s3_server(request):
-    """The URL of the S3 server this test runs against (parametrized over ``S3_SERVERS`` when Ceph is on)."""
+    """The URL of the S3 server this test runs against (parametrized over ``S3_SERVERS`` when there are two)."""
     server = getattr(request, "param", S3_SERVERS[0])
     return request.getfixturevalue("moto_server" if server == "moto" else "ceph_server")
 

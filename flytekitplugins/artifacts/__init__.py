@@ -19,7 +19,9 @@ import typing
 _NAMES: typing.Dict[str, str] = {
     "Artifact": ".flyte.artifact",
     "Inputs": ".flyte.artifact",
-    "ArtifactQuery": ".flyte.query",
+    "ArtifactFileQuery": ".flyte.query",
+    "register_handler": ".flyte.handlers",
+    "ValueHandler": ".flyte.handlers",
     "ExportArtifactToDatasetsSpec": ".flyte.export",
     "ExportArtifactFilesToDatasetSpec": ".flyte.export",
     "run_launch_export_artifacts_task": ".flyte.export",
@@ -46,6 +48,7 @@ _NAMES: typing.Dict[str, str] = {
     "run_domino_job_task": ".domino",
     "Trigger": ".flyte.triggers",
     "on_artifact": ".flyte.triggers",
+    "triggers_sweep": ".flyte.triggers",
 }
 
 __all__ = [
@@ -53,7 +56,7 @@ __all__ = [
     "Inputs",
     "ArtifactError",
     "ArtifactNotFoundError",
-    "ArtifactQuery",
+    "ArtifactFileQuery",
     "ArtifactStore",
     "ArtifactType",
     "ArtifactTypeError",
@@ -74,14 +77,30 @@ __all__ = [
     "REPORT",
     "Record",
     "Trigger",
+    "ValueHandler",
     "on_artifact",
+    "register_handler",
+    "triggers_sweep",
     "run_command_task",
     "run_domino_job_task",
     "run_launch_export_artifacts_task",
 ]
 
 
+#: Old public names still importable, with a DeprecationWarning: old name -> (new name, why).
+_DEPRECATED: typing.Dict[str, typing.Tuple[str, str]] = {
+    "ArtifactQuery": ("ArtifactFileQuery", "flytekit has its own ArtifactQuery, a different class"),
+}
+
+
 def __getattr__(name: str) -> typing.Any:
+    if name in _DEPRECATED:
+        import warnings
+
+        new, why = _DEPRECATED[name]
+        warnings.warn(f"flytekitplugins.artifacts.{name} is deprecated, use {new} ({why})", DeprecationWarning,
+                      stacklevel=2)
+        return __getattr__(new)
     module = _NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -110,8 +129,9 @@ if typing.TYPE_CHECKING:
         ExportArtifactToDatasetsSpec,
         run_launch_export_artifacts_task,
     )
-    from .flyte.query import ArtifactQuery
-    from .flyte.triggers import Trigger, on_artifact
+    from .flyte.handlers import ValueHandler, register_handler
+    from .flyte.query import ArtifactFileQuery
+    from .flyte.triggers import Trigger, on_artifact, triggers_sweep
     from .ops.datasets import DatasetCatalog
     from .store.artifact_store import ArtifactStore, Record
     from .store.declaration import DATA, MODEL, REPORT, ArtifactType, FileDeclaration

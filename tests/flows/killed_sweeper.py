@@ -1,8 +1,10 @@
-"""A sweeper that stops for good right after its first claim, for tests that SIGKILL it there:
+"""A sweeper that stops for good at one point of a launch, for tests that SIGKILL it there:
 
-    python -m flows.killed_sweeper FLOWS_FILE MARKER_FILE
+    python -m flows.killed_sweeper FLOWS_FILE MARKER_FILE [claim|launched]
 
-It writes the claimed ledger entry's name into MARKER_FILE, then waits to be killed."""
+``claim`` (the default): right after its first claim, before ``launched.json``. ``launched``: right after it wrote
+``launched.json``, before the run starts. It writes the ledger entry's name into MARKER_FILE, then waits to be
+killed."""
 
 import sys
 import time
@@ -12,12 +14,32 @@ from flytekitplugins.artifacts.ops.trigger_files import declared_in
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
 
-def stop_after_claim(store, trig, name, result):
+def _stop(name):
     with open(sys.argv[2], "w") as f:
         f.write(name)
     time.sleep(600)
 
 
+def stop_after_claim(store, trig, name, result, *rest):
+    _stop(name)
+
+
+def stop_after_launched(store):
+    real = store.backend.write_once
+
+    def write_once(key, data):
+        won = real(key, data)
+        if won and key.endswith("/launched.json"):
+            _stop(key.rsplit("/", 2)[-2])
+        return won
+
+    store.backend.write_once = write_once
+
+
 if __name__ == "__main__":
-    triggers._launch_one = stop_after_claim
-    triggers.sweep(ArtifactStore(), declared_in([sys.argv[1]])[0], from_beginning=True)
+    store = ArtifactStore()
+    if (sys.argv[3:] or ["claim"])[0] == "launched":
+        stop_after_launched(store)
+    else:
+        triggers._launch_one = stop_after_claim
+    triggers.sweep(store, declared_in([sys.argv[1]])[0], from_beginning=True)

@@ -203,8 +203,8 @@ def test_type_engine_to_html_calls_a_renderable_in_annotated_with_the_value_only
 
 
 def test_structured_dataset_input_does_not_take_a_blob_literal():
-    # Why a downstream ``pd.DataFrame`` input cannot be bound to an artifact file output (docs/inspect.md): the
-    # StructuredDataset transformer reads a structured_dataset scalar, and a file output is a blob.
+    # Why a downstream ``pd.DataFrame`` input bound to an artifact file gets a value node in front of it
+    # (flyte/dataframes.py): the StructuredDataset transformer reads a structured_dataset scalar, and a file is a blob.
     import pandas as pd
     from flytekit.models.core.types import BlobType
     from flytekit.models.literals import Blob, BlobMetadata, Literal, Scalar
@@ -323,3 +323,104 @@ def test_a_conversion_that_waits_is_refused_where_there_is_no_event_loop():
     assert _finish(quick()) == 7
     with pytest.raises(RuntimeError, match="waited on flytekit 1.13"):
         _finish(waits())
+    raise AssertionError("flytekit now converts a blob to a DataFrame: the value nodes may not be needed any more")
+
+
+def test_type_engine_registry_lookup_without_the_pickle_fallback():
+    from flytekitplugins.artifacts.flyte.internals import has_own_transformer, register_transformer
+
+    class Plain:
+        pass
+
+    assert TypeEngine._get_transformer(int) is not None and TypeEngine._get_transformer(Plain) is None
+    assert has_own_transformer(int) and has_own_transformer(dict) and not has_own_transformer(Plain)
+    assert type(TypeEngine.get_transformer(Plain)).__name__ == "FlytePickleTransformer"  # what we refuse instead
+    from flytekit.core.type_engine import SimpleTransformer
+    from flytekit.models.types import LiteralType, SimpleType
+
+    first = SimpleTransformer("a", Plain, LiteralType(simple=SimpleType.STRING), lambda v: None, lambda v: None)
+    second = SimpleTransformer("b", Plain, LiteralType(simple=SimpleType.STRING), lambda v: None, lambda v: None)
+    try:
+        register_transformer(first)
+        try:
+            TypeEngine.register(second)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("TypeEngine.register now replaces a transformer; register_transformer may go")
+        register_transformer(second)
+        assert TypeEngine.get_transformer(Plain) is second
+    finally:
+        TypeEngine._REGISTRY.pop(Plain, None)
+
+
+def test_an_empty_literal_is_refused_by_optional_and_read_as_none_by_given():
+    from flytekit.models.literals import Literal
+
+    from flytekitplugins.artifacts.flyte.internals import is_empty_literal
+    from flytekitplugins.artifacts.flyte.nodes.given import given
+
+    ctx = FlyteContextManager.current_context()
+    try:
+        TypeEngine.to_python_value(ctx, Literal(), typing.Optional[FlyteFile])
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("flytekit reads an empty literal as None now: nodes/given.py may go")
+    assert is_empty_literal(Literal())
+    assert TypeEngine.to_python_value(ctx, Literal(), given(FlyteFile)) is None
+    assert TypeEngine.to_literal_type(given(FlyteFile)) == TypeEngine.to_literal_type(typing.Optional[FlyteFile])
+
+
+def test_an_unpassed_input_must_be_optional_outside_annotated():
+    # Why query nodes always bind ``given`` (None when nothing was passed): flytekit fills in a missing input's
+    # default only when the input is Optional[...] itself, which Annotated[Optional[...], ...] is not.
+    from flytekit.core.type_engine import UnionTransformer
+
+    from flytekitplugins.artifacts.flyte.nodes.given import given
+
+    assert UnionTransformer.is_optional_type(typing.Optional[FlyteFile])
+    assert not UnionTransformer.is_optional_type(given(FlyteFile))
+
+
+def test_launch_plans_get_their_parameters_by_keyword_and_a_query_parameter_has_no_default():
+    import inspect
+
+    from flyteidl.core import artifact_id_pb2
+    from flytekit.core.launch_plan import LaunchPlan
+    from flytekit.core.type_engine import TypeEngine as TE
+    from flytekit.models.interface import Parameter, Variable
+    from flytekit.models.literals import Literal, Scalar, Void
+
+    from flytekitplugins.artifacts.flyte.internals import is_none_default, query_parameter
+
+    assert hasattr(LaunchPlan.__init__, "__wrapped__")
+    assert "parameters" in inspect.signature(LaunchPlan.__init__.__wrapped__).parameters
+    for fn in (LaunchPlan.get_default_launch_plan, LaunchPlan.create):
+        assert "parameters=" in inspect.getsource(fn)  # passed by keyword: the hook finds it there
+    var = Variable(type=TE.to_literal_type(typing.Optional[FlyteFile]), description="x")
+    old = Parameter(var=var, default=Literal(scalar=Scalar(none_type=Void())), required=False)
+    assert is_none_default(old)
+    q = artifact_id_pb2.ArtifactQuery(artifact_id=artifact_id_pb2.ArtifactID(
+        artifact_key=artifact_id_pb2.ArtifactKey(name="A/f.csv")))
+    pb = query_parameter(old, q).to_flyte_idl()
+    assert pb.WhichOneof("behavior") == "artifact_query"
+    assert pb.artifact_query.artifact_id.artifact_key.name == "A/f.csv"
+
+
+def test_task_calls_are_hooked_and_a_module_imports_outside_compilation():
+    from flytekitplugins.artifacts.flyte.internals import import_outside_compilation
+
+    assert hasattr(Task.__call__, "__wrapped__")
+    seen = []
+
+    def body() -> None:
+        ctx = FlyteContextManager.current_context()
+        assert ctx.compilation_state is not None
+        with FlyteContextManager.with_context(ctx.with_compilation_state(None)):  # type: ignore[arg-type]
+            seen.append(FlyteContextManager.current_context().compilation_state)
+        module = import_outside_compilation("flytekitplugins.artifacts.flyte.nodes.load")
+        seen.append(module.load_dataframe.name)
+
+    PythonFunctionWorkflow(body, metadata=None, default_metadata=None).compile()
+    assert seen == [None, "flytekitplugins.artifacts.flyte.nodes.load.load_dataframe"]

@@ -16,6 +16,7 @@ from ..store.artifact_store import ROOT_ENV, DamagedFileWarning, default_root
 from ..ui.command import ui
 from .audit import audit
 from .compare import compare
+from .datasetjson import export_json
 from .datasets import datasets, export_
 from .inspect import datasets_diff, diff, show
 from .lifecycle import datasets_prune, gc, prune
@@ -69,7 +70,7 @@ def main(ctx: click.Context, root: typing.Optional[str]) -> None:
 
 
 for _command in (executions, list_, get, artifacts, versions, tag, untag, lineage, show, diff, compare, datasets,
-                 export_, verify, prune, gc, audit, triggers, ui):
+                 export_, export_json, verify, prune, gc, audit, triggers, ui):
     main.add_command(_command)
 datasets.add_command(datasets_diff)
 datasets.add_command(datasets_prune)

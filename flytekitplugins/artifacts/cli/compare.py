@@ -94,10 +94,12 @@ def compare(ctx, artifact, filename, from_, to, base, compare_, key, tolerance, 
 
     \b
     Two versions of one file, matched on USUBJID and AESEQ:
-      flyte-artifacts compare ADaM adae.xpt --from tag:approved --to latest --key USUBJID,AESEQ
+      flyte-artifacts compare ADaM adae.xpt --from tag:approved --to latest \\
+          --key USUBJID,AESEQ
     Production against QC, as a report file:
-      flyte-artifacts compare --base 'ADaM/adsl.xpt' --compare 'ADaM QC/adsl.xpt' \\
-          --key USUBJID --tolerance 1e-8 -o compare.html
+      flyte-artifacts compare --base 'ADaM/adsl.xpt' \\
+          --compare 'ADaM QC/adsl.xpt' --key USUBJID --tolerance 1e-8 \\
+          -o compare.html
     """
     try:
         base_sel, compare_sel = _selectors(artifact, filename, from_, to, base, compare_)

@@ -157,16 +157,20 @@ def get(ctx, dataset, path, snapshot, output, as_json) -> None:
 @click.option("--hard-link", "link", is_flag=True,
               help="Hard-link local files instead of copying them: instant, but the dataset file and the store's "
                    "copy become one file, so editing either changes both (verify would then report both).")
+@click.option("--format", "fmt", type=click.Choice(["dataset-json"]), default=None,
+              help="Write each file (a table) as its CDISC Dataset-JSON (adsl.xpt -> adsl.json) instead of its bytes.")
 @reason_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the new snapshot as JSON.")
 @click.pass_context
-def export_(ctx, selection: Selection, artifact, filenames, dataset, link, reason, as_json) -> None:
+def export_(ctx, selection: Selection, artifact, filenames, dataset, link, fmt, reason, as_json) -> None:
     """Export the files of ARTIFACT from one execution into DATASET as a new snapshot (with --partition: the files of
     the newest matching version whose partitions match).
 
     \b
     Example:
-      flyte-artifacts export -a ADaM -p study=MINI01 --latest -d adam-mini01"""
+      flyte-artifacts export -a ADaM -p study=MINI01 --latest -d adam-mini01
+      flyte-artifacts export -a ADaM -f adsl.xpt --latest -d adam-json \\
+          --format dataset-json"""
     from ..store.selector import select_run
 
     if not selection.given:
@@ -189,6 +193,7 @@ def export_(ctx, selection: Selection, artifact, filenames, dataset, link, reaso
         progress_factory=lambda total: byte_progress(f"export to {dataset}", total),
         link=link,
         reason=reason,
+        fmt=fmt,
     )
     if as_json:
         return emit_json(snap.as_dict())

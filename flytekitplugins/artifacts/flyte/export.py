@@ -12,9 +12,10 @@ import typing
 from dataclasses import dataclass, field
 
 from ..errors import ArtifactTypeError, ArtifactValueError
-from ..ops.datasets.exports import REQUEST_VERSION
+from ..ops.datasetjson import json_name
+from ..ops.datasets.exports import FORMATS_VERSION, REQUEST_VERSION
 from ..store.declaration import declaration_of, validate_artifact_name
-from .artifact import Artifact
+from .artifact import Artifact, _flytekit_kind, require_ours
 
 # Imported here, at plugin import, and never first inside a workflow being compiled: flytekit names a task
 # after the compilation it is defined in, which would make the loader arguments point at the workflow.
@@ -32,15 +33,31 @@ def _check_dataset_id(dataset_id: typing.Any) -> str:
     return dataset_id
 
 
+#: What ``format=`` may say: each file is written in the snapshot as it is (None), or as Dataset-JSON.
+FORMATS = ("dataset-json",)
+
+
+def _check_format(value: typing.Any) -> None:
+    if value is not None and value not in FORMATS:
+        raise ArtifactValueError(
+            f"format must be None (the file as it is) or one of {', '.join(map(repr, FORMATS))}, got {value!r}"
+        )
+
+
 @dataclass(frozen=True)
 class ExportArtifactToDatasetsSpec:
-    """Export every file of ``artifact`` into the dataset ``dataset_id`` (an id or a name)."""
+    """Export every file of ``artifact`` into the dataset ``dataset_id`` (an id or a name); with
+    ``format="dataset-json"`` each (table) file lands as its CDISC Dataset-JSON (``adsl.xpt`` -> ``adsl.json``)."""
 
     artifact: Artifact
     dataset_id: str
+    format: typing.Optional[str] = None
 
     def __post_init__(self):
+        _check_format(self.format)
         if not isinstance(self.artifact, Artifact):
+            if _flytekit_kind(self.artifact) is not None:
+                require_ours(self.artifact, "ExportArtifactToDatasetsSpec(artifact=...)")
             raise ArtifactTypeError(
                 f"ExportArtifactToDatasetsSpec.artifact must be an Artifact(...), got {self.artifact!r}"
             )
@@ -50,19 +67,22 @@ class ExportArtifactToDatasetsSpec:
         return {self.artifact.name}
 
     def as_dict(self) -> dict:
-        return {"dataset_id": self.dataset_id, "artifact": self.artifact.name, "files": None}
+        return {"dataset_id": self.dataset_id, "artifact": self.artifact.name, "files": None, "format": self.format}
 
 
 @dataclass(frozen=True)
 class ExportArtifactFilesToDatasetSpec:
-    """Export chosen files (``Artifact.File(...)`` types) into the dataset ``dataset_id``."""
+    """Export chosen files (``Artifact.File(...)`` types) into the dataset ``dataset_id``; ``format="dataset-json"``
+    writes each as its CDISC Dataset-JSON (``adsl.xpt`` -> ``adsl.json``)."""
 
     files: typing.Sequence[typing.Any]
     dataset_id: str
+    format: typing.Optional[str] = None
     _pairs: typing.Tuple[typing.Tuple[str, str], ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
         _check_dataset_id(self.dataset_id)
+        _check_format(self.format)
         if isinstance(self.files, (str, bytes)) or not isinstance(self.files, typing.Sequence) or not self.files:
             raise ArtifactValueError(
                 "ExportArtifactFilesToDatasetSpec.files must be a non-empty list of Artifact.File(...) types, "
@@ -82,7 +102,8 @@ class ExportArtifactFilesToDatasetSpec:
         return {a for a, _ in self._pairs}
 
     def as_dict(self) -> dict:
-        return {"dataset_id": self.dataset_id, "artifact": None, "files": [list(p) for p in self._pairs]}
+        return {"dataset_id": self.dataset_id, "artifact": None, "files": [list(p) for p in self._pairs],
+                "format": self.format}
 
 
 Spec = typing.Union[ExportArtifactToDatasetsSpec, ExportArtifactFilesToDatasetSpec]
@@ -159,7 +180,7 @@ def build_request(plan, request: ExportRequest, node_id: str) -> str:
     by_artifact: typing.Dict[str, list] = {}
     for e in plan.entries:
         by_artifact.setdefault(e.declaration.artifact, []).append(e.declaration)
-    targets: typing.Dict[str, typing.Dict[str, typing.Tuple[str, str]]] = {}
+    targets: typing.Dict[str, typing.Dict[str, typing.Tuple[str, ...]]] = {}
     for spec in request.specs:
         if isinstance(spec, ExportArtifactToDatasetsSpec):
             decls = by_artifact.get(spec.artifact.name, [])
@@ -181,19 +202,11 @@ def build_request(plan, request: ExportRequest, node_id: str) -> str:
                         f"{have or 'none'}): export one of those, or declare the file on a task or workflow output"
                     )
                 pairs.append((artifact, filename))
-        into = targets.setdefault(spec.dataset_id, {})
-        for artifact, filename in pairs:
-            # Files keep their filename inside the snapshot, so two artifacts' files of one name cannot share one.
-            other = into.setdefault(filename, (artifact, filename))
-            if other[0] != artifact:
-                raise ArtifactValueError(
-                    f"workflow {plan.workflow!r} exports file {filename!r} of both {other[0]!r} and {artifact!r} to "
-                    f"dataset {spec.dataset_id!r}; a snapshot holds one file per name: export them to different "
-                    "datasets, or rename one of the files"
-                )
+        _add_files(targets.setdefault(spec.dataset_id, {}), pairs, spec, plan)
+    formats = any(len(f) > 2 for files in targets.values() for f in files.values())
     return json.dumps(
         {
-            "version": REQUEST_VERSION,
+            "version": FORMATS_VERSION if formats else REQUEST_VERSION,
             "workflow": plan.workflow,
             "node_id": node_id,
             "targets": [
@@ -202,6 +215,22 @@ def build_request(plan, request: ExportRequest, node_id: str) -> str:
         },
         sort_keys=True,
     )
+
+
+def _add_files(into: dict, pairs, spec: Spec, plan) -> None:
+    """Put ``pairs`` into one dataset's files, by the path each takes in the snapshot (its filename, or the name of
+    its Dataset-JSON): two files of one path cannot share a snapshot."""
+    for artifact, filename in pairs:
+        path = json_name(filename) if spec.format else filename
+        entry = (artifact, filename, spec.format) if spec.format else (artifact, filename)
+        other = into.setdefault(path, entry)
+        if other != entry:
+            what = (f"file {filename!r} of both {other[0]!r} and {artifact!r}" if other[1] == filename else
+                    f"both {other[0]!r}/{other[1]!r} and {artifact!r}/{filename!r} as {path!r}")
+            raise ArtifactValueError(
+                f"workflow {plan.workflow!r} exports {what} to dataset {spec.dataset_id!r}; a snapshot holds one "
+                "file per name: export them to different datasets, or rename one of the files"
+            )
 
 
 def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:

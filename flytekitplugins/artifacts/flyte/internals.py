@@ -18,7 +18,13 @@
 * a type transformer converts through ``async_to_literal``/``async_to_python_value`` from flytekit 1.14 on
   (``AsyncTypeTransformer``), and through the plain ``to_literal``/``to_python_value`` in 1.13, which has no async
   type engine: ``TransformerBase`` and ``base_to_literal``/``base_to_python_value`` give the plugin's transformer
-  one async shape on both.
+  one async shape on both;
+* ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
+  ``TypeEngine.register`` refuses), ``TypeEngine._get_transformer`` finds one without the pickle fallback;
+* a module whose tasks pods load by name is imported with no compilation state, or its tasks would take the
+  resolver of the workflow being compiled;
+* a launch plan parameter is a ``Parameter`` whose behaviour is one of a default, ``required`` or an
+  ``artifact_query`` (flyteidl's ``ArtifactQuery``), and a literal that arrived with nothing set is empty.
 
 Every difference between the supported flytekit minors (1.13 to 1.16) lives here, each branch pinned by the same
 test run on that minor (``make compat``).
@@ -26,6 +32,9 @@ test run on that minor (``make compat``).
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import types
 import typing
 
 import flytekit
@@ -35,6 +44,8 @@ from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.core.context_manager import ExecutionState
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
+from flytekit.models.interface import Parameter
 
 __all__ = [
     "ASYNC_TRANSFORMERS",
@@ -44,6 +55,12 @@ __all__ = [
     "base_to_literal",
     "base_to_python_value",
     "compile_outside_execution",
+    "has_own_transformer",
+    "import_outside_compilation",
+    "is_empty_literal",
+    "is_none_default",
+    "query_parameter",
+    "register_transformer",
     "module_and_variable",
     "name_task",
     "promised_type",
@@ -171,3 +188,42 @@ else:  # flytekit 1.13
     async def base_to_python_value(transformer, ctx, lv, python_type):  # type: ignore[misc]
         """``transformer``'s conversion of a literal to a Python value."""
         return transformer.to_python_value(ctx, lv, python_type)
+
+
+def has_own_transformer(t: type) -> bool:
+    """True when flytekit converts ``t`` with a transformer of its own (not by pickling it)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(t):
+        return True
+    return any(TypeEngine._get_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+
+
+def register_transformer(transformer: TypeTransformer) -> None:
+    """Make ``transformer`` the one for its Python type, replacing any registered before."""
+    TypeEngine._REGISTRY[transformer.python_type] = transformer
+
+
+def import_outside_compilation(module: str) -> types.ModuleType:
+    """Import ``module`` as at plugin import, even from inside a workflow being compiled."""
+    ctx = FlyteContextManager.current_context()
+    if ctx.compilation_state is None:
+        return importlib.import_module(module)
+    with FlyteContextManager.with_context(ctx.with_compilation_state(None)):  # type: ignore[arg-type]
+        return importlib.import_module(module)
+
+
+def is_none_default(param: typing.Any) -> bool:
+    """True for a parameter whose default is the none literal (an ``Optional`` input defaulting to None)."""
+    default = getattr(param, "default", None)
+    return default is not None and default.scalar is not None and default.scalar.none_type is not None
+
+
+def query_parameter(param: typing.Any, query: typing.Any) -> Parameter:
+    """``param`` with an artifact query (flyteidl ``ArtifactQuery``) as its behaviour instead of its default."""
+    return Parameter(var=param.var, required=False, artifact_query=query)
+
+
+def is_empty_literal(lv: typing.Any) -> bool:
+    """True for a literal with nothing set (what a launch plan input with no default arrives as)."""
+    return all(getattr(lv, name, None) is None for name in ("scalar", "collection", "map", "offloaded_metadata"))

@@ -9,6 +9,11 @@ pins the flytekit behaviour used here and in the rest of ``flyte/``).
 2. ``Task.local_execute`` and ``WorkflowBase.local_execute`` are the local-execution entry points; the plugin
    wraps them to give each top-level local run its own execution id, and to note which entity produced which
    outputs inside a workflow body (how local values are matched to compiled nodes).
+3. ``Task.__call__`` is how a workflow body (compiling or running locally) calls a task; the plugin puts a value
+   node in front of an input that takes an artifact file as a DataFrame, Table or dict (``dataframes.py``), and
+   refuses its own Artifact used in ``Annotated[...]`` as if it were flytekit's.
+4. ``LaunchPlan.__init__`` receives every launch plan's parameters; the plugin puts a query default's query into
+   its parameter (``launch_form.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +26,15 @@ import typing
 
 from flytekit.core.base_task import Task
 from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..ops.recording import end_local_run
 from ..store.identity import current_local_run, reset_local_run, set_local_run, take_next_local_run
+from .artifact import check_no_misplaced_artifact
+from .dataframes import typed_inputs
 from .internals import runs_locally
+from .launch_form import with_queries
 from .query import apply_query_defaults, rewrite_query_defaults
 from .task_run import record_task_run
 from .wiring import finish_compile, finish_local
@@ -71,6 +80,7 @@ def _patch_workflow() -> None:
     @functools.wraps(original_init)
     def __init__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
         original_init(self, *args, **kwargs)
+        check_no_misplaced_artifact(self)
         rewrite_query_defaults(self)  # inputs defaulting to Artifact.query(...) (see query.py)
 
     @functools.wraps(original_compile)
@@ -143,6 +153,34 @@ def _patch_local_execute(cls: type, is_task: bool) -> None:
     cls.local_execute = local_execute
 
 
+def _patch_task_call() -> None:
+    original = Task.__call__
+
+    @functools.wraps(original)
+    def __call__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
+        if not getattr(self, "_artifacts_checked", False):
+            check_no_misplaced_artifact(self)
+            self._artifacts_checked = True
+        frame = current_frame()
+        if frame is not None and kwargs and not getattr(self, "_artifacts_internal", False):
+            kwargs = typed_inputs(self, frame, kwargs)
+        return original(self, *args, **kwargs)
+
+    Task.__call__ = __call__
+
+
+def _patch_launch_plan() -> None:
+    original = LaunchPlan.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):  # noqa: N807 - the patched method's own name
+        if "parameters" in kwargs and "workflow" in kwargs:
+            kwargs["parameters"] = with_queries(kwargs["workflow"], kwargs["parameters"])
+        original(self, *args, **kwargs)
+
+    LaunchPlan.__init__ = __init__
+
+
 def _end_run(execution_id: str, succeeded: bool) -> None:
     if succeeded:
         _say_where(execution_id, end_local_run(execution_id, True), True)
@@ -172,4 +210,6 @@ def install() -> None:
     _patch_workflow()
     _patch_local_execute(Task, is_task=True)
     _patch_local_execute(WorkflowBase, is_task=False)
+    _patch_task_call()
+    _patch_launch_plan()
     PythonFunctionWorkflow._flytekitplugins_artifacts = True

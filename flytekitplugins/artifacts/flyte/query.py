@@ -7,7 +7,7 @@ local file.
   literal, so the plugin rewrites the workflow's interface when it is defined: the input becomes
   ``Optional[<its type>] = None``, and the body gets the output of a query node that returns the passed file when
   there is one and resolves the query otherwise, when the run starts.
-* Anywhere else :class:`ArtifactQuery` resolves on demand: ``.record()`` and ``.download(path=None)``.
+* Anywhere else :class:`ArtifactFileQuery` resolves on demand: ``.record()`` and ``.download(path=None)``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if typing.TYPE_CHECKING:
     from ..store.artifact_store import ArtifactStore, Record
 
 
-class ArtifactQuery:
+class ArtifactFileQuery:
     """One version of one file of an artifact: the newest, or the one an execution or a tag names.
 
     ``workflow`` narrows the newest to runs of that workflow. Resolved only when used, so a query made at import
@@ -84,23 +84,44 @@ class ArtifactQuery:
             sort_keys=True,
         )
 
-    def node(self, frame: Frame, given: typing.Any = None) -> typing.Any:
-        """Add the query node to the workflow body being run; returns its FlyteFile promise."""
+    def node(self, frame: Frame, given: typing.Any = None, as_type: typing.Any = None) -> typing.Any:
+        """Add the query node to the workflow body being run; returns its promise: a FlyteFile, or, for an input
+        declared ``pd.DataFrame``/``pyarrow.Table`` (``as_type``), that value."""
         frame.queries += 1
         node_id = f"{QUERY_NODE_PREFIX}{frame.queries}"
-        kwargs = {"query": self.as_query(frame, node_id)}
-        if given is not None:
-            kwargs["given"] = given
-        promise = resolve_artifact(**kwargs)
-        return promise.with_overrides(node_name=node_id)
+        # ``given`` always bound (None when nothing was passed): its type is Optional behind Annotated (nodes/given.py)
+        kwargs = {"query": self.as_query(frame, node_id), "given": given}
+        promise = _resolver_for(as_type)(**kwargs)
+        return promise if promise.is_ready else promise.with_overrides(node_name=node_id)
+
+    def to_idl(self) -> typing.Any:
+        """This query as flyteidl's ``ArtifactQuery``, as a launch form shows it (see ``launch_form.py``)."""
+        from .launch_form import query_idl
+
+        return query_idl(self)
 
     def __repr__(self):
-        return f"ArtifactQuery({self.artifact!r}, {self.filename!r}, {self.selector.describe()})"
+        return f"ArtifactFileQuery({self.artifact!r}, {self.filename!r}, {self.selector.describe()})"
+
+
+def _resolver_for(as_type: typing.Any) -> typing.Any:
+    """The query node's task for an input of type ``as_type``."""
+    from .dataframes import LOAD_MODULE, value_kind
+    from .internals import import_outside_compilation
+
+    kind = value_kind(as_type) if as_type is not None else None
+    if kind == "dataframe":
+        return import_outside_compilation(LOAD_MODULE).resolve_dataframe
+    if kind == "arrow":
+        return import_outside_compilation(LOAD_MODULE).resolve_arrow_table
+    if kind == "structured":
+        return import_outside_compilation(LOAD_MODULE).resolve_structured_dataset
+    return resolve_artifact
 
 
 def query(artifact: str, filename: str, execution=None, tag=None, workflow=None, partitions=None) -> typing.Any:
-    """``Artifact.query``: a FlyteFile promise inside a workflow body, else an :class:`ArtifactQuery`."""
-    q = ArtifactQuery(RecordSelector(artifact, filename, execution=execution, tag=tag, workflow=workflow,
+    """``Artifact.query``: a FlyteFile promise inside a workflow body, else an :class:`ArtifactFileQuery`."""
+    q = ArtifactFileQuery(RecordSelector(artifact, filename, execution=execution, tag=tag, workflow=workflow,
                                      partitions=partitions or ()))
     frame = current_frame()
     return q.node(frame) if frame is not None else q
@@ -110,10 +131,10 @@ def query(artifact: str, filename: str, execution=None, tag=None, workflow=None,
 
 
 def rewrite_query_defaults(workflow: typing.Any) -> None:
-    """Make every input whose default is an ArtifactQuery ``Optional[...] = None`` (see the module docstring)."""
+    """Make every input whose default is an ArtifactFileQuery ``Optional[...] = None`` (see the module docstring)."""
     iface = workflow.python_interface
     defaults = iface.inputs_with_defaults
-    queries = {n: d for n, (_, d) in defaults.items() if isinstance(d, ArtifactQuery)}
+    queries = {n: d for n, (_, d) in defaults.items() if isinstance(d, ArtifactFileQuery)}
     if not queries:
         return
     inputs: typing.Dict[str, typing.Any] = {}
@@ -123,6 +144,7 @@ def rewrite_query_defaults(workflow: typing.Any) -> None:
                     docstring=iface.docstring)
     replace_interface(workflow, new)
     workflow._artifact_default_queries = queries
+    workflow._artifact_default_types = {n: defaults[n][0] for n in queries}
 
 
 def apply_query_defaults(workflow: typing.Any, frame: Frame, kwargs: dict) -> dict:
@@ -131,7 +153,19 @@ def apply_query_defaults(workflow: typing.Any, frame: Frame, kwargs: dict) -> di
     if not queries:
         return kwargs
     out = dict(kwargs)
+    declared = getattr(workflow, "_artifact_default_types", {})
     for name, q in queries.items():
         # flytekit may leave out an input whose value is None; the function's own default must not be used then.
-        out[name] = q.node(frame, given=out.get(name))
+        out[name] = q.node(frame, given=out.get(name), as_type=declared.get(name))
     return out
+
+
+def __getattr__(name: str) -> typing.Any:
+    """``ArtifactQuery``, the old name of :class:`ArtifactFileQuery`, with a DeprecationWarning."""
+    if name == "ArtifactQuery":
+        import warnings
+
+        warnings.warn("flytekitplugins.artifacts.flyte.query.ArtifactQuery is deprecated, use ArtifactFileQuery "
+                      "(flytekit has its own ArtifactQuery, a different class)", DeprecationWarning, stacklevel=2)
+        return ArtifactFileQuery
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

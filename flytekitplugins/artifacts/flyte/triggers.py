@@ -17,6 +17,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
+from flytekit import task
 from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.workflow import WorkflowBase
 from flytekit.types.file import FlyteFile
@@ -25,6 +26,7 @@ from ..ops.triggers import Declared, TriggerError, TriggerSpec, validate_name
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import validate_filename
 from ..store.identity import local_identity, new_local_identity, preset_next_local_run, reset_next_local_run
+from ..store.partitions import check_known, normalize
 from .artifact import Artifact
 
 
@@ -53,17 +55,17 @@ def on_artifact(
     partitions: typing.Optional[typing.Dict[str, str]] = None,
     tag: typing.Optional[str] = None,
 ) -> ArtifactCondition:
-    """Fire on each new version of ``artifact``/``filename`` (only the versions tagged ``tag``, when given)."""
-    if partitions:
-        raise TriggerError(
-            f"on_artifact(partitions={partitions!r}): the store keeps no partitions of this plugin's artifacts yet; "
-            "leave partitions out (or None)"
-        )
+    """Fire on each new version of ``artifact``/``filename``: only the versions whose file carries every
+    ``partitions`` value (``{"study": "MINI01"}``), and only those tagged ``tag``, when given."""
+    name = _artifact_name(artifact)
+    wanted = normalize(partitions)
+    if wanted:
+        check_known([k for k, _ in wanted], getattr(artifact, "partition_keys", ()), f"on_artifact({name!r})")
     if tag is not None:
         from ..store.versions import validate_tag
 
         validate_tag(tag)
-    return ArtifactCondition(_artifact_name(artifact), validate_filename(filename), tag, None)
+    return ArtifactCondition(name, validate_filename(filename), tag, dict(wanted) or None)
 
 
 def _interface_of(launch: typing.Any) -> typing.Tuple[str, typing.Dict[str, typing.Any]]:
@@ -111,6 +113,13 @@ class Trigger(Declared):
     def new_run_id(self) -> str:
         return new_local_identity().execution_id
 
+    def on_cluster(self, **options: typing.Any) -> Declared:
+        """This trigger launching on a cluster through FlyteRemote (``flyte/trigger_remote.py``); ``options`` are
+        :class:`~.trigger_remote.RemoteOptions`' fields (config_file, project, domain, version)."""
+        from .trigger_remote import RemoteOptions, RemoteTrigger
+
+        return RemoteTrigger(self, RemoteOptions(**{k: v for k, v in options.items() if v is not None}))
+
     def value_for(self, record: Record) -> typing.Any:
         """The value the launched run's input gets: the recorded file, or its URI for a ``str`` input."""
         if self.input_type is str:
@@ -128,3 +137,40 @@ class Trigger(Declared):
                 reset_next_local_run(token)
 
         return wait
+
+
+def _words(text: str) -> typing.List[str]:
+    return [w for w in text.replace(",", " ").split() if w]
+
+
+@task
+def triggers_sweep(modules: str, max_launches: int = 10, from_beginning: bool = False, lease_s: float = 300.0,
+                   project: str = "", domain: str = "", version: str = "", config_file: str = "") -> str:
+    """Sweep the triggers of ``modules`` (module names or files, separated by spaces or commas) once, launching
+    their runs on the cluster with FlyteRemote, from a pod: what a scheduled launch plan runs instead of cron.
+
+    The store is the pod's (``FLYTE_ARTIFACTS_ROOT``); ``project``/``domain`` default to the pod's own execution's;
+    the FlyteRemote config is ``config_file`` or flytekit's own search (``FLYTE_PLATFORM_URL`` in the pod's
+    environment). Returns what each trigger did, as JSON; fails when a launch failed (the ledger keeps it, and a
+    retried run launches nothing twice)."""
+    import json
+    import os
+
+    from ..ops.trigger_files import TriggerSources, sweep_sources
+
+    sources = _words(modules)
+    if not sources:
+        raise TriggerError(f"triggers_sweep(modules={modules!r}) names no module: give modules='flows.reports'")
+    store = ArtifactStore()
+    if store.backend.scheme == "file":
+        raise TriggerError(f"triggers_sweep needs the cluster's store (s3://...), not the folder {store.root!r}: "
+                           "set FLYTE_ARTIFACTS_ROOT in the launch plan's environment")
+    remote = {"project": project or os.environ.get("FLYTE_INTERNAL_EXECUTION_PROJECT") or None,
+              "domain": domain or os.environ.get("FLYTE_INTERNAL_EXECUTION_DOMAIN") or None,
+              "version": version or None, "config_file": config_file or None}
+    results = [r.as_dict() for r in sweep_sources(store, TriggerSources(store, sources), max_launches,
+                                                   from_beginning, lease_s, remote)]
+    failed = [f"{r['trigger']}: {m['error']}" for r in results for m in r["failed"]]
+    if failed:
+        raise TriggerError(f"{len(failed)} launch(es) failed: {'; '.join(failed)}")
+    return json.dumps(results, sort_keys=True)

@@ -27,6 +27,8 @@ class Frame:
     #: The body's inputs (promises when compiling, values when running locally) and its query nodes so far.
     inputs: typing.Dict[str, typing.Any] = field(default_factory=dict)
     queries: int = 0
+    #: Value nodes added so far (``dataframes.typed_inputs``).
+    values: int = 0
 
 
 # The innermost workflow body being run; None inside a task (so a dynamic task's calls stay its own).

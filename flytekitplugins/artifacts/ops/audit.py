@@ -117,3 +117,12 @@ def verify(store: ArtifactStore) -> audit.ChainReport:
     """Whether the chain is unbroken (the first entry changed, removed or reordered when it is not)."""
     store.require_exists()
     return audit.verify_chain(store.backend)
+
+
+def trigger_launched(store: ArtifactStore, started: dict, record: Record) -> None:
+    """A trigger started a run for a new version of a file (``started`` is the ledger's ``started.json``)."""
+    audit.append(store.backend, "trigger launch", objects=[{"artifact": record.artifact, "filename": record.filename,
+                                                            "sha256": record.sha256, "size": record.size}],
+                 trigger=started.get("trigger"), execution=started.get("run"), version=started.get("version"),
+                 workflow=started.get("launch"), attempt=started.get("attempt") or None,
+                 remote=(started.get("remote") or {}).get("name"))

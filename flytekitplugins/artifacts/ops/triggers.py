@@ -8,15 +8,15 @@ version through the declaration's own ``launch_run``.
 Exactly once comes from the store, not from a process: every version a trigger acts on gets an entry in the
 trigger's write-once ledger (keys in ``store/keys.py``). A sweeper first writes a claim (``claim-<n>``, with a
 lease), then the ``launched`` mark naming the run (write-once: of two sweepers only one can write it, and only that
-one launches), then starts the run, then marks the entry settled (and ``failed`` with the error if the run failed).
-A claim whose sweeper died before the mark is taken over by the next sweep once its lease has run out.
+one launches), then starts the run (``started``), then marks the entry settled (and ``failed`` with the error if the
+run failed). A claim whose sweeper died before the mark is taken over by the next sweep once its lease has run out;
+so is a mark whose run never started (``ops/trigger_launch.py``). With partitions, the sweep reads the index of
+the wanted partition value instead of the file's.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 import typing
 import uuid
@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore, Record
+from ..store.identity import host_process
+from ..store.partitions import matches
 from ..store.versions import succeeded, tags_by_execution
 
 DEFAULT_LEASE_S = 300.0
@@ -72,6 +74,10 @@ class Declared:
         """A fresh id for the next run launched."""
         raise NotImplementedError
 
+    def on_cluster(self, **options: typing.Any) -> "Declared":
+        """The same trigger (the same ledger), its runs launched on a Flyte cluster (``--remote``)."""
+        raise TriggerError(f"{self!r} cannot launch on a cluster: declare it with Trigger(...)")
+
 
 @dataclass
 class SweepResult:
@@ -116,14 +122,39 @@ def start_ms(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = Fal
 
 
 def _wanted(store: ArtifactStore, spec: TriggerSpec, execution_id: str, tagged: typing.Dict[str, list]) -> bool:
-    if not succeeded(store, execution_id):
+    if not succeeded(store, execution_id) or not _in_partitions(store, spec, execution_id):
         return False
     return spec.tag is None or spec.tag in tagged.get(execution_id, [])
 
 
+def _pairs(spec: TriggerSpec) -> typing.List[typing.Tuple[str, str]]:
+    return sorted((spec.partitions or {}).items())
+
+
+def _index_prefix(spec: TriggerSpec) -> str:
+    """The index a sweep reads: the file's, or with partitions the index of the first wanted partition value (the
+    same entry names as the file's index, so the ledger names a version alike either way)."""
+    pairs = _pairs(spec)
+    if pairs:
+        return keys.partition_index_prefix(spec.artifact, spec.filename, *pairs[0])
+    return keys.file_index_prefix(spec.artifact, spec.filename)
+
+
+def _in_partitions(store: ArtifactStore, spec: TriggerSpec, execution_id: str) -> bool:
+    """Whether the version's file carries every partition value the trigger wants (read only for two or more: the
+    index already holds only the first one's versions)."""
+    pairs = _pairs(spec)
+    if len(pairs) < 2:
+        return True
+    try:
+        return matches(store.record(execution_id, spec.artifact, spec.filename).partitions, pairs)
+    except ArtifactNotFoundError:
+        return False
+
+
 def new_versions(store: ArtifactStore, spec: TriggerSpec, start: int) -> typing.List[str]:
     """Index entry names of the versions the trigger has not settled, oldest first."""
-    prefix = keys.file_index_prefix(spec.artifact, spec.filename)
+    prefix = _index_prefix(spec)
     settled = set(store.backend.list_children(keys.trigger_settled_prefix(spec.name)))
     claimed = set(store.backend.list_children(keys.trigger_versions_prefix(spec.name)))
     found: typing.List[str] = []
@@ -187,27 +218,23 @@ def _settle(store: ArtifactStore, spec: TriggerSpec, name: str) -> None:
     store.backend.write_once(f"{keys.trigger_settled_prefix(spec.name)}/{name}", b"{}")
 
 
-def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult) -> None:
-    spec = trig.spec
-    eid = _execution_of(store, spec, name)
-    record = store.record(eid, spec.artifact, spec.filename)
-    run_id = trig.new_run_id()
-    mark = {"run": run_id, "version": eid, "at_ms": _now_ms(), "trigger": spec.name,
-            "artifact": spec.artifact, "filename": spec.filename, "launch": spec.launch}
-    if not store.backend.write_once(keys.trigger_launched_key(spec.name, name), _dump(mark)):
-        result.skipped += 1  # another sweeper launched it
-        return
-    store.backend.write_once(keys.triggered_by_key(run_id), _dump(mark))
-    try:
-        wait = trig.launch_run(record, store, run_id)
-        wait()
-    except Exception as e:  # noqa: BLE001 - a failed run is recorded against its entry, the sweep goes on
-        error = _error_line(e)
-        store.backend.write_once(keys.trigger_failed_key(spec.name, name), _dump({**mark, "error": error}))
-        result.failed.append({**mark, "error": error})
-    else:
-        result.launched.append(mark)
-    _settle(store, spec, name)
+def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, owner: str = "") -> None:
+    """Write the entry's ``launched`` mark and start its run (``ops/trigger_launch.py``)."""
+    from .trigger_launch import launch
+
+    launch(store, trig, name, result, owner)
+
+
+def _resume(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, lease_s: float, owner: str) -> None:
+    from .trigger_launch import resume
+
+    resume(store, trig, name, result, lease_s, owner)
+
+
+def has_news(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = False) -> bool:
+    """Whether a sweep of ``spec`` has anything to do (a version to launch, a claim to look at), read from the
+    ledger and the index alone: no user code is needed to know that nothing is new. Starts the trigger if new."""
+    return bool(new_versions(store, spec, start_ms(store, spec, from_beginning)))
 
 
 def sweep(
@@ -222,32 +249,50 @@ def sweep(
         raise ArtifactValueError(f"--max-launches {max_launches} launches nothing: give 1 or more")
     spec = trig.spec
     result = SweepResult(spec.name)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    me = host_process()
+    owner = f"{me['host']}:{me['pid']}:{uuid.uuid4().hex[:6]}"
     names = new_versions(store, spec, start_ms(store, spec, from_beginning))
     for name in names:
         if len(result.launched) + len(result.failed) >= max_launches:
             result.pending += 1
             continue
         if store.backend.exists(keys.trigger_launched_key(spec.name, name)):
-            _settle(store, spec, name)  # launched by a sweeper that stopped before settling it
+            _resume(store, trig, name, result, lease_s, owner)  # its sweeper stopped before settling it
             continue
         if not _claim(store, spec, name, lease_s, owner):
             result.skipped += 1
             continue
-        _launch_one(store, trig, name, result)
+        _launch_one(store, trig, name, result, owner)
     return result
 
 
+def _entry_status(store: ArtifactStore, spec: TriggerSpec, name: str) -> typing.Tuple[str, dict]:
+    """(status, the newest mark) of one ledger entry: claimed, launching (marked, not started yet), launched or
+    failed."""
+    failed = _read(store, keys.trigger_failed_key(spec.name, name))
+    if failed:
+        return "failed", failed
+    started = _read(store, keys.trigger_started_key(spec.name, name))
+    if started:
+        return "launched", started
+    launched = _read(store, keys.trigger_launched_key(spec.name, name))
+    if launched is None:
+        return "claimed", {"version": _execution_of(store, spec, name)}
+    settled = store.backend.exists(f"{keys.trigger_settled_prefix(spec.name)}/{name}")
+    return ("launched" if settled else "launching"), launched  # settled with no start mark: an older ledger
+
+
 def history(store: ArtifactStore, spec: TriggerSpec, limit: int = 50) -> typing.List[dict]:
-    """The ledger of a trigger, newest version first: version, run launched, status (claimed/launched/failed)."""
+    """The ledger of a trigger, newest version first: version, run launched, status (claimed, launching, launched
+    or failed), the error of a failed one and the remote execution of a run launched on a cluster."""
     out = []
     for name in store.backend.list_children(keys.trigger_versions_prefix(spec.name))[:limit]:
-        launched = _read(store, keys.trigger_launched_key(spec.name, name))
-        failed = _read(store, keys.trigger_failed_key(spec.name, name))
-        status = "failed" if failed else "launched" if launched else "claimed"
-        doc = failed or launched or {"version": _execution_of(store, spec, name)}
-        out.append({"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
-                    "error": (failed or {}).get("error")})
+        status, doc = _entry_status(store, spec, name)
+        row = {"entry": name, "version": doc.get("version"), "run": doc.get("run"), "status": status,
+               "error": doc.get("error") if status == "failed" else None}
+        if isinstance(doc.get("remote"), dict):
+            row["remote"] = {k: str(doc["remote"].get(k, "")) for k in ("name", "project", "domain", "url")}
+        out.append(row)
     return out
 
 
@@ -255,7 +300,7 @@ def status(store: ArtifactStore, spec: TriggerSpec) -> dict:
     """A trigger, its last launched version and the versions a sweep would launch now."""
     doc = _read(store, keys.trigger_start_key(spec.name))
     hist = history(store, spec)
-    last = next((h for h in hist if h["status"] != "claimed"), None)
+    last = next((h for h in hist if h["status"] in ("launched", "failed")), None)
     if doc is None:
         pending: typing.List[str] = []
     else:
@@ -280,9 +325,13 @@ def stored(store: ArtifactStore) -> typing.List[dict]:
         doc = _read(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
         if not doc or not isinstance(doc.get("spec"), dict):
             continue
-        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag")}
+        fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag",
+                                                  "partitions")}
         if not all(isinstance(fields[k], str) for k in ("name", "artifact", "filename", "launch", "input")):
             continue
+        if not isinstance(fields["partitions"], dict) or not all(
+                isinstance(v, str) for v in fields["partitions"].values()):
+            fields["partitions"] = None
         spec = TriggerSpec(**fields)
         out.append({**spec.as_dict(), "start_ms": doc.get("ms"), "history": history(store, spec)})
     return sorted(out, key=lambda t: t["name"])

@@ -11,17 +11,15 @@ entry so an append needs no listing; it is only a hint, checked against the entr
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
-import socket
 import typing
 from dataclasses import dataclass
 
 from ..backends import Backend
 from ..errors import ArtifactNotFoundError
-from .identity import utc_now
+from .identity import host_process, os_user, pod_execution, utc_now
 from .keys import AUDIT_ENTRIES, AUDIT_HEAD, audit_entry_key, audit_seq_of
 
 #: The ``prev`` of the first entry.
@@ -41,12 +39,8 @@ def enabled() -> bool:
 
 def who() -> dict:
     """The actor of a change: the OS user and host, and in a pod the Flyte execution and its principal where known."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # a container user with no passwd entry
-        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    actor = {"user": user, "host": socket.gethostname()}
-    execution = os.environ.get("FLYTE_INTERNAL_EXECUTION_ID")
+    actor = {"user": os_user(), "host": host_process()["host"]}
+    execution = pod_execution()
     if execution:
         actor["execution"] = execution
     principal = os.environ.get(PRINCIPAL_ENV)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import getpass
 import os
+import socket
 import subprocess
 import typing
 import uuid
@@ -82,9 +84,31 @@ def reset_local_run(token: contextvars.Token) -> None:
     _LOCAL_RUN.reset(token)
 
 
+#: Set by Flyte in every task pod: the execution the pod belongs to.
+POD_EXECUTION_ENV = "FLYTE_INTERNAL_EXECUTION_ID"
+
+
+def pod_execution() -> typing.Optional[str]:
+    """The Flyte execution id when running in a task pod, else None."""
+    return os.environ.get(POD_EXECUTION_ENV) or None
+
+
+def host_process() -> dict:
+    """This host and process: who writes a run or a claim, so a reader on this host can tell whether it is alive."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def os_user() -> str:
+    """The OS user running this process (``uid N`` for a container user with no passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 def current_identity() -> ExecutionIdentity:
     """The execution the calling code belongs to."""
-    name = os.environ.get("FLYTE_INTERNAL_EXECUTION_ID")
+    name = pod_execution()
     if name:
         return ExecutionIdentity(
             execution_id=name,

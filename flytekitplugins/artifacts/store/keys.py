@@ -402,9 +402,13 @@ def audit_seq_of(key: str) -> typing.Optional[int]:
 #                                                           its ``ms`` are not launched (0 with --from-beginning)
 #     triggers/<trigger>/versions/<entry>/claim-<n>.json    a sweeper's claim on one version, with its lease
 #     triggers/<trigger>/versions/<entry>/launched.json     the run launched for it, written before the run starts
+#     triggers/<trigger>/versions/<entry>/started.json      the run started (for a remote run: its execution id)
+#     triggers/<trigger>/versions/<entry>/relaunch-<n>.json a take-over of a launch that never started (same run)
+#     triggers/<trigger>/versions/<entry>/launch-failed-<n>.json  why attempt n could not start the run
 #     triggers/<trigger>/versions/<entry>/failed.json       why that run (or its launch) failed
 #     triggers/<trigger>/settled/<entry>                    versions that need no more work (launched or failed)
 #     executions/<exec>/trigger.json                        the version that launched the run (its lineage)
+#     trigger-manifests/<sha256>.json                       the triggers a file with those bytes declares
 #
 # ``<entry>`` is the name of the version's entry in ``index/files/<artifact>/<filename>/``: its index time (newest
 # first) and its execution.
@@ -461,3 +465,27 @@ def triggered_by_key(execution_id: str) -> str:
 def entry_ms_of(name: str) -> int:
     """The time (ms) an index entry name carries (the inverse of :func:`inverted`)."""
     return _TIME_BASE - int(name.split("_", 1)[0])
+
+
+#: The folder of trigger manifests: the triggers one file declares, by the sha256 of its bytes.
+TRIGGER_MANIFESTS = "trigger-manifests"
+
+
+def trigger_manifest_key(sha256: str) -> str:
+    """Where the triggers declared by a Python file whose bytes have ``sha256`` are listed (``ops/trigger_files``)."""
+    return f"{TRIGGER_MANIFESTS}/{sha256}{JSON}"
+
+
+def trigger_started_key(trigger: str, entry: str) -> str:
+    """Where a ledger entry's run is marked started (write-once: the run id, the attempt, the remote execution)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/started{JSON}"
+
+
+def trigger_relaunch_key(trigger: str, entry: str, attempt: int) -> str:
+    """A sweeper's take-over of a launch that never started (attempt 1, 2...; attempt 0 is ``launched.json``)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/relaunch-{attempt:04d}{JSON}"
+
+
+def trigger_launch_failed_key(trigger: str, entry: str, attempt: int) -> str:
+    """Why attempt ``attempt`` could not start its run (it is retried; the last allowed attempt settles it)."""
+    return f"{trigger_entry_prefix(trigger, entry)}/launch-failed-{attempt:04d}{JSON}"

@@ -12,6 +12,8 @@ import os
 import socket
 import typing
 
+from .identity import host_process, pod_execution
+
 #: Run statuses (the run document, ``keys.run_key``, key ``status``; absent means succeeded).
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 #: What a local run still marked ``running`` reads as once the process writing it is gone (killed, crashed).
@@ -23,9 +25,9 @@ REMOVED = "removed"
 def run_owner() -> typing.Optional[dict]:
     """Who writes a local run (this host and process), so a reader on this host can tell a run whose process died
     from one still going. None in a pod (``FLYTE_INTERNAL_EXECUTION_ID`` is set): its recorder node ends the run."""
-    if os.environ.get("FLYTE_INTERNAL_EXECUTION_ID"):
+    if pod_execution():
         return None
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+    return host_process()
 
 
 def _gone(pid: typing.Any) -> bool:

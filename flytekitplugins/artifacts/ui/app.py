@@ -24,13 +24,14 @@ from starlette.routing import Route
 
 from ..backends import open_recorded
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
+from ..ops.compare.tables import TABLE_TYPES
 from ..ops.datasets import DatasetCatalog
 from ..ops.summaries.sizes import human_size
 from ..ops.summaries.textfit import format_count
 from ..store.artifact_store import SUCCEEDED, ArtifactStore
 from ..store.declaration import TYPE_ORDER
 from ..store.runs import REMOVED
-from . import file_pages, lineage_graph, pages
+from . import compare_page, file_pages, lineage_graph, pages
 from .pages import NotFound
 from .reads import Reads
 from .serve import IMAGE_TYPES, BytesMismatchError, content_headers, file_kind, verified_body
@@ -93,7 +94,7 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates are package data: compiled once, never re-checked per request
     )
-    env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES,
+    env.globals.update(url=url, file_url=file_url, kind=file_kind, IMAGE_TYPES=IMAGE_TYPES, COMPARE_TYPES=TABLE_TYPES,
                        INLINE_IMAGE_LIMIT=INLINE_IMAGE_LIMIT, manifest_json=manifest_json,
                        lineage_url=lineage_url, file_page_url=file_page_url, statuses=pages.STATUSES, G=lineage_graph,
                        partitions_of=pages.partitions_of)
@@ -210,6 +211,22 @@ class UI:
         d = file_pages.diff_detail(self.reads, _param(request, "artifact"), _param(request, "filename"),
                                    _param(request, "old"), _param(request, "new"))
         return self.page("diff.html", title=f"Diff of {d.new.artifact} / {d.new.filename}", d=d)
+
+    def compare(self, request: Request) -> Response:
+        """Two recorded tables compared value by value (``compare_page.py``): the form, and the report once both
+        versions are chosen."""
+        def given(name: str, alias: str = "") -> str:
+            return _param(request, name, False) or (_param(request, alias, False) if alias else "")
+
+        artifact, filename = _param(request, "artifact"), _param(request, "filename")
+        # old/new: the artifact page's version form, sent here by its "Value by value" button
+        choice = compare_page.CompareChoice(
+            artifact, filename, given("base", "old"), given("compare_artifact") or artifact,
+            given("compare_filename") or filename, given("compare", "new"), given("key"), given("tolerance"),
+            given("rel_tolerance"), given("ignore_case") in ("1", "on", "true"))
+        d = compare_page.compare_detail(self.reads, choice)
+        return self.page("compare.html", status=d.status, title=f"Compare {artifact} / {filename}",
+                         d=d, c=choice)
 
     def lineage(self, request: Request) -> Response:
         """A file's lineage: upstream and downstream across runs, drawn as SVG."""
@@ -386,6 +403,7 @@ def create_app(store: typing.Optional[ArtifactStore] = None, allowed_hosts: typi
         Route("/run", ui.run, methods=READ_ONLY),
         Route("/run/file", ui.run_file, methods=READ_ONLY),
         Route("/diff", ui.diff, methods=READ_ONLY),
+        Route("/compare", ui.compare, methods=READ_ONLY),
         Route("/lineage", ui.lineage, methods=READ_ONLY),
         Route("/artifact", ui.artifact, methods=READ_ONLY),
         Route("/file", ui.file, methods=READ_ONLY),

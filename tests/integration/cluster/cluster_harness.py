@@ -321,12 +321,16 @@ class Cluster:
     ) -> ExecutionResult:
         wf = pkg.workflow(workflow)
         start = literals_pb2.LiteralMap(literals={k: literal_of(v) for k, v in inputs.items()})
-        # Inputs not passed take their default from the workflow's default launch plan, as flyteadmin does.
+        # Inputs not passed take their default from the workflow's default launch plan, as flyteadmin does. A
+        # parameter carrying an artifact query has no default: flyteadmin without an artifact service puts its
+        # (absent) default into the inputs, which reaches the run as a literal with nothing set.
         lp = pkg.launch_plans.get(workflow)
         if lp is not None:
             for name, param in lp.spec.default_inputs.parameters.items():
                 if name not in start.literals and param.HasField("default"):
                     start.literals[name].CopyFrom(param.default)
+                elif name not in start.literals and param.HasField("artifact_query"):
+                    start.literals[name].CopyFrom(literals_pb2.Literal())
         results: typing.Dict[str, literals_pb2.LiteralMap] = {"": start, "start-node": start}
         result = ExecutionResult(execution_id, {}, [], literals_pb2.LiteralMap(), start)
         for node in dependency_order(wf):

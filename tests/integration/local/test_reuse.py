@@ -8,7 +8,7 @@ import pytest
 from flows import files, reuse
 from flytekit.types.file import FlyteFile
 
-from flytekitplugins.artifacts import ArtifactNotFoundError, ArtifactQuery, ArtifactStore
+from flytekitplugins.artifacts import ArtifactFileQuery, ArtifactNotFoundError, ArtifactStore
 from flytekitplugins.artifacts.store.lineage import lineage_of
 from flytekitplugins.artifacts.store.selector import RecordSelector, select_record
 from flytekitplugins.artifacts.store.versions import newest_execution, run_status, set_tag, versions
@@ -104,7 +104,7 @@ def test_input_default_is_resolved_at_run_start_and_overridable():
 def test_query_outside_workflow_and_errors():
     new, old = two_versions()
     q = reuse.ADaM.query("adsl.xpt")
-    assert isinstance(q, ArtifactQuery)
+    assert isinstance(q, ArtifactFileQuery)
     assert q.record().execution_id == new
     assert read(reuse.ADaM.query("adsl.xpt", execution=old).download()) == "ADSL S1 v1\n"
     with pytest.raises(ArtifactNotFoundError) as e:

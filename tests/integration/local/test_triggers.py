@@ -155,7 +155,7 @@ def test_declaration_errors(flows):
         flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.render, input="adsl")
     with pytest.raises(TriggerError, match="needs on_artifact"):
         flows.Trigger(on="ADaM", launch=flows.tfl_reports, input="adsl")
-    with pytest.raises(TriggerError, match="keeps no partitions"):
+    with pytest.raises(ValueError, match="has no partition key 'study'.*none"):
         flows.on_artifact(flows.ADaM, filename="adsl.xpt", partitions={"study": "x"})
     with pytest.raises(ValueError, match="trigger name 'a\\\\x1bb' is not usable"):
         flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.tfl_reports, input="adsl",
@@ -244,3 +244,40 @@ def test_run_with_an_interval_keeps_sweeping_until_interrupted(store, flows, tmp
         out, _ = proc.communicate()
     assert log.read_text().splitlines() == ["i0", "i1"]
     assert out.count("launched run") == 2 and "nothing new" not in out  # a loop says only what it did
+
+
+def test_a_sweeper_killed_after_launched_before_the_run_starts(store, flows, tmp_path):
+    """SIGKILL right after ``launched.json`` is written: the version is neither lost nor launched twice, and the
+    take-over launches the run ``launched.json`` named."""
+    flows.produce(text="g0")
+    marker = tmp_path / "launched"
+    log = str(tmp_path / "launched.log")
+    full = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": log}
+    proc = subprocess.Popen([sys.executable, *KILLED_SWEEPER, FLOWS, str(marker), "launched"], env=full,
+                            stderr=subprocess.PIPE)
+    try:
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    entry = marker.read_text()
+    spec = flows.on_adsl.spec
+    named = json.loads(store.backend.read_bytes(keys.trigger_launched_key(spec.name, entry)))["run"]
+    assert not store.backend.exists(keys.trigger_started_key(spec.name, entry)) and _log(tmp_path) == []
+    assert [h["status"] for h in history(store, spec)] == ["launching"]
+    # within the lease the mark holds (its sweeper may still be starting the run)
+    out = _cli("triggers", "run", "--once", FLOWS, env={"TRIGGER_LOG": log}).stdout
+    assert "nothing new" in out and _log(tmp_path) == []
+    # after it, one sweep takes over, once; two more find nothing
+    outs = [_cli("triggers", "run", "--once", "--lease", "0", "--json", FLOWS, env={"TRIGGER_LOG": log}).stdout
+            for _ in range(3)]
+    launched = [m for out in outs for m in json.loads(out)["launched"]]
+    assert [(m["run"], m["attempt"]) for m in launched] == [(named, 1)]
+    assert _log(tmp_path) == ["g0"]
+    assert store.has_execution(named)
+    assert [h["status"] for h in history(store, spec)] == ["launched"]
+    children = store.backend.list_children(keys.trigger_entry_prefix(spec.name, entry))
+    assert sorted(c for c in children if c.startswith(("launched", "relaunch", "started"))) == [
+        "launched.json", "relaunch-0001.json", "started.json"]

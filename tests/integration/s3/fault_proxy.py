@@ -6,6 +6,8 @@ import re
 import threading
 import urllib.parse
 
+from flytekitplugins.artifacts.backends.s3 import abilities
+
 #: What an S3 answer says about checksums: headers (x-amz-checksum-sha256...) and XML elements (<ChecksumSHA256>).
 _CHECKSUM_XML = re.compile(rb"<(Checksum[A-Za-z0-9]*)>[^<]*</\1>")
 SLOWDOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
@@ -18,12 +20,15 @@ class FaultProxy:
 
     With ``plain=True`` the upstream looks like an S3-compatible server without the newer S3 features (Ceph's RADOS
     gateway, older MinIO): no answer carries a checksum, and ``If-None-Match`` on CompleteMultipartUpload is not
-    honoured (it never reaches the upstream)."""
+    honoured (it never reaches the upstream). With ``unconditional=True`` no request keeps its ``If-None-Match``: a
+    server that overwrites on every write."""
 
-    def __init__(self, upstream: str, fault=lambda method, path: None, plain: bool = False):
+    def __init__(self, upstream: str, fault=lambda method, path: None, plain: bool = False,
+                 unconditional: bool = False):
         self.upstream = urllib.parse.urlparse(upstream)
         self.fault = fault
         self.plain = plain
+        self.unconditional = unconditional
         self.faults, self.passed = [], []
         lock = threading.Lock()
         proxy = self
@@ -48,7 +53,7 @@ class FaultProxy:
                     return
                 conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("expect", "connection")}
-                if proxy.plain and self.command == "POST" and "uploadId=" in self.path:
+                if proxy.unconditional or (proxy.plain and self.command == "POST" and "uploadId=" in self.path):
                     headers = {k: v for k, v in headers.items() if k.lower() != "if-none-match"}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -83,3 +88,6 @@ class FaultProxy:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        # A later proxy may be given the same port, in another mode: what this process found out about this
+        # endpoint's abilities must not carry over to it.
+        abilities.reset()

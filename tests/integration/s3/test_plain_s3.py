@@ -129,11 +129,11 @@ def test_records_stay_write_once(plain, s3_root):
 
 
 def test_server_checksums_can_be_ignored_by_configuration(s3_endpoint, s3_root, s3_bucket, moto_client, tmp_path,
-                                                           monkeypatch):
+                                                           monkeypatch, s3_setting):
     # moto reports checksums; told to ignore them, the export reads its copy back instead of trusting them.
     proxy = FaultProxy(s3_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    monkeypatch.setenv(CHECKSUMS_ENV, "ignore")
+    s3_setting(CHECKSUMS_ENV, "ignore")
     try:
         store = ArtifactStore(s3_root)
         catalog = DatasetCatalog(store)
@@ -145,9 +145,9 @@ def test_server_checksums_can_be_ignored_by_configuration(s3_endpoint, s3_root, 
         proxy.close()
 
 
-def test_a_bad_checksum_setting_is_one_clear_error(s3_root, monkeypatch, tmp_path):
+def test_a_bad_checksum_setting_is_one_clear_error(s3_root, s3_setting, tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"data")
-    monkeypatch.setenv(CHECKSUMS_ENV, "maybe")
+    s3_setting(CHECKSUMS_ENV, "maybe")
     with pytest.raises(ArtifactValueError, match=f"{CHECKSUMS_ENV}='maybe' is not a choice: use 'auto'"):
         S3Backend(s3_root).put_file_blob(str(path))

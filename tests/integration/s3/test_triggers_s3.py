@@ -91,3 +91,22 @@ def test_a_sweeper_killed_between_claim_and_launch_on_s3(s3_root, tmp_path):
                        capture_output=True)
     assert log.read_text().splitlines() == ["k0"]
     assert store.backend.exists(keys.trigger_launched_key(name, entry))
+
+
+def test_a_partition_filter_on_s3_ignores_other_partitions(s3_root, tmp_path, monkeypatch):
+    from flows import partition_triggers as flows
+
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+
+    log = tmp_path / "launched.log"
+    monkeypatch.setenv("TRIGGER_LOG", str(log))
+    store = ArtifactStore()
+    sweep(store, flows.on_mini01)
+    flows.study_sites(study="OTHER", site="A", text="o")
+    flows.study_sites(study="MINI01", site="B", text="m")
+    flows.study_sites(study="MINI010", site="B", text="m10")
+    launched = sweep(store, flows.on_mini01).launched
+    assert len(launched) == 1 and log.read_text().splitlines() == ["mini01:m"]
+    rec = store.record(launched[0]["version"], "Trial Sites", "site.csv")
+    assert rec.partitions == {"study": "MINI01", "site": "B"}
+    assert sweep(store, flows.on_mini01).launched == []

@@ -34,3 +34,26 @@ def test_triggers_page_shows_each_trigger_and_its_history(tmp_path):
     assert "cannot report on" in page and "failed" in page
     assert SCRIPT_NAME not in page and str(escape(SCRIPT_NAME)) in page
     assert 'href="/triggers" aria-current="page"' in page
+
+
+def test_triggers_page_shows_a_partition_filter_and_a_launching_entry(tmp_path, monkeypatch):
+    from flows import partition_triggers as flows
+
+    from flytekitplugins.artifacts.store import keys
+
+    monkeypatch.setenv("TRIGGER_LOG", str(tmp_path / "log"))
+    store = ArtifactStore()
+    sweep(store, flows.on_mini01)
+    flows.study_sites(study="MINI01", site="<b>A</b>", text="x")
+    sweep(store, flows.on_mini01)
+    (entry,) = store.backend.list_children(keys.trigger_versions_prefix(flows.on_mini01.spec.name))
+    # an entry whose sweeper was stopped after launched.json: shown as launching, the ledger's remote fields escaped
+    other = "other-entry"
+    store.backend.write_once(keys.trigger_launched_key(flows.on_mini01.spec.name, other), b'{"run": "r1"}')
+    store.backend.write_once(keys.trigger_started_key(flows.on_mini01.spec.name, entry + "x"),
+                             b'{"run": "r2", "remote": {"name": "<i>t1</i>", "project": "p", "domain": "d"}}')
+    with local_client(create_app(store)) as client:
+        page = client.get("/triggers").text
+    assert "in partition <code>study=MINI01</code>" in page
+    assert "launching" in page and "launched" in page
+    assert "on the cluster as <code>p/d/&lt;i&gt;t1&lt;/i&gt;</code>" in page and "<i>t1</i>" not in page

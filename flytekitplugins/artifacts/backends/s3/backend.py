@@ -1,9 +1,10 @@
 """The store on S3 (or any S3-compatible endpoint): ``s3://bucket`` or ``s3://bucket/prefix``.
 
 Write-once records use conditional writes (``PutObject`` with ``If-None-Match: *``): S3 creates the key only if
-it does not exist, atomically, so two writers can never both create a record. The S3 server used by the tests
-(moto) honours this precondition on PutObject and CompleteMultipartUpload (412 PreconditionFailed), but ignores
-it on CopyObject, which is one reason blob copies below do not depend on it.
+it does not exist, atomically, so two writers can never both create a record. Payloads of the multipart threshold
+and more go up in parts (``large_once.py``), completed conditionally where the server honours that, else under a
+create-lock; what the server honours is probed once per process (``abilities.py``). Conditional copies are not
+honoured everywhere (moto and Ceph ignore them), which is one reason blob copies below do not depend on them.
 
 Operators: uploads stage bytes under ``<prefix>/tmp/``; a lifecycle rule expiring that prefix after a day (and
 aborting incomplete multipart uploads) cleans up after processes killed mid-upload.
@@ -34,6 +35,7 @@ from .client import (
     REFRESH_AFTER_SECONDS,
     S3_ERRORS,
     IncompleteRead,
+    ServerAbilities,
     TransferProgress,
     age_seconds,
     check_key,
@@ -45,17 +47,20 @@ from .client import (
     open_s3_uri,
     parse_s3_uri,
     s3_client,
+    server_abilities,
     sha256_b64,
     translate_error,
     verified_metadata,
 )
+from .large_once import WRITE_ID as _WRITE_ID
+from .large_once import write_large_once
+from .restore import restore_object
 
 #: Staged uploads live outside ``blobs/`` so one lifecycle rule on this prefix can expire orphans.
 TMP_PREFIX = "tmp"
 _TMP_NAME = TEMP_NAME
 #: DeleteObjects removes at most this many keys per request.
 _DELETE_BATCH = 1000
-_WRITE_ID = "artifacts-write-id"
 
 
 class S3Backend(Backend):
@@ -92,37 +97,16 @@ class S3Backend(Backend):
     @classmethod
     def restore_uri(cls, dest_uri: str, source_uri: str, size: int, sha256: str,
                     within: typing.Optional[str] = None) -> None:
-        from .. import local_file
-
-        bucket, key = parse_s3_uri(dest_uri)
-        client = s3_client()
-        path = local_file(source_uri)
-        if path is not None:
-            # AWS refuses bytes that do not match the SHA256 sent along; others (moto, Ceph) store them anyway, and
-            # an answer echoing the SHA256 sent proves nothing: the bytes are read back below.
-            with open(path, "rb") as f:
-                client.put_object(Bucket=bucket, Key=key, Body=f, ChecksumSHA256=sha256_b64(sha256),
-                                  Metadata=verified_metadata(sha256))
-            got = None
-        else:
-            src_bucket, src_key = parse_s3_uri(source_uri)
-            got = copy_server_side(client, {"Bucket": src_bucket, "Key": src_key}, bucket, key, size, 4,
-                                   {"MetadataDirective": "REPLACE", "Metadata": verified_metadata(sha256)})
-        if got is None:
-            # No SHA256 from the server (it keeps none, or the copy went in parts): the restored bytes are read back.
-            got_size, got_hex = hash_s3_object(dest_uri)
-            if (got_size, got_hex) == (size, sha256):
-                return
-        elif got == sha256_b64(sha256):
-            return
-        with contextlib.suppress(*S3_ERRORS):
-            client.delete_object(Bucket=bucket, Key=key)
-        raise ArtifactError(f"the copy from {source_uri} to {dest_uri} came out different; nothing was restored")
+        restore_object(dest_uri, source_uri, size, sha256)
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     @property
     def client(self):
         return s3_client()
+
+    def abilities(self, near_full: str = "") -> ServerAbilities:
+        """What this store's S3 server can do (probed once per process and endpoint, next to ``near_full``)."""
+        return server_abilities(self.client, self.bucket, near_full or self._full(TMP_PREFIX + "/x"))
 
     def _full(self, key: str) -> str:
         check_key(key, self.root)
@@ -193,6 +177,16 @@ class S3Backend(Backend):
 
     def write_once(self, key: str, data: bytes) -> bool:
         full = self._full(key)
+        with self._calling("writing", key):
+            abilities = self.abilities(full)
+            if not abilities.conditional_put:
+                raise ArtifactValueError(
+                    f"the S3 server at {self.client.meta.endpoint_url} behind {self.root!r} overwrites an existing "
+                    "key on PutObject with If-None-Match: * instead of refusing it, so write-once records cannot be "
+                    "kept there: use AWS S3 or an S3-compatible server that honours conditional writes"
+                )
+            if len(data) >= self.transfer_config.multipart_threshold:
+                return write_large_once(self, full, data, abilities)
         # botocore may resend a PUT whose first attempt did succeed (a timeout after the server stored it); the
         # resend then fails the precondition. A per-call id in the metadata tells "I created it" from "someone did".
         write_id = uuid.uuid4().hex
@@ -352,7 +346,7 @@ class S3Backend(Backend):
         want = sha256_b64(sha)
         existing = self._head(final_full)
         # A blob whose own SHA256 checksum contradicts its address is damaged: replaced with verified bytes below.
-        if existing is not None and holds(existing, size, sha):
+        if existing is not None and holds(existing, size, sha, self.abilities(final_full)):
             if age_seconds(existing) < REFRESH_AFTER_SECONDS:
                 return
             # Old bytes about to be named by a new record: copied again (server-side) so their age is fresh and

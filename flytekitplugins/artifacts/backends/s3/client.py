@@ -28,6 +28,9 @@ from s3transfer.subscribers import BaseSubscriber
 from ...errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
 from ..base import AttemptProgress
 from ..digest import copy_hashing
+from .abilities import CHECKSUMS_ENV, ServerAbilities, server_abilities, server_sha256
+
+__all__ = ["CHECKSUMS_ENV", "ServerAbilities", "server_abilities", "server_sha256"]
 
 #: CopyObject copies at most 5 GiB in one request; larger blobs are copied part by part, still server-side.
 MAX_SINGLE_COPY = 5 << 30
@@ -241,30 +244,6 @@ def age_seconds(head: dict) -> float:
 
 #: The object metadata (``x-amz-meta-artifacts-sha256``) this plugin writes with bytes it has hashed itself.
 SHA256_META = "artifacts-sha256"
-#: ``auto`` (the default): a full-object SHA-256 the server reports is used; ``ignore``: never, the bytes are hashed.
-CHECKSUMS_ENV = "FLYTE_ARTIFACTS_S3_CHECKSUMS"
-
-
-def _use_server_checksums() -> bool:
-    value = os.environ.get(CHECKSUMS_ENV, "").strip().lower()
-    if value in ("", "auto"):
-        return True
-    if value == "ignore":
-        return False
-    raise ArtifactValueError(
-        f"{CHECKSUMS_ENV}={value!r} is not a choice: use 'auto' (use the SHA-256 an S3 server reports) or "
-        "'ignore' (hash the bytes instead)"
-    )
-
-
-def server_sha256(answer: dict) -> typing.Optional[str]:
-    """The full-object SHA256 (base64) an S3 answer carries, or None: many S3-compatible servers (Ceph's RADOS
-    gateway, older MinIO) keep no checksum, an object uploaded or copied in parts has only a hash of part hashes,
-    and ``FLYTE_ARTIFACTS_S3_CHECKSUMS=ignore`` says not to use them. None means: hash the bytes."""
-    have = answer.get("ChecksumSHA256")
-    if not _use_server_checksums() or not have or "-" in have:
-        return None
-    return have if answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT" else None
 
 
 def verified_metadata(sha256: str) -> typing.Dict[str, str]:
@@ -272,14 +251,14 @@ def verified_metadata(sha256: str) -> typing.Dict[str, str]:
     return {SHA256_META: sha256}
 
 
-def holds(head: dict, size: int, sha256: str) -> bool:
+def holds(head: dict, size: int, sha256: str, abilities: ServerAbilities) -> bool:
     """Whether the object a ``head_object`` answer (asked with ``ChecksumMode="ENABLED"``) describes may be taken to
     hold ``size`` bytes with this sha256 without reading it: the server's own full-object SHA256 must match when it
     reports one; else the sha256 this plugin stored in its metadata after checking the bytes. An object with
     neither (a server without checksums, bytes written by anyone else) is not taken: it is written again."""
     if head.get("ContentLength") != size:
         return False
-    have = server_sha256(head)
+    have = server_sha256(head, abilities)
     if have is not None:
         return have == sha256_b64(sha256)
     return head.get("Metadata", {}).get(SHA256_META) == sha256
@@ -300,7 +279,7 @@ def copy_server_side(
         result = client.copy_object(
             Bucket=bucket, Key=key, CopySource=source, ChecksumAlgorithm="SHA256", **extra_args
         ).get("CopyObjectResult", {})
-        return server_sha256(result)
+        return server_sha256(result, server_abilities(client, bucket, key))
     chunk = max(-(-size // _MAX_PARTS), 512 << 20)
     config = TransferConfig(
         multipart_threshold=MAX_SINGLE_COPY,
@@ -371,7 +350,7 @@ def _read_once(client, bucket: str, key: str, progress) -> typing.Tuple[int, str
         size, sha = copy_hashing(body, None, progress)
     if expected is not None and size != expected:
         raise IncompleteRead(f"read {size} bytes of {expected}")
-    have = server_sha256(resp)
+    have = server_sha256(resp, server_abilities(client, bucket, key))
     if have is not None and have != sha256_b64(sha):
         raise IncompleteRead(f"the bytes read hash to {sha[:12]}..., not to the SHA256 S3 keeps for the object")
     return size, sha

@@ -47,7 +47,7 @@ def summary_lines(document: dict) -> typing.List[str]:
     return lines
 
 
-def _sections(document: dict) -> typing.List[typing.Tuple[str, typing.List[str], typing.List[list]]]:
+def sections(document: dict) -> typing.List[typing.Tuple[str, typing.List[str], typing.List[list]]]:
     """(title, headers, rows) of each table of the report, for the text and the HTML forms alike."""
     obs, var = document["observations"], document["variables"]
     sections = []
@@ -79,7 +79,7 @@ def render_text(document: dict, width: int = 80):
     from rich.console import Group
 
     parts: list = [literal(line) for line in summary_lines(document)]
-    for title, headers, rows in _sections(document):
+    for title, headers, rows in sections(document):
         table, _ = fitted_table(headers, [[literal(c) for c in r] for r in rows], width, max_cell=width)
         parts += [literal(""), literal(title, style="bold"), table]
     return Group(*parts)
@@ -100,7 +100,7 @@ def render_html(document: dict) -> str:
         return html.escape(visible(value))
 
     body = [f"<p>{esc(line)}</p>" for line in summary_lines(document)]
-    for title, headers, rows in _sections(document):
+    for title, headers, rows in sections(document):
         head = "".join(f"<th>{esc(h)}</th>" for h in headers)
         cells = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
         body.append(f"<h2>{esc(title)}</h2><table><tr>{head}</tr>{cells}</table>")

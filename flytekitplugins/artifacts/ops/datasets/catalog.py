@@ -62,6 +62,14 @@ def _looks_like_id(text: str) -> bool:
     return len(text) >= 16 and all(c in "0123456789abcdef" for c in text.lower())
 
 
+def _transfer(item: ExportItem) -> Transfer:
+    """Where an item's bytes come from: the record's object, or the file it was converted into."""
+    if item.converted is not None:
+        c = item.converted
+        return Transfer(c.path, c.size, c.sha256)
+    return Transfer(item.record.uri, item.record.size, item.record.sha256)
+
+
 class DatasetCatalog:
     """The datasets of one artifact store, their snapshots, and exports into them."""
 
@@ -287,16 +295,14 @@ class DatasetCatalog:
         number = self._reserve(ds.id, run_key)
         check_unclaimed(ds.uri, number, ds.id, ds.name)
         folder = snapshot_folder(number)
-        placements = [
-            (Transfer(it.record.uri, it.record.size, it.record.sha256), f"{folder}/{it.path}") for it in items
-        ]
-        land(ds.uri, placements, progress, link=link)
+        placements = [(_transfer(it), f"{folder}/{it.path}") for it in items]
+        land(ds.uri, placements, progress, link=link and not any(it.converted for it in items))
 
         files = tuple(
             SnapshotFile(
                 path=it.path,
-                size=it.record.size,
-                sha256=it.record.sha256,
+                size=it.converted.size if it.converted else it.record.size,
+                sha256=it.converted.sha256 if it.converted else it.record.sha256,
                 key=f"{folder}/{it.path}",
                 artifact=it.record.artifact,
                 filename=it.record.filename,
@@ -306,6 +312,7 @@ class DatasetCatalog:
                 task=it.record.task,
                 output_name=it.record.output_name,
                 source_uri=it.record.uri,
+                format=it.converted.format if it.converted else "",
             )
             for it in sorted(items, key=lambda i: i.path)
         )

@@ -3,18 +3,23 @@ export of an execution's recorded files (``flyte-artifacts export``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 import typing
 import uuid
 
 from ...errors import ArtifactNotFoundError, ArtifactValueError
-from ...store.artifact_store import ArtifactStore, store_for_run
+from ...store.artifact_store import ArtifactStore, Record, store_for_run
 from ...store.identity import ExecutionIdentity
 from .catalog import DatasetCatalog
-from .model import DatasetSnapshot, ExportItem
+from .model import Converted, DatasetSnapshot, ExportItem
 
-#: Version of the JSON request an export node receives (written into registered workflows).
+#: Version of the JSON request an export node receives (written into registered workflows); a request whose files
+#: name a format (``[artifact, filename, "dataset-json"]``) is version 2, which older plugins refuse.
 REQUEST_VERSION = 1
+FORMATS_VERSION = 2
 
 
 def parse_request(request: str) -> dict:
@@ -23,10 +28,12 @@ def parse_request(request: str) -> dict:
         req = json.loads(request)
     except (TypeError, ValueError):
         raise ArtifactValueError(f"export request is not JSON: {request!r:.200}") from None
-    if not isinstance(req, dict) or req.get("version") != REQUEST_VERSION or not isinstance(req.get("targets"), list):
+    known = (REQUEST_VERSION, FORMATS_VERSION)
+    if not isinstance(req, dict) or req.get("version") not in known or not isinstance(req.get("targets"), list):
         raise ArtifactValueError(
             f"export request of version {req.get('version') if isinstance(req, dict) else None!r} is not understood by "
-            f"this plugin (version {REQUEST_VERSION}): re-register the workflow with the installed plugin"
+            f"this plugin (versions {REQUEST_VERSION} and {FORMATS_VERSION}): re-register the workflow with the "
+            "installed plugin"
         )
     return req
 
@@ -62,17 +69,51 @@ def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typi
         "node_id": req.get("node_id", ""),
     }
     out = []
-    for target, ds in zip(req["targets"], datasets):
-        items = [ExportItem(path=f, record=records[(a, f)]) for a, f in target["files"] if (a, f) in records]
-        if not items:
-            out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": None, "files": 0, "bytes": 0,
-                        "reused": False, "note": "no file of the export was recorded in this execution"})
-            continue
-        result = catalog.export(ds, items, run_key=run_key, source=source, progress=progress)
-        snap = result.snapshot
-        out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": snap.number, "files": snap.file_count,
-                    "bytes": snap.bytes, "reused": result.reused})
+    with tempfile.TemporaryDirectory(prefix="artifact-export-") as folder:
+        for target, ds in zip(req["targets"], datasets):
+            items = [_item(store, records[(f[0], f[1])], f[2:], folder) for f in target["files"]
+                     if (f[0], f[1]) in records]
+            if not items:
+                out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": None, "files": 0, "bytes": 0,
+                            "reused": False, "note": "no file of the export was recorded in this execution"})
+                continue
+            result = catalog.export(ds, items, run_key=run_key, source=source, progress=progress)
+            snap = result.snapshot
+            out.append({"dataset_id": ds.id, "dataset_name": ds.name, "snapshot": snap.number,
+                        "files": snap.file_count, "bytes": snap.bytes, "reused": result.reused})
     return out
+
+
+def _item(store: ArtifactStore, record: Record, fmt: typing.Sequence[str], folder: str) -> ExportItem:
+    """The export item of one recorded file: the file, or (``fmt == ["dataset-json"]``) its Dataset-JSON written
+    into ``folder``, stamped with the record's time so a retried export writes the same bytes."""
+    if not fmt:
+        return ExportItem(path=record.filename, record=record)
+    from ..datasetjson import FORMAT, DatasetJsonOptions, export_record, json_name
+
+    if list(fmt) != [FORMAT]:
+        raise ArtifactValueError(f"export request names format {fmt!r}, which this plugin does not write")
+    path = json_name(record.filename)
+    dest = os.path.join(folder, hashlib.sha256(f"{record.artifact}/{record.filename}".encode()).hexdigest())
+    if not os.path.exists(dest):
+        export_record(store, record, dest, DatasetJsonOptions(created=_stamp(record)))
+    done = _file_digest(dest)
+    return ExportItem(path=path, record=record, converted=Converted(dest, done[0], done[1], FORMAT))
+
+
+def _stamp(record: Record) -> typing.Optional[str]:
+    from ..datasetjson import timestamp
+
+    return timestamp(record.created_at)
+
+
+def _file_digest(path: str) -> typing.Tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def export_recorded(
@@ -84,11 +125,13 @@ def export_recorded(
     progress_factory: typing.Optional[typing.Callable[[int], typing.Any]] = None,
     link: bool = False,
     reason: typing.Optional[str] = None,
+    fmt: typing.Optional[str] = None,
 ) -> DatasetSnapshot:
     """Export the files of ``artifact`` (all, or ``filenames``) that ``execution_id`` (None: the newest execution)
     recorded into ``dataset`` as a new snapshot. ``progress_factory(total_bytes)`` may return a context manager
     yielding a byte callback. ``link=True`` hard-links local files instead of copying them (see
-    ``backends/local/copies.py``: an edit through either name then changes both)."""
+    ``backends/local/copies.py``: an edit through either name then changes both). ``fmt="dataset-json"`` writes each
+file as its Dataset-JSON instead (``adsl.xpt`` -> ``adsl.json``)."""
     store = catalog.store
     ds = catalog.get(dataset)  # an unknown dataset fails before anything is read
     if execution_id is None:
@@ -110,10 +153,12 @@ def export_recorded(
         records = [r for r in records if r.filename in filenames]
     source = {"execution_id": execution_id, "project": records[0].project, "domain": records[0].domain,
               "workflow": records[0].workflow, "node_id": ""}
-    items = [ExportItem(r.filename, r) for r in records]
     run_key = f"manual/{uuid.uuid4().hex}"
-    if progress_factory is None:
-        return catalog.export(ds, items, run_key=run_key, source=source, link=link, reason=reason).snapshot
-    with progress_factory(sum(r.size for r in records)) as progress:
-        return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link,
-                              reason=reason).snapshot
+    with tempfile.TemporaryDirectory(prefix="artifact-export-") as folder:
+        items = [_item(store, r, [fmt] if fmt else [], folder) for r in records]
+        if progress_factory is None:
+            return catalog.export(ds, items, run_key=run_key, source=source, link=link, reason=reason).snapshot
+        total = sum(it.converted.size if it.converted else it.record.size for it in items)
+        with progress_factory(total) as progress:
+            return catalog.export(ds, items, run_key=run_key, source=source, progress=progress, link=link,
+                                  reason=reason).snapshot

@@ -46,6 +46,8 @@ class SnapshotFile:
     task: str = ""
     output_name: str = ""
     source_uri: str = ""
+    #: "" for the recorded bytes as they are, "dataset-json" for the recorded table written as Dataset-JSON
+    format: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -111,11 +113,22 @@ class DatasetSnapshot:
 
 
 @dataclass(frozen=True)
+class Converted:
+    """A recorded file written in another format on this machine (``path``), with its size and sha256."""
+
+    path: str
+    size: int
+    sha256: str
+    format: str
+
+
+@dataclass(frozen=True)
 class ExportItem:
-    """A recorded file to put into a snapshot at ``path``."""
+    """A recorded file to put into a snapshot at ``path``: its bytes, or (``converted``) another format of them."""
 
     path: str
     record: Record
+    converted: typing.Optional[Converted] = None
 
 
 @dataclass(frozen=True)
