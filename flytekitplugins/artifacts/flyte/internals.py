@@ -20,7 +20,8 @@
   type engine: ``TransformerBase`` and ``base_to_literal``/``base_to_python_value`` give the plugin's transformer
   one async shape on both;
 * ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
-  ``TypeEngine.register`` refuses), ``TypeEngine._get_transformer`` finds one without the pickle fallback;
+  ``TypeEngine.register`` refuses); ``registered_transformer`` finds one without the pickle fallback
+  (``TypeEngine._get_transformer`` from 1.14 on, the registry entry itself in 1.13);
 * a module whose tasks pods load by name is imported with no compilation state, or its tasks would take the
   resolver of the workflow being compiled;
 * a launch plan parameter is a ``Parameter`` whose behaviour is one of a default, ``required`` or an
@@ -61,6 +62,7 @@ __all__ = [
     "is_none_default",
     "query_parameter",
     "register_transformer",
+    "registered_transformer",
     "module_and_variable",
     "name_task",
     "promised_type",
@@ -196,7 +198,19 @@ def has_own_transformer(t: type) -> bool:
 
     if dataclasses.is_dataclass(t):
         return True
-    return any(TypeEngine._get_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+    return any(registered_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+
+
+def registered_transformer(t: type) -> typing.Optional[TypeTransformer]:
+    """flytekit's transformer for class ``t`` itself, or None (never the pickle fallback)."""
+    if hasattr(TypeEngine, "_get_transformer"):  # flytekit 1.14 on
+        return TypeEngine._get_transformer(t)
+    # flytekit 1.13: get_transformer ends in the pickle fallback; a class's own transformer is its registry entry.
+    import enum
+
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return TypeEngine._ENUM_TRANSFORMER
+    return TypeEngine._REGISTRY.get(t)
 
 
 def register_transformer(transformer: TypeTransformer) -> None:
