@@ -13,7 +13,9 @@ $(STAMP): constraints.txt setup.py
 	test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; }
 	$(BIN)/python -m pip install --quiet -c constraints.txt --upgrade pip setuptools wheel
 	# Build with the pinned setuptools above instead of an isolated build env fetched anew each time.
-	$(BIN)/python -m pip install --quiet -c constraints.txt --no-build-isolation -e '.[test]'
+	# Not --quiet: the pinned install takes a while on a cold cache, and each package it collects is shown.
+	@echo "Installing the pinned dependencies into $(VENV) (constraints.txt)..."
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt --no-build-isolation -e '.[test]'
 	touch $(STAMP)
 
 demo: venv
@@ -25,10 +27,14 @@ lint: venv
 	$(BIN)/lint-imports --no-cache
 
 # Debian's Chromium for the web page's browser tests; without it (no root, no apt) those tests are skipped.
+# Debian's graphviz: its dot lays the lineage graph out (without it the page draws plain columns, and says so).
 browser:
 	@command -v chromium >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "no chromium: browser tests will be skipped"
+	@command -v dot >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) \
+		|| echo "no graphviz: the lineage graph is drawn in plain columns"
 
 # Ceph's RADOS gateway from Debian 12's packages, for the S3 tests against a real S3 server; without it (no root,
 # no apt) those tests are skipped, saying so, and the suite runs on moto alone.
@@ -70,6 +76,9 @@ bench: venv
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/dataset_json.py
 	$(BIN)/python bench/triggers.py
+	$(BIN)/python bench/small_files.py
+	$(BIN)/python bench/first_recording.py
+	$(BIN)/python bench/native_query.py
 
 clean:
 	rm -rf $(VENV) .demo *.egg-info

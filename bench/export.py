@@ -1,6 +1,10 @@
 """How fast an export lands files in a dataset, against the obvious baseline measured in the same run.
 
-    python bench/export.py [--size-mib 1024] [--files 200] [--rounds 3] [--skip-s3]
+    python bench/export.py [--size-mib 1024] [--files 200] [--rounds 3] [--skip-s3] [--skip-local] [--skip-cli]
+
+* through the CLI, the way a user does it: one run whose one artifact has ``--files`` files (``--size-mib`` in all),
+  kept by a local store, exported with ``flyte-artifacts export -a ARTIFACT -e RUN -d DATASET`` (a new process,
+  its start included) into a new local dataset vs ``cp -r`` of the same files. Aim: ratio at most 1.2.
 
 * local, from the store: exporting files a local run recorded (kept in the local store, same filesystem) into a
   local dataset vs ``cp -r`` of those same store files. Aim: ratio at most 1.2.
@@ -109,6 +113,40 @@ def bench_local(work: str, src: str, records, rounds: int, label: str):
     return ours, base
 
 
+def bench_cli(work: str, kept, rounds: int):
+    """The store's one run of ``kept`` (records of one artifact, bytes in the store) exported by the CLI."""
+    import dataclasses
+
+    from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+    from flytekitplugins.artifacts.store.artifact_store import SUCCEEDED, ArtifactStore
+
+    store = ArtifactStore(os.path.join(work, "store-local"))
+    records = [dataclasses.replace(r, execution_id="bench-cli") for r in kept]
+    for r in records:
+        store.add_record(r, pending=True)
+    store.finish_run("bench-cli", SUCCEEDED, records)
+    catalog = DatasetCatalog(store)
+    src = os.path.join(work, "src")
+    cli = os.path.join(os.path.dirname(sys.executable), "flyte-artifacts")
+    env = dict(os.environ, FLYTE_ARTIFACTS_ROOT=store.root)
+    ours, base = [], []
+    for i in range(rounds):
+        dest_cp = os.path.join(work, f"cp-cli-{i}")
+        dest_ds = os.path.join(work, f"ds-cli-{i}")
+        catalog.create(f"cli-{i}", dest_ds)  # made beforehand: the export is what is timed
+        command = [cli, "export", "-a", records[0].artifact, "-e", "bench-cli", "-d", f"cli-{i}", "--json"]
+        sides = [
+            lambda: ours.append(timed(lambda: subprocess.run(command, check=True, env=env,
+                                                             stdout=subprocess.DEVNULL))),
+            lambda: base.append(timed(lambda: subprocess.run(["cp", "-r", src, dest_cp], check=True))),
+        ]
+        for side in (sides if i % 2 == 0 else sides[::-1]):
+            side()
+        drop_dest(dest_cp)
+        drop_dest(dest_ds)
+    return ours, base
+
+
 def start_moto(work: str):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -184,6 +222,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--skip-s3", action="store_true")
     p.add_argument("--skip-local", action="store_true")
+    p.add_argument("--skip-cli", action="store_true")
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="bench-export-")
     try:
@@ -200,6 +239,13 @@ def main() -> None:
             ours, base = bench_local(work, src, records, args.rounds, "plain")
             report("local dataset from plain files (copy + sha256) vs cp -r", ours, base,
                    "no aim: sha256 of every byte")
+        if not args.skip_cli:
+            from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+
+            kept = in_store(ArtifactStore(os.path.join(work, "store-local")), records)
+            ours, base = bench_cli(work, kept, args.rounds)
+            report(f"flyte-artifacts export of one artifact of {args.files} files into a local dataset vs cp -r",
+                   ours, base, "aim <= 1.2")
         if not args.skip_s3:
             ours, base = bench_s3(work, records, args.rounds)
             report("S3 dataset (moto) vs serial upload_file", ours, base, "aim <= 0.8")

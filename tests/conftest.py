@@ -19,6 +19,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # beside each test module (cluster_harness, ui_helpers), as pytest puts a test module's folder on sys.path.
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+# Summaries are computed before a run ends, so a test (or a store a fixture builds once per module) reads them right
+# after it; the background process local runs use by default has its own tests
+# (integration/local/test_background_summaries.py). Set for the whole session, so the processes tests start inherit it.
+os.environ.setdefault("FLYTE_ARTIFACTS_SUMMARIES", "inline")
 
 
 def pytest_collection_modifyitems(config, items):

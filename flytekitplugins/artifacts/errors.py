@@ -23,6 +23,16 @@ class StoredBytesMismatchError(ArtifactError):
     """A stored copy is no longer what its record says (another size, a link in its place, other bytes)."""
 
 
+class ReadBrokeOff(ArtifactError):
+    """A stream from object storage kept breaking off part way: ``attempts`` requests in a row (the first and each
+    resumption of the rest) were cut short."""
+
+    def __init__(self, message: str, attempts: int, last: str):
+        super().__init__(message)
+        self.attempts = attempts
+        self.last = last
+
+
 class ArtifactNotFoundError(ArtifactValueError):
     """A lookup (execution, artifact file, dataset, snapshot) matched nothing."""
 

@@ -32,7 +32,9 @@ def test_a_pointer_to_a_missing_entry_is_not_trusted(backend):
     assert index.pointed_newest(backend, "p") is None
 
 
-def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path):
+def test_newest_version_is_the_first_listed_entry_and_survives_a_pruned_entry(tmp_path):
+    """A file's index keeps no pointer (its readers list its first names anyway); one left by an older version,
+    naming an older run, is ignored; removing the newest entry makes the one before it the newest."""
     from flows import core
 
     from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
@@ -43,11 +45,15 @@ def test_newest_version_follows_the_pointer_and_survives_a_pruned_entry(tmp_path
     store = ArtifactStore()
     newest = select_record(store, RecordSelector("My Data", "data.csv"))
     prefix = keys.file_index_prefix("My Data", "data.csv")
-    pointed = store.pointed_newest(prefix)
-    assert pointed is not None and pointed.endswith(keys.component(newest.execution_id))
-    store.backend.delete(f"{prefix}/{pointed}")  # e.g. a prune that removed the entry but not the pointer
+    assert store.pointed_newest(prefix) is None  # no per-file pointer written
+    assert store.pointed_newest(keys.RUNS_INDEX) is not None  # "newest run" keeps its own
+    first, second = store.backend.list_children(prefix)
+    assert first.endswith(keys.component(newest.execution_id))
+    store.backend.write(keys.newest_pointer(prefix), json.dumps({"name": second}).encode())  # stale
+    assert select_record(store, RecordSelector("My Data", "data.csv")).execution_id == newest.execution_id
+    store.backend.delete(f"{prefix}/{first}")  # e.g. a prune that removed the entry
     older = select_record(store, RecordSelector("My Data", "data.csv"))
-    assert older.execution_id != newest.execution_id
+    assert older.execution_id != newest.execution_id and second.endswith(keys.component(older.execution_id))
 
 
 def test_a_run_of_many_files_is_indexed_whole_on_s3(s3_root, tmp_path):

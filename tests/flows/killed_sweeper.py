@@ -4,8 +4,11 @@
 
 ``claim`` (the default): right after its first claim, before ``launched.json``. ``launched``: right after it wrote
 ``launched.json``, before the run starts. It writes the ledger entry's name into MARKER_FILE, then waits to be
-killed."""
+killed. Tests call :func:`kill_at`, which starts it, waits for the marker and kills it."""
 
+import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -34,6 +37,20 @@ def stop_after_launched(store):
         return won
 
     store.backend.write_once = write_once
+
+
+def kill_at(flows_file, marker, env, stage="claim"):
+    """Run this sweeper in a child process, SIGKILL it once it stopped at ``stage``; the ledger entry's name."""
+    proc = subprocess.Popen([sys.executable, "-m", "flows.killed_sweeper", str(flows_file), str(marker), stage],
+                            env=env, stderr=subprocess.PIPE)
+    try:
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return marker.read_text()
 
 
 if __name__ == "__main__":

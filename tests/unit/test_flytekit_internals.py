@@ -425,3 +425,98 @@ def test_task_calls_are_hooked_and_a_module_imports_outside_compilation():
 
     PythonFunctionWorkflow(body, metadata=None, default_metadata=None).compile()
     assert seen == [None, "flytekitplugins.artifacts.flyte.nodes.load.load_dataframe"]
+
+
+# ---- flytekit's own Artifact (flyte/native.py, flyte/native_query.py) -----------------------------------------
+
+
+def test_an_artifact_annotation_is_the_output_variables_partial_id():
+    import datetime
+    from typing import Annotated
+
+    from flytekit import Artifact
+    from flytekit.core.artifact import Inputs
+
+    from flytekitplugins.artifacts.flyte.internals import artifact_outputs
+
+    Rides = Artifact(name="rides", partition_keys=["region", "tier"], time_partitioned=True)
+
+    @task
+    def t(region: str, day: datetime.datetime) -> Annotated[int, Rides(region=Inputs.region, tier="gold",
+                                                                        time_partition=Inputs.day)]:
+        return 1
+
+    (aid,) = artifact_outputs(t).values()
+    assert aid.artifact_key.name == "rides"
+    assert aid.partitions.value["region"].input_binding.var == "region"
+    assert aid.partitions.value["tier"].static_value == "gold"
+    assert aid.time_partition.value.input_binding.var == "day"
+
+
+def test_create_from_puts_run_time_partitions_in_the_output_literals_metadata():
+    from typing import Annotated
+
+    from flytekit import Artifact
+
+    from flytekitplugins.artifacts.flyte.internals import DYNAMIC_PARTITIONS, artifact_outputs, dynamic_artifact_id
+
+    Price = Artifact(name="price", partition_keys=["region"])
+    seen = {}
+
+    @task
+    def t() -> Annotated[float, Price]:
+        return Price.create_from(2.5, region="dubai")
+
+    original = type(t).dispatch_execute
+
+    def spy(self, ctx, inputs):
+        out = original(self, ctx, inputs)
+        seen["literal"] = out.literals["o0"]
+        return out
+
+    type(t).dispatch_execute = spy
+    try:
+        t()
+    finally:
+        type(t).dispatch_execute = original
+    assert DYNAMIC_PARTITIONS in seen["literal"].metadata
+    assert dynamic_artifact_id(seen["literal"]).partitions.value["region"].static_value == "dubai"
+    assert artifact_outputs(t)["o0"].partitions.value["region"].HasField("runtime_binding")
+
+
+def test_a_query_default_keeps_its_partitions_as_label_values():
+    import datetime
+
+    from flytekit import Artifact
+    from flytekit.core.artifact import ArtifactQuery
+
+    Rides = Artifact(name="rides", partition_keys=["region"], time_partitioned=True)
+    q = Rides.query(region="SEA", time_partition=datetime.datetime(2026, 1, 2))
+    assert isinstance(q, ArtifactQuery) and q.name == "rides" and q.artifact is Rides
+    assert q.partitions.partitions["region"].value.static_value == "SEA"
+    assert q.time_partition.value.time_value.ToDatetime() == datetime.datetime(2026, 1, 2)
+    open_query = Rides.query()
+    assert open_query.partitions.partitions["region"].value is None
+
+
+def test_dispatch_execute_is_what_local_runs_and_pods_go_through():
+    from flytekit.bin import entrypoint
+    from flytekit.core.base_task import PythonTask
+
+    assert getattr(PythonTask, "_flytekitplugins_artifacts_native", False)
+    assert "dispatch_execute" in open(entrypoint.__file__).read()
+
+
+def test_a_literal_map_returned_by_execute_is_passed_on_unchanged():
+    from flytekit.models.literals import Literal, LiteralMap, Primitive, Scalar
+
+    @task
+    def t() -> int:
+        return 0
+
+    lm = LiteralMap(literals={"o0": Literal(scalar=Scalar(primitive=Primitive(integer=41)))})
+    t.execute = lambda **kwargs: lm  # what a native query task's execute returns
+    ctx = FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(ctx.with_execution_state(ctx.new_execution_state().with_params(
+            mode=ctx.execution_state.Mode.LOCAL_TASK_EXECUTION))) as c:
+        assert t.dispatch_execute(c, LiteralMap(literals={})) is lm

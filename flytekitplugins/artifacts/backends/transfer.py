@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import typing
 
-from ..errors import ArtifactError, ArtifactNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError, ReadBrokeOff
 from . import open_backend, read_uri_stream
 from .base import AttemptProgress, Progress, Transfer, is_local
 
@@ -47,6 +47,12 @@ def fetch_verified(uri: str, dest: str, size: int, sha256: str, what: str, progr
             return
         except ArtifactNotFoundError:
             raise
+        except ReadBrokeOff as e:
+            # The stream asked for the rest each time it broke off: those were the attempts.
+            raise ArtifactError(
+                f"could not read {what} whole: {e.attempts} attempts broke off ({e.last}); nothing was written to "
+                f"{dest!r}. Is the storage reachable? Try again later"
+            ) from e
         except Exception as e:  # noqa: BLE001 - a read that broke off (urllib3, botocore, OSError) is tried again
             if attempt < attempts - 1:
                 counted.undo()

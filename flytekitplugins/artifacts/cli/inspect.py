@@ -49,11 +49,14 @@ def show(ctx, artifact, filename, selection: Selection, rows, as_json) -> None:
 
     The file is the newest succeeded run's unless --execution or --tag names another; --partition narrows it to the
     newest whose partitions match (flyte-artifacts show ADaM adsl.xpt -p study=MINI01)."""
-    from ..ops.inspection import summary_of
+    from ..ops.background_summaries import summary_pending
+    from ..ops.inspection import stored_summary, summary_of
     from ..store.selector import select_record
 
     store = store_of(ctx)
     record = select_record(store, selection.selector(artifact, filename))
+    if stored_summary(store, record) is None and summary_pending(store, record):
+        return _show_pending(record, as_json)
     summary, source = summary_of(store, record)
     if as_json:
         from ..ops.summaries import first_rows
@@ -62,16 +65,29 @@ def show(ctx, artifact, filename, selection: Selection, rows, as_json) -> None:
     from ..ops.summaries import render_text
 
     console = _console()
-    _line(console, f"{record.artifact} / {record.filename}  ({record.type})", "bold")
-    _line(console, f"execution {record.execution_id}  node {record.node_id}.{record.output_name}")
-    _line(console, f"sha256 {record.sha256}")
-    if record.partitions:
-        _line(console, "partitions " + ", ".join(f"{k}={v}" for k, v in sorted(record.partitions.items())))
+    _header(console, record)
     if source == "computed":
         _line(console, "no stored summary (recorded before summaries, or with them off):", "yellow")
         _line(console, "computed now from the verified bytes", "yellow")
     console.print()
     console.print(render_text(summary, width=console.width, rows=rows))
+
+
+def _show_pending(record, as_json: bool) -> None:
+    """The record, and that its summary is still being computed (a local run's summaries follow its records)."""
+    if as_json:
+        return emit_json({"record": record.as_dict(), "summary": None, "summary_source": "pending"})
+    console = _console()
+    _header(console, record)
+    _line(console, "summary pending: it is being computed in the background; show it again in a moment", "yellow")
+
+
+def _header(console: "Console", record) -> None:
+    _line(console, f"{record.artifact} / {record.filename}  ({record.type})", "bold")
+    _line(console, f"execution {record.execution_id}  node {record.node_id}.{record.output_name}")
+    _line(console, f"sha256 {record.sha256}")
+    if record.partitions:
+        _line(console, "partitions " + ", ".join(f"{k}={v}" for k, v in sorted(record.partitions.items())))
 
 
 @click.command()

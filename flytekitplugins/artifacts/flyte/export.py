@@ -175,7 +175,7 @@ def export_node_id(index: int) -> str:
     return EXPORT_NODE if index == 0 else f"{EXPORT_NODE}-{index + 1}"
 
 
-def build_request(plan, request: ExportRequest, node_id: str) -> str:
+def build_request(plan, request: ExportRequest, node_id: str, ends_run: bool = False) -> str:
     """The export node's ``request`` input: which recorded files go to which dataset, checked against the plan."""
     by_artifact: typing.Dict[str, list] = {}
     for e in plan.entries:
@@ -209,6 +209,7 @@ def build_request(plan, request: ExportRequest, node_id: str) -> str:
             "version": FORMATS_VERSION if formats else REQUEST_VERSION,
             "workflow": plan.workflow,
             "node_id": node_id,
+            **({"ends_run": True} if ends_run else {}),
             "targets": [
                 {"dataset": ds, "files": sorted(list(p) for p in files.values())} for ds, files in targets.items()
             ],
@@ -238,11 +239,13 @@ def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:
 
     Its ``recorded`` input is bound to the recorder's output, so it runs after every node whose files this
     workflow records (including those its return declares); files a sub-workflow records itself come from that
-    sub-workflow node, which is made to run first.
+    sub-workflow node, which is made to run first. The export nodes run one after another, and the last one ends
+    the run (``ends_run``): a run is succeeded only once every snapshot it promised is committed.
     """
+    previous = None
     for i, request in enumerate(requests):
         node_id = export_node_id(i)
-        req = build_request(plan, request, node_id)
+        req = build_request(plan, request, node_id, ends_run=i == len(requests) - 1 and recorded is not None)
         wanted = {tuple(p) for t in json.loads(req)["targets"] for p in t["files"]}
         promise = export_artifacts(request=req, recorded=recorded if recorded is not None else "[]")
         overrides: typing.Dict[str, typing.Any] = {
@@ -258,6 +261,9 @@ def add_export_nodes(plan, requests, recorded, nodes_by_id) -> None:
             overrides["container_image"] = request.container_image
         promise.with_overrides(**overrides)
         node = promise.ref.node
+        if previous is not None:
+            previous.runs_before(node)
+        previous = node
         for e in plan.entries:
             if not e.recorded_here and e.declaration.key in wanted:
                 producer = nodes_by_id.get(e.origin.split("/", 1)[0])

@@ -19,6 +19,10 @@
   (``AsyncTypeTransformer``), and through the plain ``to_literal``/``to_python_value`` in 1.13, which has no async
   type engine: ``TransformerBase`` and ``base_to_literal``/``base_to_python_value`` give the plugin's transformer
   one async shape on both;
+* flytekit's own ``Artifact`` on an output is the typed interface variable's ``artifact_partial_id`` (an
+  ``ArtifactID`` whose partitions and time partition are a static value, an input binding or a run-time binding),
+  and ``create_from``'s run-time values are an ``ArtifactID``, base64-encoded, in the output Literal's metadata
+  under ``DYNAMIC_PARTITIONS``;
 * ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
   ``TypeEngine.register`` refuses); ``registered_transformer`` finds one without the pickle fallback
   (``TypeEngine._get_transformer`` from 1.14 on, the registry entry itself in 1.13);
@@ -33,14 +37,17 @@ test run on that minor (``make compat``).
 
 from __future__ import annotations
 
+import base64
 import importlib
 import inspect
 import types
 import typing
 
 import flytekit
+from flyteidl.core import artifact_id_pb2
 from flytekit import FlyteContextManager
 from flytekit.core import type_engine
+from flytekit.core.base_task import DYNAMIC_PARTITIONS
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
 from flytekit.core.context_manager import ExecutionState
 from flytekit.core.interface import transform_interface_to_typed_interface
@@ -55,6 +62,11 @@ __all__ = [
     "TransformerBase",
     "base_to_literal",
     "base_to_python_value",
+    "DYNAMIC_PARTITIONS",
+    "TrackedInstance",
+    "artifact_outputs",
+    "dynamic_artifact_id",
+    "python_type_name",
     "compile_outside_execution",
     "has_own_transformer",
     "import_outside_compilation",
@@ -190,6 +202,33 @@ else:  # flytekit 1.13
     async def base_to_python_value(transformer, ctx, lv, python_type):  # type: ignore[misc]
         """``transformer``'s conversion of a literal to a Python value."""
         return transformer.to_python_value(ctx, lv, python_type)
+
+
+def artifact_outputs(task: typing.Any) -> typing.Dict[str, typing.Any]:
+    """The outputs of ``task`` declared with a flytekit ``Artifact``: output name -> its partial ``ArtifactID``."""
+    iface = getattr(task, "interface", None)
+    outputs = getattr(iface, "outputs", None) or {}
+    return {name: var.artifact_partial_id for name, var in outputs.items()
+            if getattr(var, "artifact_partial_id", None) is not None}
+
+
+def dynamic_artifact_id(literal: typing.Any) -> typing.Optional[typing.Any]:
+    """The partitions ``create_from`` gave an output at run time (an ``ArtifactID``), or None."""
+    encoded = (getattr(literal, "metadata", None) or {}).get(DYNAMIC_PARTITIONS)
+    if not encoded:
+        return None
+    return artifact_id_pb2.ArtifactID.FromString(base64.b64decode(encoded))
+
+
+def python_type_name(t: typing.Any) -> str:
+    """A declared Python type as text (``pandas.core.frame.DataFrame``), looking through ``Annotated``."""
+    if t is None:
+        return ""
+    if typing.get_origin(t) is typing.Annotated:
+        t = typing.get_args(t)[0]
+    if isinstance(t, type):
+        return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
+    return repr(t)
 
 
 def has_own_transformer(t: type) -> bool:

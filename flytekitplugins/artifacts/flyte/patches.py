@@ -31,6 +31,7 @@ from flytekit.core.workflow import PythonFunctionWorkflow, WorkflowBase
 
 from ..ops.recording import end_local_run
 from ..store.identity import current_local_run, reset_local_run, set_local_run, take_next_local_run
+from . import native, native_query
 from .artifact import check_no_misplaced_artifact
 from .dataframes import typed_inputs
 from .internals import runs_locally
@@ -51,7 +52,7 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
             _check_targets(plan or getattr(workflow, "_artifact_plan", None))
         token = enter(frame)
         try:
-            outputs = fn(**apply_query_defaults(workflow, frame, kwargs))
+            outputs = fn(**native_query.apply_defaults(workflow, apply_query_defaults(workflow, frame, kwargs)))
         finally:
             leave(token)
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
@@ -82,6 +83,7 @@ def _patch_workflow() -> None:
         original_init(self, *args, **kwargs)
         check_no_misplaced_artifact(self)
         rewrite_query_defaults(self)  # inputs defaulting to Artifact.query(...) (see query.py)
+        native_query.rewrite_defaults(self)  # ... or to flytekit's own Artifact.query(...) (native_query.py)
 
     @functools.wraps(original_compile)
     def compile(self, **kwargs):
@@ -212,4 +214,5 @@ def install() -> None:
     _patch_local_execute(WorkflowBase, is_task=False)
     _patch_task_call()
     _patch_launch_plan()
+    native.install()  # outputs declared with flytekit's own Artifact (native.py)
     PythonFunctionWorkflow._flytekitplugins_artifacts = True

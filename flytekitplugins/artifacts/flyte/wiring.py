@@ -20,12 +20,15 @@ from ..errors import ArtifactValueError
 from ..store.lineage import source_identity, version_of
 from .export import add_export_nodes, run_exports_locally
 from .graph import derived_from, input_kinds, recorder_inputs
+from .nodes.export import check_export_targets_task
 from .nodes.record import MANIFEST_VERSION, record_artifacts
 from .partition_plan import resolve_partitions
 from .plan import Plan, PlanEntry, build_plan
 from .workflow_body import Frame
 
 RECORDER_NODE = "artifacts-recorder"
+#: The first node of a workflow that exports into datasets: it checks they exist.
+CHECK_NODE = "artifacts-check-exports"
 
 
 def _source_file(workflow: typing.Any) -> typing.Optional[str]:
@@ -34,11 +37,13 @@ def _source_file(workflow: typing.Any) -> typing.Optional[str]:
     return getattr(getattr(fn, "__code__", None), "co_filename", None)
 
 
-def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry]) -> str:
-    """The recorder node's ``manifest`` input: which declaration each of its files answers."""
+def manifest_for(plan: Plan, entries: typing.Sequence[PlanEntry], ends_run: bool = True) -> str:
+    """The recorder node's ``manifest`` input: which declaration each of its files answers. ``ends_run=False``: the
+    workflow's last export node ends the run in a pod, not the recorder (its snapshots are part of the run)."""
     return json.dumps(
         {
             "version": MANIFEST_VERSION,
+            **({} if ends_run else {"ends_run": False}),
             "workflow": plan.workflow,
             "code_version": plan.code_version,
             "code": plan.code,
@@ -83,7 +88,8 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
             else:
                 values.append(Promise(var=e.output_name, val=NodeOutput(node=by_id[e.node_id], var=e.output_name)))
         recorded = record_artifacts(
-            files=values, manifest=manifest_for(plan, plan.recorded), **recorder_inputs(plan.inputs, frame.inputs)
+            files=values, manifest=manifest_for(plan, plan.recorded, ends_run=not frame.exports),
+            **recorder_inputs(plan.inputs, frame.inputs),
         ).with_overrides(node_name=RECORDER_NODE)
         # The recorder runs after every node of the workflow, not only the producers of its files: it marks the run
         # succeeded, so a sibling node that fails must fail the run before anything becomes visible.
@@ -93,6 +99,21 @@ def finish_compile(workflow: typing.Any, nodes: typing.Sequence[typing.Any], fra
                 n.runs_before(recorder_node)
     if frame.exports:
         add_export_nodes(plan, frame.exports, recorded, by_id)
+        first_check(plan, nodes)
+
+
+def first_check(plan: Plan, nodes: typing.Sequence[typing.Any]) -> None:
+    """Add the node that checks the export targets, and make it run before every other node of the workflow: in a
+    cluster a dataset that does not exist fails the run at its start, before any task runs (a local run checks
+    before its body runs, ``patches.py``)."""
+    others = list(nodes)
+    check = check_export_targets_task(
+        request=json.dumps({"workflow": plan.workflow, "datasets": plan.export_targets}, sort_keys=True)
+    ).with_overrides(node_name=CHECK_NODE)
+    check_node = check.ref.node
+    for n in others:
+        if n is not check_node:
+            check_node.runs_before(n)
 
 
 def finish_local(workflow: typing.Any, frame: Frame, outputs: typing.Any) -> None:

@@ -7,7 +7,9 @@ A stored summary is the dict :func:`summaries.summarize` returns, plus three key
 * ``summarized_at``: when it was computed (UTC, ISO 8601);
 * ``seconds``: how long computing it took.
 
-Summaries are on by default; ``FLYTE_ARTIFACTS_SUMMARIES=0`` (or ``false``/``off``/``no``) turns them off. Computing
+Summaries are on by default; ``FLYTE_ARTIFACTS_SUMMARIES=0`` (or ``false``/``off``/``no``) turns them off,
+and ``inline`` computes them before a local run ends instead of in a background process
+(``background_summaries.py``). Computing
 one never fails a run: a file that cannot be parsed gets a summary whose ``error`` says why, and anything else that
 goes wrong is logged and skipped.
 """
@@ -25,8 +27,9 @@ from ..backends import local_file, read_uri_stream
 from ..errors import ArtifactNotFoundError
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.identity import utc_now
-from .summaries import Budget, diff_summaries, summarize
+from .summaries import Budget, diff_summaries
 from .summaries.filetypes import kind_of, normalize_file_type
+from .summaries.isolated import summarize_limited
 
 if typing.TYPE_CHECKING:
     from .datasets import DatasetCatalog
@@ -60,7 +63,7 @@ def summarize_uri(
     budget = budget or record_budget()
     path = local_file(uri)
     if path is not None:
-        return summarize(path, file_type or None, budget=budget)
+        return summarize_limited(path, file_type or None, budget)
     if size > REMOTE_MAX_BYTES:
         ftype = normalize_file_type(file_type or None, filename)
         return {
@@ -73,7 +76,7 @@ def summarize_uri(
         path = os.path.join(folder, _safe_name(filename))
         with read_uri_stream(uri) as src, open(path, "wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
-        return summarize(path, file_type or None, budget=budget)
+        return summarize_limited(path, file_type or None, budget)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -142,7 +145,7 @@ def summary_of(store: ArtifactStore, record: Record, compute: bool = True) -> ty
         path = os.path.join(folder, _safe_name(record.filename))
         start = time.monotonic()
         store.download(record, path)
-        summary = summarize(path, record.file_type or None, budget=record_budget())
+        summary = summarize_limited(path, record.file_type or None, record_budget())
         return stamp(summary, record, time.monotonic() - start), "computed"
     finally:
         shutil.rmtree(folder, ignore_errors=True)

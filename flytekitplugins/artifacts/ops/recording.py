@@ -11,6 +11,7 @@ import contextlib
 import typing
 
 from ..backends import hash_uri, local_file
+from ..errors import ArtifactNotFoundError
 from ..store.artifact_store import FAILED, SUCCEEDED, ArtifactStore, Record, store_for_run
 from ..store.durability import group_commit
 from ..store.identity import current_identity, current_local_run, utc_now
@@ -18,6 +19,7 @@ from ..store.intents import Intent
 from ..store.lineage import write_lineage
 from ..store.partitions import resolve_values
 from . import audit
+from .background_summaries import defer, wants_background
 from .inspection import summarize_recorded
 
 #: Version of the manifest the recorder node receives (written into registered workflows).
@@ -63,12 +65,11 @@ def record_files(
     if ident.local and current_local_run() is not None:
         # The top-level run says how it ended (``end_local_run``): a later failing node must hide these records.
         _OPEN_LOCAL_RUNS.setdefault(ident.execution_id, (store, []))[1].extend(out)
-    else:
+    elif manifest.get("ends_run", True):
         # In a pod the recorder node runs after every other node of the workflow: reaching here, they all
-        # succeeded. (Called outside any local run, nothing else would end the run.)
-        with group_commit(store):  # the status, the index and the audit entry synced together
-            store.finish_run(ident.execution_id, SUCCEEDED, out)
-            audit.run_recorded(store, ident.execution_id, SUCCEEDED, out)
+        # succeeded. (Called outside any local run, nothing else would end the run.) A workflow with export nodes
+        # is ended by its last export node instead: its snapshots are part of what the run promised.
+        end_run(store, ident.execution_id, True, out)
     return out
 
 
@@ -103,6 +104,7 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent
             created_at=utc_now(),
             code_version=manifest.get("code_version"),
             partitions=resolve_values(item.get("partitions"), inputs or {}),
+            value=item.get("value"),
         )
         pending.append((rec, uri))
     batch.commit()  # every file's bytes are durable before the first record names one
@@ -111,6 +113,13 @@ def _record_all(store, ident, manifest: dict, items, uris, inputs, batch, intent
     # Every record before any summary: a summary can take seconds, and no file waits for another's summary to be
     # named.
     written = [(store.add_record(rec, pending=True), rec, uri) for rec, uri in pending]
+    if wants_background(store, ident.local):
+        # The summaries follow their records, computed from the store's own copies of the bytes by a process of
+        # their own (ops/background_summaries.py, which skips a record kept already with its summary), named in
+        # this same group commit.
+        kept = [kept_rec for kept_rec, _, _ in written]
+        if defer(store, ident.execution_id, kept):
+            return kept
     for kept_rec, rec, uri in written:
         # Beside the record, within a budget; never fails the run (FLYTE_ARTIFACTS_SUMMARIES=0 turns it off). A
         # record written just now has no summary yet; one kept already (a retried task) may.
@@ -128,17 +137,48 @@ def end_local_run(execution_id: str, succeeded: bool) -> typing.Optional[int]:
     if opened is None:
         return None
     store, records = opened
+    end_run(store, execution_id, succeeded, records)
+    return len(records)
+
+
+def end_run(store: ArtifactStore, execution_id: str, succeeded: bool,
+            records: typing.Optional[typing.Sequence[Record]] = None) -> None:
+    """Say how a run ended, with its status, index entries and audit entry synced together.
+
+    A run is succeeded only once everything it promised is durable: when its index cannot be written whole (a full
+    disk, a store that stops answering) the entries written so far are removed, the run is marked failed, and the
+    error is raised, so a run the user saw fail is never listed, even in part, and no repair publishes it.
+    ``records``: the run's records, when the caller has them (else they are read back).
+    """
     status = SUCCEEDED if succeeded else FAILED
+    records = _records_of(store, execution_id, records)
     try:
-        with group_commit(store):  # the status, every index entry and the audit entry synced together
+        with group_commit(store):
             store.finish_run(execution_id, status, records)
             audit.run_recorded(store, execution_id, status, records)
     except BaseException:
         if succeeded:
-            # Its index could not be written whole (a full disk, a store gone): the run failed, and is never listed
-            # in part. Best effort: the error the user sees is the one that ended the run.
+            # Best effort: the error the user sees is the one that ended the run.
             with contextlib.suppress(Exception):
                 store.unindex_run(execution_id, records)
                 store.finish_run(execution_id, FAILED, records)
         raise
-    return len(records)
+
+
+def fail_run(store: ArtifactStore, execution_id: str) -> None:
+    """Mark a run failed (best effort, never raising): a node after the recorder failed (an export that could not
+    commit its snapshot), so the run's records stay hidden. The failure being reported is the node's own."""
+    with contextlib.suppress(Exception):
+        records = _records_of(store, execution_id, None)
+        end_run(store, execution_id, False, records)
+        store.unindex_run(execution_id, records)  # an old recorder may have indexed it already
+
+
+def _records_of(store: ArtifactStore, execution_id: str,
+                records: typing.Optional[typing.Sequence[Record]]) -> typing.Sequence[Record]:
+    if records is not None:
+        return records
+    try:
+        return store.records(execution_id, include_all=True)
+    except ArtifactNotFoundError:
+        return []

@@ -16,7 +16,6 @@ import warnings
 from dataclasses import dataclass, fields
 
 from ..backends import Backend, blob_key, open_backend
-from ..backends.base import run_all
 from ..backends.transfer import fetch_verified
 from ..errors import ArtifactNotFoundError, ArtifactValueError, did_you_mean
 from . import index
@@ -82,11 +81,16 @@ class Record:
     code_version: typing.Optional[str] = None
     #: Partition values (key -> value) this version of the file carries; empty for an unpartitioned artifact.
     partitions: typing.Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: For a value declared with flytekit's own ``Artifact``: its kind, Python type and stored Literal
+    #: (``ops/native_values.py``); None for a file declared with the plugin's ``Artifact.File``.
+    value: typing.Optional[typing.Dict[str, typing.Any]] = None
 
     def as_dict(self) -> dict:
         # Every field is a plain value: no need for dataclasses.asdict's deep copy (ten times slower).
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["partitions"] = dict(self.partitions)
+        if self.value is None:
+            del out["value"]  # records of the plugin's own files keep the fields they always had
         return out
 
     @classmethod
@@ -164,6 +168,8 @@ class ArtifactStore:
         self.backend: Backend = open_backend(root if root is not None else default_root())
         #: Runs this object has marked ``running`` already (their run document need not be written again).
         self._marked_running: typing.Set[str] = set()
+        #: (run, artifact) pairs whose artifact index entry this object has written or found (``_index``).
+        self._indexed_artifacts: typing.Set[typing.Tuple[str, str]] = set()
 
     @property
     def root(self) -> str:
@@ -292,17 +298,17 @@ class ArtifactStore:
         if missing(RUNS_INDEX):
             self._add_index_entry(RUNS_INDEX, name, entry)
 
-        def index_artifact(artifact: str) -> None:
-            prefix = artifact_index_prefix(artifact)
-            if missing(prefix):
-                self._add_index_entry(prefix, name, entry)
-
-        # Each entry is a few small requests on an object store: a run of many files indexes them concurrently.
+        # Only "newest run" reads a pointer without listing (latest_execution): the artifact, file and partition
+        # indexes are read by listing their first names, so they get their entries alone, written as one batch
+        # (on a local store one staged copy linked under every name; on an object store concurrent requests).
+        # The artifact entries are a batch of their own (a local store links each batch's names to one file: damage
+        # to a file entry then never reaches the artifact's).
         workers = min(INDEX_WORKERS, self.backend.concurrency)
-        run_all(index_artifact, sorted({r.artifact for r in records}), workers)
+        artifacts = [p for p in sorted({artifact_index_prefix(r.artifact) for r in records}) if missing(p)]
+        index.add_entries(self.backend, artifacts, name, entry, workers, pointers=False)
         files = [p for p in dict.fromkeys([*(file_index_prefix(r.artifact, r.filename) for r in records),
                                            *(p for r in records for p in partition_prefixes(r))]) if missing(p)]
-        index.add_entries(self.backend, files, name, entry, workers)
+        index.add_entries(self.backend, files, name, entry, workers, pointers=False)
 
     def _all_runs(self) -> typing.List[dict]:
         """Every run with records, whatever its status, newest first (one read per run)."""
@@ -322,11 +328,14 @@ class ArtifactStore:
         if self.backend.write_once(self._run_key(record.execution_id), entry):
             self._add_index_entry(RUNS_INDEX, name, entry)
         marker = artifact_index_prefix(record.artifact)
-        if not any(is_entry_of(n, ekey) for n in self.backend.list_children(marker)):
-            self._add_index_entry(marker, name, entry)
-        self._add_index_entry(file_index_prefix(record.artifact, record.filename), name, entry)
-        for prefix in partition_prefixes(record):
-            self._add_index_entry(prefix, name, entry)
+        # The artifact's index lists each run once: looked up once per (run, artifact) by this object, not listed
+        # again for every file (which made recording many files of one artifact quadratic).
+        if (record.execution_id, record.artifact) not in self._indexed_artifacts:
+            if not any(is_entry_of(n, ekey) for n in self.backend.list_children(marker)):
+                index.add_entries(self.backend, [marker], name, entry, pointers=False)
+            self._indexed_artifacts.add((record.execution_id, record.artifact))
+        prefixes = [file_index_prefix(record.artifact, record.filename), *partition_prefixes(record)]
+        index.add_entries(self.backend, prefixes, name, entry, pointers=False)
 
     # ---- reading ----------------------------------------------------------------------------------------
     def executions(self, include_all: bool = False, offset: int = 0,

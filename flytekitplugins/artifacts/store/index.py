@@ -21,10 +21,17 @@ def add_entry(backend: Backend, prefix: str, name: str, data: bytes) -> None:
     add_entries(backend, [prefix], name, data)
 
 
-def add_entries(backend: Backend, prefixes: typing.Sequence[str], name: str, data: bytes, workers: int = 1) -> None:
+def add_entries(backend: Backend, prefixes: typing.Sequence[str], name: str, data: bytes, workers: int = 1,
+                pointers: bool = True) -> None:
     """:func:`add_entry` of one entry (same name, same data) under each of ``prefixes``, as one batch: every
     pointer first, then every entry (a local store shares one copy of the bytes among them), then every check;
-    ``workers`` requests at once where each is a round trip."""
+    ``workers`` requests at once where each is a round trip. Without ``pointers`` only the entries are written:
+    for indexes whose readers list their first names anyway (:func:`first_names`), where a pointer would cost a
+    read and a write per prefix and save nothing."""
+    if not pointers:
+        backend.write_once_many([f"{p}/{name}" for p in prefixes], data, workers)
+        return
+
     def point(prefix: str) -> None:
         pointer = newest_pointer(prefix)
         current = _pointed_name(backend, pointer)

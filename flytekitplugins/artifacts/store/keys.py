@@ -23,6 +23,9 @@ Key layout (chosen so the common queries are one listing on an object store, whi
     intents/<exec>/<token>/<sha256>                       bytes that recording is storing, named before they are
 
     executions/<exec>/summaries/<artifact>/<filename>.json  what is inside each file (``ops/inspection.py``)
+    executions/<exec>/summaries-pending.json              files whose summaries a background process is computing
+    executions/<exec>/literals/<artifact>/<filename>/<sha256>.pb  a flytekit output's serialized Literal, so the value
+                                                          can be served again (``ops/native_values.py``)
 
     dataset-names/<name>.json                             the dataset catalog (``ops/datasets/catalog.py``): name -> id
     datasets/<id>/dataset.json                            id, name, uri, created_at
@@ -185,6 +188,17 @@ def record_key(execution_id: str, artifact: str, filename: str) -> str:
 def summary_key(execution_id: str, artifact: str, filename: str) -> str:
     """Where the summary of one recorded file is (beside its record, not inside it, so listings stay fast)."""
     return f"{execution_prefix(execution_id)}/summaries/{component(artifact)}/{component(filename)}.json"
+
+
+def summaries_pending_key(execution_id: str) -> str:
+    """Where a run lists the files whose summaries are still being computed, and by which process
+    (``ops/background_summaries.py``); removed once they have all landed."""
+    return f"{execution_prefix(execution_id)}/summaries-pending.json"
+
+
+def literal_key(execution_id: str, artifact: str, filename: str, sha256: str) -> str:
+    """Where a recorded flytekit value's Literal (protobuf bytes) is, named by their sha256 (written once)."""
+    return f"{execution_prefix(execution_id)}/literals/{component(artifact)}/{component(filename)}/{sha256}.pb"
 
 
 def file_index_prefix(artifact: str, filename: str) -> str:

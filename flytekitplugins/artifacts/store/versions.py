@@ -47,13 +47,13 @@ def succeeded(store: ArtifactStore, execution_id: str) -> bool:
 
 
 def _index_entries(store: ArtifactStore, prefix: str) -> typing.Iterator[dict]:
-    """Index entries under ``prefix``, newest first: the one its pointer names, then a few at a time, the whole
-    listing only if needed. A damaged entry is skipped with a warning naming it, as listings skip one."""
-    pointed = store.pointed_newest(prefix)
+    """Index entries under ``prefix``, newest first: a few at a time, the whole listing only if needed. A damaged
+    entry is skipped with a warning naming it, as listings skip one. (No pointer is read: the first names are
+    listed in any case, and the per-file indexes keep none, so one left by an older version may be stale.)"""
     first = store.newest_names(prefix, _BATCH)
-    names: typing.Iterable[str] = [pointed, *(n for n in first if n != pointed)] if pointed else first
+    names: typing.Iterable[str] = first
     if len(first) >= _BATCH:
-        seen = set(first) | {pointed}
+        seen = set(first)
         names = itertools.chain(names, (n for n in store.backend.list_children(prefix) if n not in seen))
     for name in names:
         entry = _entry_at(store, f"{prefix}/{name}")

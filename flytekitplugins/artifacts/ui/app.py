@@ -7,6 +7,7 @@ no part of a URL becomes a file-system path. Only GET and HEAD are routed; pages
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import json
@@ -416,7 +417,32 @@ def create_app(store: typing.Optional[ArtifactStore] = None, allowed_hosts: typi
     ]
     middleware = [Middleware(_CommonHeaders),
                   Middleware(TrustedHostMiddleware, allowed_hosts=names, www_redirect=False)]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={
+    app = Starlette(routes=routes, middleware=middleware, lifespan=_started, exception_handlers={
         NotFound: ui.not_found, 404: ui.not_found, ArtifactError: ui.store_error})
     app.state.ui = ui
+    _warm_up(ui)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _started(app: Starlette) -> typing.AsyncIterator[None]:
+    """At server start-up: one call through the worker threads page handlers run on, so the first request does
+    not wait for a thread to be started (an idle one is kept for a while)."""
+    import anyio.to_thread
+
+    await anyio.to_thread.run_sync(lambda: None)
+    yield
+
+
+def _warm_up(ui: "UI") -> None:
+    """What the first request would otherwise pay for, done once before any: every template compiled, and the
+    event loop's thread pool support (anyio's asyncio backend, loaded by the first page handler run in a worker
+    thread) imported. So the first page costs about what every later one does."""
+    for name in ui.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        ui.env.get_template(name)
+    import importlib
+
+    try:
+        importlib.import_module("anyio._backends._asyncio")
+    except ImportError:  # another anyio layout: it is then loaded on first use, as before
+        pass

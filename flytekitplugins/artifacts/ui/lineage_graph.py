@@ -10,6 +10,7 @@ template escapes them.
 from __future__ import annotations
 
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import ArtifactNotFoundError
@@ -17,12 +18,16 @@ from ..store import lineage
 from ..store.artifact_store import SUCCEEDED, ArtifactStore, Record
 from ..store.keys import record_key
 from ..store.runs import REMOVED
+from .dot_layout import layout_with_dot
 
 MAX_DEPTH = 5
 MAX_NODES = 120
 NODE_W, NODE_H = 250, 54
 GAP_X, GAP_Y, PAD = 70, 16, 12
 LABEL_CHARS = 30
+#: Widths, in pixels per character, the page's two label lines take at most (13px semi-bold, 11px), with room to
+#: spare: a box is sized to its own text, so no label is clipped.
+TITLE_PX, SUBTITLE_PX, TEXT_PAD = 8.4, 6.9, 24
 
 
 @dataclass
@@ -49,6 +54,21 @@ class Node:
     def short_subtitle(self) -> str:
         return _short(self.subtitle)
 
+    @property
+    def second_line(self) -> str:
+        """The box's second line: the run or workflow, and the note when there is one."""
+        return self.short_subtitle + (f" \u00b7 {self.note}" if self.note else "")
+
+    @property
+    def w(self) -> int:
+        """The box's width: ``NODE_W``, or wider when its text needs it."""
+        need = max(_columns(self.short_title) * TITLE_PX, _columns(self.second_line) * SUBTITLE_PX) + TEXT_PAD
+        return max(NODE_W, int(need + 0.999))
+
+    @property
+    def h(self) -> int:
+        return NODE_H
+
 
 @dataclass
 class Edge:
@@ -57,10 +77,14 @@ class Edge:
     src: Node
     dst: Node
     via_query: bool = False
+    #: The curve Graphviz drew (an SVG path), when it laid the graph out.
+    d: typing.Optional[str] = None
 
     @property
     def path(self) -> str:
-        x1, y1 = self.src.x + NODE_W, self.src.y + NODE_H // 2
+        if self.d:
+            return self.d
+        x1, y1 = self.src.x + self.src.w, self.src.y + NODE_H // 2
         x2, y2 = self.dst.x, self.dst.y + NODE_H // 2
         bend = GAP_X // 2
         return f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}"
@@ -78,10 +102,17 @@ class Graph:
     truncated: bool = False
     width: int = 0
     height: int = 0
+    #: Why the graph is drawn in plain columns instead of by Graphviz (empty when Graphviz laid it out).
+    layout_note: str = ""
 
 
 def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
+
+
+def _columns(text: str) -> int:
+    """How many character widths ``text`` takes: wide (East Asian) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class _Builder:
@@ -187,19 +218,27 @@ def build(store: ArtifactStore, rec: Record, depth: int = 3) -> Graph:
     b.graph.inputs = [c for c in tree.get("derived_from", []) if c.get("kind") == "input"]
     b.upstream(tree, focus, 0)
     b.downstream(rec, focus, 1)
-    _layout(b.graph)
+    note = layout_with_dot(b.graph, PAD)
+    if note is not None:
+        b.graph.layout_note = note
+        _layout(b.graph)
     return b.graph
 
 
 def _layout(graph: Graph) -> None:
+    """Plain columns, for when Graphviz is not there: each column as wide as its widest box."""
     columns = sorted({n.column for n in graph.nodes})
+    widths = {c: max(n.w for n in graph.nodes if n.column == c) for c in columns}
+    left, x = {}, PAD
+    for c in columns:
+        left[c], x = x, x + widths[c] + GAP_X
     rows: typing.Dict[int, int] = {}
     for n in graph.nodes:
         row = rows.get(n.column, 0)
         rows[n.column] = row + 1
-        n.x = PAD + (n.column - columns[0]) * (NODE_W + GAP_X)
+        n.x = left[n.column]
         n.y = PAD + row * (NODE_H + GAP_Y)
-    graph.width = 2 * PAD + len(columns) * NODE_W + (len(columns) - 1) * GAP_X
+    graph.width = x - GAP_X + PAD
     graph.height = 2 * PAD + max(rows.values()) * (NODE_H + GAP_Y) - GAP_Y
     # Centre shorter columns against the tallest, so arrows run mostly level.
     for col, count in rows.items():

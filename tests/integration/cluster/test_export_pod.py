@@ -61,4 +61,6 @@ def test_export_pod_fails_naming_a_missing_dataset(package, cluster):
     cluster, root = cluster
     with pytest.raises(harness.NodeFailed) as e:
         cluster.run(package, WORKFLOW, {"text": "nowhere"}, "c" + uuid.uuid4().hex[:19])
-    assert "artifacts-export" in str(e.value) and "no dataset with id or name 'models'" in str(e.value)
+    # The run's first node checks its export targets: it fails before any task pod runs.
+    assert str(e.value).startswith("node artifacts-check-exports ")
+    assert "no dataset with id or name 'models'" in str(e.value)

@@ -75,8 +75,12 @@ def test_export_runs_after_the_workflow_return_artifact(catalog, three_datasets)
 def test_compiled_export_node_depends_on_the_recorder():
     nodes = {n.id: n for n in exports.training.nodes}
     export = nodes["artifacts-export"]
-    assert [u.id for u in export.upstream_nodes] == ["artifacts-recorder"]
-    assert {u.id for u in nodes["artifacts-recorder"].upstream_nodes} == {"n0", "n1"}
+    assert [u.id for u in export.upstream_nodes] == ["artifacts-recorder", "artifacts-check-exports"]
+    assert {u.id for u in nodes["artifacts-recorder"].upstream_nodes} == {"n0", "n1", "artifacts-check-exports"}
+    # The export targets are checked by the first node, which every other node waits for.
+    assert nodes["artifacts-check-exports"].upstream_nodes == []
+    assert all("artifacts-check-exports" in [u.id for u in n.upstream_nodes] for i, n in nodes.items()
+               if i != "artifacts-check-exports")
     assert export.flyte_entity.name == "flytekitplugins.artifacts.flyte.nodes.export.export_artifacts"
     req = request_of(export)
     assert req["targets"] == [{"dataset": "models", "files": [["My Model", "model.pt"]]}]

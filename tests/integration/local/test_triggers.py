@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from flows.killed_sweeper import kill_at
 
 from flytekitplugins.artifacts.ops.triggers import history, status, sweep
 from flytekitplugins.artifacts.store import keys
@@ -181,23 +182,11 @@ def test_two_sweepers_in_parallel_launch_each_of_20_versions_once(store, flows, 
     assert len(_launched_texts(store)) == 20
 
 
-KILLED_SWEEPER = ["-m", "flows.killed_sweeper"]
-
-
 def test_a_sweeper_killed_between_claim_and_launch(store, flows, tmp_path):
     flows.produce(text="k0")
     marker = tmp_path / "claimed"
     full = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": str(tmp_path / "launched.log")}
-    proc = subprocess.Popen([sys.executable, *KILLED_SWEEPER, FLOWS, str(marker)], env=full,
-                            stderr=subprocess.PIPE)
-    try:
-        while not marker.exists() or not marker.read_text():
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.02)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    entry = marker.read_text()
+    entry = kill_at(FLOWS, marker, full)
     spec = flows.on_adsl.spec
     assert not store.backend.exists(keys.trigger_launched_key(spec.name, entry))
     # within the lease, the claim holds: nothing is launched
@@ -253,16 +242,7 @@ def test_a_sweeper_killed_after_launched_before_the_run_starts(store, flows, tmp
     marker = tmp_path / "launched"
     log = str(tmp_path / "launched.log")
     full = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": log}
-    proc = subprocess.Popen([sys.executable, *KILLED_SWEEPER, FLOWS, str(marker), "launched"], env=full,
-                            stderr=subprocess.PIPE)
-    try:
-        while not marker.exists() or not marker.read_text():
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.02)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    entry = marker.read_text()
+    entry = kill_at(FLOWS, marker, full, "launched")
     spec = flows.on_adsl.spec
     named = json.loads(store.backend.read_bytes(keys.trigger_launched_key(spec.name, entry)))["run"]
     assert not store.backend.exists(keys.trigger_started_key(spec.name, entry)) and _log(tmp_path) == []

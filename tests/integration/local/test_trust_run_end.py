@@ -18,10 +18,10 @@ def test_a_full_disk_while_the_index_is_written_fails_the_run_and_repair_never_p
 
     real = index.add_entries
 
-    def disk_full_at_the_file_entries(backend, prefixes, name, data, workers=1):
+    def disk_full_at_the_file_entries(backend, prefixes, name, data, workers=1, **kwargs):
         if any(p.startswith("index/files/") for p in prefixes):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(backend, prefixes, name, data, workers)
+        return real(backend, prefixes, name, data, workers, **kwargs)
 
     monkeypatch.setattr(index, "add_entries", disk_full_at_the_file_entries)
     with pytest.raises(OSError, match="No space left"):

@@ -10,12 +10,14 @@ from flytekitplugins.artifacts.backends.s3 import abilities
 
 #: What an S3 answer says about checksums: headers (x-amz-checksum-sha256...) and XML elements (<ChecksumSHA256>).
 _CHECKSUM_XML = re.compile(rb"<(Checksum[A-Za-z0-9]*)>[^<]*</\1>")
+DENIED = b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
 SLOWDOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
 
 
 class FaultProxy:
     """Relays every request to ``upstream``; ``fault(method, path)`` picks what happens to each: None (relayed),
-    ``"slowdown"`` (503 SlowDown, not relayed) or ``"cut"`` (relayed, then the answer's body broken off half way
+    ``"slowdown"`` (503 SlowDown, not relayed), ``"denied"`` (403 AccessDenied, not relayed: botocore does not retry
+    it) or ``"cut"`` (relayed, then the answer's body broken off half way
     with its full Content-Length declared). ``faults`` and ``passed`` list what happened, in order.
 
     With ``plain=True`` the upstream looks like an S3-compatible server without the newer S3 features (Ceph's RADOS
@@ -44,6 +46,13 @@ class FaultProxy:
                 with lock:
                     what = proxy.fault(self.command, self.path)
                 (proxy.faults if what else proxy.passed).append((self.command, self.path, what))
+                if what == "denied":
+                    self.send_response(403)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(DENIED)))
+                    self.end_headers()
+                    self.wfile.write(DENIED)
+                    return
                 if what == "slowdown":
                     self.send_response(503)
                     self.send_header("Content-Type", "application/xml")

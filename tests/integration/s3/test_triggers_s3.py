@@ -62,10 +62,8 @@ def test_two_sweepers_on_s3_launch_each_version_once(s3_root, tmp_path, monkeypa
 
 
 def test_a_sweeper_killed_between_claim_and_launch_on_s3(s3_root, tmp_path):
-    import signal
-    import time
-
     from flows import triggers as flows
+    from flows.killed_sweeper import kill_at
 
     from flytekitplugins.artifacts.store import keys
     from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
@@ -74,16 +72,7 @@ def test_a_sweeper_killed_between_claim_and_launch_on_s3(s3_root, tmp_path):
     flows.produce(text="k0")
     marker, log = tmp_path / "claimed", tmp_path / "launched.log"
     env = {**os.environ, "PYTHONPATH": TESTS, "TRIGGER_LOG": str(log)}
-    proc = subprocess.Popen([sys.executable, "-m", "flows.killed_sweeper", FLOWS, str(marker)], env=env,
-                            stderr=subprocess.PIPE)
-    try:
-        while not marker.exists() or not marker.read_text():
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.02)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    entry = marker.read_text()
+    entry = kill_at(FLOWS, marker, env)
     name = flows.on_adsl.spec.name
     assert not store.backend.exists(keys.trigger_launched_key(name, entry))
     for _ in range(2):

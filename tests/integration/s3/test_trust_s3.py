@@ -112,9 +112,10 @@ def test_get_when_every_read_is_cut_says_so_in_one_line_and_writes_nothing(s3_en
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     (line,) = r.stderr.strip().splitlines()
     assert line.startswith("error: could not read 'A'/'data.csv' at ") and uri in line
-    assert "3 attempts broke off" in line
+    # The first request and each request for the rest broke off (each giving half of what was left, until six in a
+    # row gave nothing more).
+    assert f"{len(proxy.faults)} attempts broke off" in line and len(proxy.faults) >= 6
     assert not out.exists() and (not out.parent.exists() or list(out.parent.iterdir()) == [])  # nothing written
-    assert len(proxy.faults) == 3
 
 
 def test_every_s3_read_of_the_store_retries_a_cut_body(s3_endpoint, s3_root, task_output, monkeypatch):

@@ -2,6 +2,7 @@
 flows and served by uvicorn on 127.0.0.1. Screenshots of each page go to the test's temp folder."""
 
 import hashlib
+import shutil
 import urllib.parse
 
 import pytest
@@ -9,6 +10,7 @@ from flows import ui as flows
 from ui_helpers import CHROMIUM, DESKTOP, PHONE, SCRIPT_NAME
 
 from flytekitplugins.artifacts.ops.datasets import DatasetCatalog
+from flytekitplugins.artifacts.ui import dot_layout
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (`make test` installs it with apt-get when it can)"
@@ -254,3 +256,88 @@ def test_lineage_graph_links_and_hostile_names(site, page, tmp_path):
     assert page.locator("h1").inner_text() == f"Lineage of {flows.HOSTILE_NAME} / {flows.HOSTILE_FILE}"
     shot(page, tmp_path, "lineage-hostile")
     assert page.dialogs == [] and page.locator("script").count() == 0
+
+
+GEOMETRY = """() => {
+  const svg = document.querySelector('svg.lineage');
+  const view = svg.viewBox.baseVal;
+  const box = (b) => ({x: b.x, y: b.y, w: b.width, h: b.height});
+  const at = (p, d) => { const q = p.getPointAtLength(d); return {x: q.x, y: q.y}; };
+  return {
+    width: view.width, height: view.height,
+    edges: [...svg.querySelectorAll('path.edge')].map(p => {
+      const n = p.getTotalLength();
+      return {box: box(p.getBBox()), length: n, start: at(p, 0), end: at(p, n)};
+    }),
+    nodes: [...svg.querySelectorAll('.node')].map(g => ({
+      rect: box(g.querySelector('rect').getBBox()),
+      texts: [...g.querySelectorAll('text')].map(t => box(t.getBBox())),
+    })),
+    words: document.querySelectorAll('ul.lineage-list li').length,
+  };
+}"""
+
+
+def _within(b, outer, slack=0.5):
+    right, bottom = outer["x"] + outer["w"] + slack, outer["y"] + outer["h"] + slack
+    return (b["x"] >= outer["x"] - slack and b["y"] >= outer["y"] - slack
+            and b["x"] + b["w"] <= right and b["y"] + b["h"] <= bottom)
+
+
+def _on_border(point, rect, slack=3.0):
+    inside = _within({"x": point["x"], "y": point["y"], "w": 0, "h": 0}, rect, slack)
+    near_edge = min(abs(point["x"] - rect["x"]), abs(point["x"] - rect["x"] - rect["w"]),
+                    abs(point["y"] - rect["y"]), abs(point["y"] - rect["y"] - rect["h"])) <= slack
+    return inside and near_edge
+
+
+def _check_drawing(page, base, params, tmp_path, laid_out_by_dot=True):
+    page.goto(base + "/lineage?" + urllib.parse.urlencode(params))
+    assert ("plain columns" not in page.content()) is laid_out_by_dot
+    g = page.evaluate(GEOMETRY)
+    drawing = {"x": 0, "y": 0, "w": g["width"], "h": g["height"]}
+    assert g["nodes"] and len(g["edges"]) == g["words"] > 0  # every edge named in words is drawn
+    for node in g["nodes"]:
+        assert _within(node["rect"], drawing)
+        for text in node["texts"]:
+            assert text["w"] > 0 and _within(text, node["rect"])  # the label is not clipped by its box
+    rects = [n["rect"] for n in g["nodes"]]
+    for e in g["edges"]:
+        assert e["length"] > 10 and _within(e["box"], drawing)
+        assert any(_on_border(e["start"], r) for r in rects) and any(_on_border(e["end"], r) for r in rects)
+    shot(page, tmp_path, f"lineage-{'dot' if laid_out_by_dot else 'columns'}-{params['filename'][:8]}")
+    return g
+
+
+@pytest.mark.skipif(dot_layout.dot_program() is None, reason="Graphviz's dot is not installed (make browser does)")
+def test_lineage_laid_out_by_graphviz_draws_every_edge_and_label_inside_the_drawing(site, page, tmp_path):
+    base, study = site
+    for params in ({"run": study.consumer, "artifact": "Study Report", "filename": "report.txt", "depth": 3},
+                   {"run": study.second, "artifact": "Study Data", "filename": "data.csv", "depth": 3},
+                   {"run": study.hostile, "artifact": flows.HOSTILE_NAME, "filename": flows.HOSTILE_FILE}):
+        _check_drawing(page, base, params, tmp_path)
+
+
+def test_boxes_with_notes_are_wide_enough_by_graphviz_and_without_it(site, page, tmp_path, monkeypatch):
+    """A copy of the study store where the record of a file made downstream is gone: its box says "not recorded in
+    this run" after the run's id, a line longer than a plain box; drawn by dot, and in plain columns without it."""
+    from ui_helpers import serve
+
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+    from flytekitplugins.artifacts.store.keys import record_key
+    from flytekitplugins.artifacts.ui.app import create_app
+
+    _, study = site
+    copy = tmp_path / "store-copy"
+    shutil.copytree(study.store.root, copy)
+    gone = copy / record_key(study.consumer, "Study Report", "report.txt")
+    gone.chmod(0o644)
+    gone.unlink()
+    params = {"run": study.second, "artifact": "Study Data", "filename": "data.csv", "depth": 3}
+    with serve(create_app(ArtifactStore(str(copy)))) as base:
+        shown = _check_drawing(page, base, params, tmp_path, laid_out_by_dot=dot_layout.dot_program() is not None)
+        assert "not recorded in this run" in page.content()
+        assert max(n["rect"]["w"] for n in shown["nodes"]) > 250  # wider than a plain box, to hold its note
+        monkeypatch.setattr(dot_layout, "dot_program", lambda: None)
+        _check_drawing(page, base, params, tmp_path, laid_out_by_dot=False)
+        assert "Graphviz's dot is not installed" in page.content()

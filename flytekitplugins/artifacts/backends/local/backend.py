@@ -336,10 +336,10 @@ class LocalBackend(Backend):
         tmp_path = self._path(f"{BLOB_PREFIX}/.tmp-{uuid.uuid4().hex}")
         os.makedirs(os.path.dirname(tmp_path), exist_ok=True)
         try:
-            with open(path, "rb") as src, open(tmp_path, "wb", buffering=0) as dst:
+            with open(path, "rb") as src, open(tmp_path, "w+b", buffering=0) as dst:
                 if size > Writeback.STEP:
                     with Writeback(dst.fileno()) as wb:
-                        size, sha = copy_hashing(src, dst, wb.chain(progress))
+                        size, sha = _copy_large(src, dst, wb.chain(progress))
                 else:
                     size, sha = copy_hashing(src, dst, progress, overlap=False)
                 landed = os.fstat(dst.fileno()).st_size
@@ -456,6 +456,17 @@ SMALL_FILE = 1 << 20
 #: Kept copies up to this size are re-hashed before they are trusted; larger ones are checked by size (reading
 #: them would double the cost of recording bytes already kept), and ``verify`` re-hashes everything.
 REHASH_KEPT_BYTES = 16 << 20
+
+
+def _copy_large(src, dst, progress) -> typing.Tuple[int, str]:
+    """(size, sha256) of a large file copied from ``src`` to ``dst``: in the kernel where it can be, each piece
+    hashed from the copy as it lands (``copies.kernel_copy_hashing``), else through a buffer hashed inline."""
+    from .copies import kernel_copy_hashing
+
+    done = kernel_copy_hashing(src.fileno(), dst.fileno(), progress)
+    if done is not None:
+        return done
+    return copy_hashing(src, dst, progress)
 
 
 def _damaged(path: str, size: int, sha: str) -> bool:

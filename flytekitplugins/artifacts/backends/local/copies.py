@@ -70,6 +70,77 @@ def kernel_copy(src_fd: int, dst_fd: int) -> None:
             write_all(functools.partial(os.write, dst_fd), buf)
 
 
+#: Piece size of a kernel copy hashed as it lands: a multiple of mmap's offset granularity.
+KERNEL_CHUNK = 8 << 20
+
+
+def _hash_landed(h: "hashlib._Hash", fd: int, offset: int, length: int) -> None:
+    with mmap.mmap(fd, length, access=mmap.ACCESS_READ, offset=offset) as m:
+        h.update(m)
+
+
+def kernel_copy_hashing(src_fd: int, dst_fd: int,
+                        progress: Progress = None) -> typing.Optional[typing.Tuple[int, str]]:
+    """Copy a whole file inside the kernel (``copy_file_range``), hashing each piece from the page cache of the
+    copy once it has landed, while the next piece is copied; returns (size, sha256) of what landed, or None when
+    this filesystem pair cannot copy in the kernel (nothing copied yet: the caller copies through a buffer).
+
+    ``dst_fd`` must be open for reading too. No byte passes through Python, and what is hashed is the copy itself,
+    read back from memory, so the sha256 names exactly the bytes stored. One worker thread hashes (hashlib releases
+    the GIL) in the order the pieces landed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    h = hashlib.sha256()
+    offset = 0
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        pending = None
+        while True:
+            try:
+                n = os.copy_file_range(src_fd, dst_fd, KERNEL_CHUNK, offset, offset)
+            except OSError:
+                if offset == 0:
+                    return None
+                raise
+            if n == 0:
+                break
+            # A short piece ends the file (or the source shrank): the next call then returns 0.
+            job = hasher.submit(_hash_landed, h, dst_fd, offset, n)
+            offset += n
+            if progress is not None:
+                progress(n)
+            if pending is not None:
+                pending.result()
+            pending = job
+            if n % mmap.ALLOCATIONGRANULARITY:
+                # The next piece would start at an offset mmap cannot map: finish through the plain path.
+                pending.result()
+                pending = None
+                rest = _copy_rest(src_fd, dst_fd, offset, h, progress)
+                return offset + rest, h.hexdigest()
+        if pending is not None:
+            pending.result()
+    return offset, h.hexdigest()
+
+
+def _copy_rest(src_fd: int, dst_fd: int, offset: int, h: "hashlib._Hash", progress: Progress) -> int:
+    """Copy (and hash) from ``offset`` to the end through a buffer; returns the bytes copied."""
+    done = 0
+    while True:
+        buf = os.pread(src_fd, COPY_CHUNK, offset + done)
+        if not buf:
+            return done
+        view = memoryview(buf)
+        while view:
+            n = os.pwrite(dst_fd, view, offset + done)
+            if not n:
+                raise OSError(28, "no byte could be written: is the disk full?")
+            h.update(view[:n])
+            view = view[n:]
+            done += n
+            if progress is not None:
+                progress(n)
+
+
 def hash_fd(fd: int, progress: Progress = None) -> typing.Tuple[int, str]:
     """(size, sha256) of an open file, hashed from a memory map (no copy into Python, the GIL released)."""
     size = os.fstat(fd).st_size

@@ -9,7 +9,9 @@ where those say nothing.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import io
 import ipaddress
 import os
 import random
@@ -25,7 +27,13 @@ from botocore.config import Config
 from s3transfer.exceptions import RetriesExceededError
 from s3transfer.subscribers import BaseSubscriber
 
-from ...errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError, StoredBytesMismatchError
+from ...errors import (
+    ArtifactError,
+    ArtifactNotFoundError,
+    ArtifactValueError,
+    ReadBrokeOff,
+    StoredBytesMismatchError,
+)
 from ..base import AttemptProgress
 from ..digest import copy_hashing
 from .abilities import CHECKSUMS_ENV, ServerAbilities, server_abilities, server_sha256
@@ -324,7 +332,7 @@ def open_s3_uri(uri: str, size: typing.Optional[int] = None) -> typing.BinaryIO:
             resp["Body"].close()
             raise StoredBytesMismatchError(
                 f"{uri!r} is {resp.get('ContentLength')} bytes, where {size:,} bytes were recorded")
-        return resp["Body"]
+        return ResumingBody(client, uri, resp)
     except botocore.exceptions.ClientError as e:
         if is_missing(e):
             raise ArtifactNotFoundError(
@@ -339,8 +347,79 @@ def open_s3_uri(uri: str, size: typing.Optional[int] = None) -> typing.BinaryIO:
 READ_ATTEMPTS = 6
 
 
+def _backoff(attempt: int, cap: float = 4.0) -> None:
+    time.sleep(min(cap, 0.1 * 2**attempt) * (0.5 + random.random()))
+
+
+class ResumingBody(io.RawIOBase):
+    """An object's body that survives being cut: botocore retries a request, not a body that breaks off after the
+    answer began (urllib3's ProtocolError, IncompleteRead, a reset). A read that breaks off asks again for the rest
+    (``Range: bytes=<read so far>-``, pinned to the object's ETag so a replaced object is never spliced in), up to
+    ``READ_ATTEMPTS`` times in a row without a byte more; then one clear error naming the object."""
+
+    def __init__(self, client, uri: str, resp: dict):
+        super().__init__()
+        self._client = client
+        self._uri = uri
+        self._bucket, self._key = parse_s3_uri(uri)
+        self._body = resp["Body"]
+        self._etag = resp.get("ETag")
+        self._length = resp.get("ContentLength")
+        self._pos = 0
+        self._cuts = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def read(self, n: typing.Optional[int] = -1) -> bytes:
+        problem = ""
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                if self._body is None:
+                    self._reopen()
+                data = self._body.read() if n is None or n < 0 else self._body.read(n)
+                if not data and n != 0 and self._length is not None and self._pos < self._length:
+                    raise IncompleteRead(f"the body ended after {self._pos} of {self._length} bytes")
+                self._pos += len(data)
+                return data
+            except (*CUT_SHORT, IncompleteRead, botocore.exceptions.BotoCoreError) as e:
+                problem = f"{type(e).__name__}: {e}"
+                self._cuts += 1
+            with contextlib.suppress(Exception):
+                self._body.close()
+            self._body = None
+            _backoff(attempt)
+        raise CutShort(
+            f"could not read {self._uri!r} whole: the answer broke off {self._cuts} times, the last {READ_ATTEMPTS} "
+            f"in a row with nothing more read (last: {problem}); check the network or the S3 endpoint and retry",
+            self._cuts, problem)
+
+    def _reopen(self) -> None:
+        extra = {"IfMatch": self._etag} if self._etag else {}
+        try:
+            self._body = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-",
+                                                 **extra)["Body"]
+        except botocore.exceptions.ClientError as e:
+            raise translate_error(e, self._uri, "reading", self._client.meta.endpoint_url) from e
+
+    def close(self) -> None:
+        if self._body is not None:
+            with contextlib.suppress(Exception):
+                self._body.close()
+        super().close()
+
+
 class IncompleteRead(ArtifactError):
     """An object could not be read whole: every attempt came back short, damaged or broken off."""
+
+
+class CutShort(IncompleteRead, ReadBrokeOff):
+    """A stream over an object broke off, and so did every request for the rest."""
 
 
 def _read_once(client, bucket: str, key: str, progress) -> typing.Tuple[int, str]:

@@ -18,7 +18,8 @@ import uuid
 import flytekit
 from flytekit import Deck, task
 
-from ...ops.datasets.exports import run_export
+from ...ops.datasets.exports import check_export_targets, run_export
+from ...store.artifact_store import store_for_run
 from ...store.identity import current_identity
 
 
@@ -56,3 +57,14 @@ def export_artifacts(request: str, recorded: str) -> str:
 
 
 export_artifacts._artifacts_internal = True  # type: ignore[attr-defined]
+
+
+@task
+def check_export_targets_task(request: str) -> None:
+    """The first node of a workflow that exports: every dataset its exports write into must exist, so a missing one
+    fails the run before any other node runs. ``request``: ``{"workflow": ..., "datasets": [...]}``."""
+    req = json.loads(request)
+    check_export_targets(store_for_run(current_identity().local), req["datasets"], req["workflow"])
+
+
+check_export_targets_task._artifacts_internal = True  # type: ignore[attr-defined]

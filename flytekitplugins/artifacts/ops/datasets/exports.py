@@ -13,6 +13,7 @@ import uuid
 from ...errors import ArtifactNotFoundError, ArtifactValueError
 from ...store.artifact_store import ArtifactStore, Record, store_for_run
 from ...store.identity import ExecutionIdentity
+from ..recording import end_run, fail_run
 from .catalog import DatasetCatalog
 from .model import Converted, DatasetSnapshot, ExportItem
 
@@ -51,9 +52,28 @@ def check_export_targets(store: ArtifactStore, dataset_ids: typing.Iterable[str]
 
 def run_export(request: str, ident: ExecutionIdentity, run_key: str, store: typing.Optional[ArtifactStore] = None,
                progress=None) -> typing.List[dict]:
-    """Do what one export node does; returns one summary row per target dataset."""
+    """Do what one export node does; returns one summary row per target dataset.
+
+    In a pod the export nodes run after the recorder, chained; the last one (``ends_run`` in its request) ends the
+    run, which is succeeded only once every snapshot it promised is committed. An export that fails marks the run
+    failed, so its records never become visible (``ops/recording.end_run``). A local run is ended by its process.
+    """
     req = parse_request(request)
     store = store or store_for_run(ident.local)
+    if ident.local:
+        return _export_targets(req, ident, run_key, store, progress)
+    try:
+        rows = _export_targets(req, ident, run_key, store, progress)
+        if req.get("ends_run"):
+            end_run(store, ident.execution_id, True)
+    except BaseException:
+        fail_run(store, ident.execution_id)
+        raise
+    return rows
+
+
+def _export_targets(req: dict, ident: ExecutionIdentity, run_key: str, store: ArtifactStore,
+                    progress) -> typing.List[dict]:
     catalog = DatasetCatalog(store)
     # Every dataset is resolved before a byte moves, so a wrong id fails the node with nothing copied.
     datasets = [catalog.get(t["dataset"]) for t in req["targets"]]

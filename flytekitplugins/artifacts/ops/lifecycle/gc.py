@@ -24,7 +24,7 @@ from ...backends import BLOB_PREFIX, Backend, open_backend
 from ...errors import ArtifactError
 from ...store.artifact_store import ArtifactStore
 from ...store.intents import read_intents
-from ...store.keys import is_record_key
+from ...store.keys import EXECUTIONS, is_record_key
 from .. import audit
 from .objects import TEMP_GRACE_SECONDS, StoredFile, delete_keys, list_files, remove_if_stale
 from .report import Outcome, Removal
@@ -84,14 +84,7 @@ def collect_garbage(
         out.kept.append((f"{len(blobs)} stored objects", f"record(s) cannot be read ({', '.join(bad[:3])}): "
                          "`flyte-artifacts verify` names them; fix or remove them, then run gc again"))
     else:
-        for f in blobs:
-            if f.key.rsplit("/", 1)[-1] in shas:
-                continue
-            if f.age < grace:
-                out.kept.append((b.uri(f.key), "younger than the grace period (a run may be writing its record)"))
-                continue
-            if dry_run or remove_if_stale(b, f.key, grace):
-                out.removed.append(Removal("blob", b.uri(f.key), f.size))
+        _collect_blobs(store, blobs, shas, set(records), grace, out)
     out.removed.extend(Removal("intent", b.uri(f.key), f.size) for f in dead)
     if not dry_run:
         delete_keys(b, [f.key for f in dead])
@@ -99,6 +92,36 @@ def collect_garbage(
     _collect_datasets(store, grace, out)
     audit.removed(store, "gc", out, reason)
     return out
+
+
+def _collect_blobs(store: ArtifactStore, blobs: typing.Sequence[StoredFile], shas: typing.Set[str],
+                   seen: typing.Set[str], grace: float, out: Outcome) -> None:
+    """Remove the blobs nothing names, once older than the grace period. Before any is removed the records are
+    listed again: a recording may have written the record naming a blob, and removed its intent, while the first
+    listing ran (it saw the blob, not yet the record); those records are read too, and so are the intents."""
+    b = store.backend
+    unnamed = []
+    for f in blobs:
+        if f.key.rsplit("/", 1)[-1] in shas:
+            continue
+        if f.age < grace:
+            out.kept.append((b.uri(f.key), "younger than the grace period (a run may be writing its record)"))
+            continue
+        unnamed.append(f)
+    if not unnamed:
+        return
+    fresh = [k for k in b.list(EXECUTIONS) if is_record_key(k) and not b.is_temp(k) and k not in seen]
+    more, bad = _record_shas(b, fresh)
+    if bad:
+        out.kept.append((f"{len(unnamed)} stored objects", f"record(s) cannot be read ({', '.join(bad[:3])}): "
+                         "`flyte-artifacts verify` names them; fix or remove them, then run gc again"))
+        return
+    named = more | read_intents(store, grace)[0]
+    for f in unnamed:
+        if f.key.rsplit("/", 1)[-1] in named:
+            continue
+        if out.dry_run or remove_if_stale(b, f.key, grace):
+            out.removed.append(Removal("blob", b.uri(f.key), f.size))
 
 
 def _remove_temps(b: Backend, temps: typing.Sequence[StoredFile], out: Outcome) -> None:
