@@ -56,6 +56,13 @@ test: venv lint browser ceph
 	$(BIN)/python -m pytest -q -n 2 tests
 	ARTIFACTS_TEST_CEPH=only $(BIN)/python -m pytest -q -n 2 -rs -m s3 $(S3_SUITE)
 
+# The tests marked compat on each older flytekit minor named in constraints.txt ("# compat X.Y:" lines), in sequence,
+# one venv each under .venv-compat/ (kept, rebuilt when its pins or setup.py change); one summary line per minor.
+# Built with uv from the main venv (packages linked from its cache). One minor: make compat COMPAT_ARGS="--minor 1.14".
+.PHONY: compat
+compat: venv
+	$(PYTHON) tests/compat/venvs.py --uv $(BIN)/uv $(COMPAT_ARGS)
+
 bench: venv
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/registration.py

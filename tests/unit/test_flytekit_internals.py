@@ -6,6 +6,7 @@ If a flytekit upgrade breaks one of these, the plugin's wiring must be revisited
 
 import typing
 
+import pytest
 from flows import core
 from flytekit import task
 from flytekit.core.base_task import Task
@@ -16,6 +17,9 @@ from flytekit.types.file import FlyteFile
 
 import flytekitplugins.artifacts  # noqa: F401 - installs the plugin's hooks
 from flytekitplugins.artifacts.flyte.transformer import ArtifactFileTransformer
+
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
 
 
 def test_type_engine_uses_transformer_inside_annotated():
@@ -214,13 +218,122 @@ def test_structured_dataset_input_does_not_take_a_blob_literal():
     raise AssertionError("flytekit now converts a blob to a DataFrame: the value nodes may not be needed any more")
 
 
+# ---- what differs between the supported minors (flyte/internals.py); each test runs on every one (make compat) ----
+
+
+def test_version_branches_match_the_running_flytekit():
+    from flytekit.core import type_engine
+    from flytekit.core.context_manager import ExecutionState
+
+    from flytekitplugins.artifacts.flyte import internals
+
+    # The async type engine arrived in 1.14, the local dynamic mode in 1.16: the branches in internals.py say so.
+    assert internals.ASYNC_TRANSFORMERS == hasattr(type_engine, "AsyncTypeTransformer") == (
+        internals.FLYTEKIT_MINOR >= (1, 14)
+    )
+    assert internals.LOCAL_DYNAMIC_MODE == hasattr(ExecutionState.Mode, "LOCAL_DYNAMIC_TASK_EXECUTION") == (
+        internals.FLYTEKIT_MINOR >= (1, 16)
+    )
+    assert (1, 13) <= internals.FLYTEKIT_MINOR < (1, 17)
+
+
+def test_a_dynamic_body_run_locally_counts_as_local():
+    from flytekit import dynamic, workflow
+    from flytekit.core.context_manager import ExecutionState
+
+    from flytekitplugins.artifacts.flyte.internals import LOCAL_DYNAMIC_MODE, runs_locally
+
+    seen = []
+
+    @task
+    def one(x: int) -> int:
+        return x
+
+    @dynamic
+    def dyn(x: int) -> int:
+        ctx = FlyteContextManager.current_context()
+        seen.append((ctx.execution_state.mode, ctx.execution_state.is_local_execution(), runs_locally(ctx)))
+        return one(x=x)
+
+    @workflow
+    def wf(x: int) -> int:
+        ctx = FlyteContextManager.current_context()
+        seen.append(("compile", ctx.compilation_state is not None, runs_locally(ctx)))
+        return dyn(x=x)
+
+    assert wf(x=3) == 3
+    mode, flytekit_says_local, ours = seen[-1]
+    assert seen[0] == ("compile", True, False)  # compiling is not running
+    if LOCAL_DYNAMIC_MODE:  # 1.16 on
+        assert (mode, flytekit_says_local) == (ExecutionState.Mode.LOCAL_DYNAMIC_TASK_EXECUTION, True)
+    else:  # 1.13 to 1.15: the pod's mode, which flytekit does not count as local
+        assert (mode, flytekit_says_local) == (ExecutionState.Mode.DYNAMIC_TASK_EXECUTION, False)
+    assert ours is True
+
+
+def test_a_dynamic_body_compiled_as_in_a_pod_is_not_local():
+    from flytekit.core.context_manager import CompilationState, ExecutionState
+
+    from flytekitplugins.artifacts.flyte.internals import runs_locally
+
+    ctx = FlyteContextManager.current_context()
+    state = ExecutionState(mode=ExecutionState.Mode.DYNAMIC_TASK_EXECUTION, working_dir="/")
+    compiling = ctx.with_execution_state(state).with_compilation_state(CompilationState(prefix="")).build()
+    assert runs_locally(compiling) is False
+    assert runs_locally(ctx.with_execution_state(None).build()) is False
+
+
+def test_artifact_transformer_round_trips_a_file_through_the_type_engine(tmp_path):
+    from flytekit.core.type_engine import TypeTransformer
+
+    from flytekitplugins.artifacts.flyte.internals import ASYNC_TRANSFORMERS
+
+    t = core.DataArtifact.File(name="data.csv")
+    transformer = TypeEngine.get_transformer(t)
+    assert isinstance(transformer, TypeTransformer)
+    assert hasattr(transformer, "async_to_literal") and hasattr(transformer, "to_literal")
+    if ASYNC_TRANSFORMERS:
+        from flytekit.core.type_engine import AsyncTypeTransformer
+
+        assert isinstance(transformer, AsyncTypeTransformer)
+    p = tmp_path / "data.csv"
+    p.write_text("a\n1\n")
+    ctx = FlyteContextManager.current_context()
+    lt = TypeEngine.to_literal_type(t)
+    lit = TypeEngine.to_literal(ctx, str(p), t, lt)
+    assert lit.scalar.blob.metadata.type.format == "csv"
+    back = TypeEngine.to_python_value(ctx, lit, t)
+    assert isinstance(back, FlyteFile) and open(back.download()).read() == "a\n1\n"
+
+
+def test_a_conversion_that_waits_is_refused_where_there_is_no_event_loop():
+    import asyncio
+
+    import pytest
+
+    from flytekitplugins.artifacts.flyte.internals import _finish
+
+    async def quick():
+        return 7
+
+    async def waits():
+        await asyncio.sleep(0)
+        return 8
+
+    assert _finish(quick()) == 7
+    with pytest.raises(RuntimeError, match="waited on flytekit 1.13"):
+        _finish(waits())
+
+
 def test_type_engine_registry_lookup_without_the_pickle_fallback():
     from flytekitplugins.artifacts.flyte.internals import has_own_transformer, register_transformer
 
     class Plain:
         pass
 
-    assert TypeEngine._get_transformer(int) is not None and TypeEngine._get_transformer(Plain) is None
+    from flytekitplugins.artifacts.flyte.internals import registered_transformer
+
+    assert registered_transformer(int) is not None and registered_transformer(Plain) is None
     assert has_own_transformer(int) and has_own_transformer(dict) and not has_own_transformer(Plain)
     assert type(TypeEngine.get_transformer(Plain)).__name__ == "FlytePickleTransformer"  # what we refuse instead
     from flytekit.core.type_engine import SimpleTransformer

@@ -7,7 +7,8 @@ from flytekit import ContainerTask, kwtypes, workflow
 from flytekitplugins.artifacts import ArtifactTypeError, ArtifactValueError, DuplicateArtifactFileError
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
-pytestmark = pytest.mark.usefixtures("clear_ran")
+# Run against every supported flytekit minor too (make compat).
+pytestmark = [pytest.mark.usefixtures("clear_ran"), pytest.mark.compat]
 
 
 def test_seed_duplicate_fails_before_any_task_runs():

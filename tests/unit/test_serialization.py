@@ -3,11 +3,15 @@
 import json
 from collections import OrderedDict
 
+import pytest
 from flows import core
 from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
 
 from flytekitplugins.artifacts.flyte.transformer import ANNOTATION_KEY
+
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
 
 
 def serialize(entity):

@@ -11,16 +11,28 @@
 * a task's interface (``_python_interface`` and the typed ``_interface``) may be replaced before it is first
   called, and an unresolved promise's reference says which workflow input or node output it stands for;
 * the user-space working directory of the running task is where per-run folders go;
+* a dynamic task's body run locally is a local execution: from 1.16 on flytekit runs it in
+  ``LOCAL_DYNAMIC_TASK_EXECUTION`` mode, which ``is_local_execution()`` counts; 1.13 to 1.15 run it in
+  ``DYNAMIC_TASK_EXECUTION`` mode (the one a pod compiles a dynamic body in), which it does not: ``runs_locally``
+  answers the same on all of them;
+* a type transformer converts through ``async_to_literal``/``async_to_python_value`` from flytekit 1.14 on
+  (``AsyncTypeTransformer``), and through the plain ``to_literal``/``to_python_value`` in 1.13, which has no async
+  type engine: ``TransformerBase`` and ``base_to_literal``/``base_to_python_value`` give the plugin's transformer
+  one async shape on both;
 * flytekit's own ``Artifact`` on an output is the typed interface variable's ``artifact_partial_id`` (an
   ``ArtifactID`` whose partitions and time partition are a static value, an input binding or a run-time binding),
   and ``create_from``'s run-time values are an ``ArtifactID``, base64-encoded, in the output Literal's metadata
-  under ``DYNAMIC_PARTITIONS``.
+  under ``DYNAMIC_PARTITIONS``;
 * ``TypeEngine._REGISTRY`` maps a class to its transformer (``register_transformer`` replaces an entry, which
-  ``TypeEngine.register`` refuses), ``TypeEngine._get_transformer`` finds one without the pickle fallback;
+  ``TypeEngine.register`` refuses); ``registered_transformer`` finds one without the pickle fallback
+  (``TypeEngine._get_transformer`` from 1.14 on, the registry entry itself in 1.13);
 * a module whose tasks pods load by name is imported with no compilation state, or its tasks would take the
   resolver of the workflow being compiled;
 * a launch plan parameter is a ``Parameter`` whose behaviour is one of a default, ``required`` or an
   ``artifact_query`` (flyteidl's ``ArtifactQuery``), and a literal that arrived with nothing set is empty.
+
+Every difference between the supported flytekit minors (1.13 to 1.16) lives here, each branch pinned by the same
+test run on that minor (``make compat``).
 """
 
 from __future__ import annotations
@@ -31,16 +43,25 @@ import inspect
 import types
 import typing
 
+import flytekit
 from flyteidl.core import artifact_id_pb2
 from flytekit import FlyteContextManager
+from flytekit.core import type_engine
 from flytekit.core.base_task import DYNAMIC_PARTITIONS
 from flytekit.core.constants import GLOBAL_INPUT_NODE_ID
+from flytekit.core.context_manager import ExecutionState
 from flytekit.core.interface import transform_interface_to_typed_interface
 from flytekit.core.tracker import TrackedInstance, extract_task_module
 from flytekit.core.type_engine import TypeEngine, TypeTransformer
 from flytekit.models.interface import Parameter
 
 __all__ = [
+    "ASYNC_TRANSFORMERS",
+    "FLYTEKIT_MINOR",
+    "TrackedInstance",
+    "TransformerBase",
+    "base_to_literal",
+    "base_to_python_value",
     "DYNAMIC_PARTITIONS",
     "TrackedInstance",
     "artifact_outputs",
@@ -53,15 +74,18 @@ __all__ = [
     "is_none_default",
     "query_parameter",
     "register_transformer",
+    "registered_transformer",
     "module_and_variable",
     "name_task",
     "promised_type",
     "replace_interface",
     "retype_promise",
+    "runs_locally",
     "working_directory",
 ]
 
 P = typing.TypeVar("P")
+T = typing.TypeVar("T")
 
 
 def module_and_variable(entity: typing.Any) -> typing.Tuple[str, str]:
@@ -113,6 +137,73 @@ def promised_type(promise: typing.Any, workflow: typing.Any) -> typing.Any:
     return entity.python_interface.outputs.get(ref.var) if entity is not None else None
 
 
+#: Whether flytekit has a mode of its own for a dynamic task's body run locally (1.16 on).
+LOCAL_DYNAMIC_MODE: bool = hasattr(ExecutionState.Mode, "LOCAL_DYNAMIC_TASK_EXECUTION")
+
+
+def runs_locally(ctx: typing.Any) -> bool:
+    """Whether ``ctx`` executes a local run (not a compilation, not a pod), a dynamic task's body included."""
+    state = ctx.execution_state
+    if state is None:
+        return False
+    if state.is_local_execution():
+        return True
+    # flytekit 1.13-1.15: a local dynamic body runs in DYNAMIC_TASK_EXECUTION mode; a pod only compiles in it.
+    return (
+        not LOCAL_DYNAMIC_MODE
+        and state.mode == ExecutionState.Mode.DYNAMIC_TASK_EXECUTION
+        and ctx.compilation_state is None
+    )
+
+
+#: The running flytekit's (major, minor), e.g. ``(1, 13)``.
+FLYTEKIT_MINOR: typing.Tuple[int, int] = tuple(int(p) for p in flytekit.__version__.split(".")[:2])  # type: ignore
+
+#: Whether flytekit's type engine converts through ``async_to_literal`` (1.14 on).
+ASYNC_TRANSFORMERS: bool = hasattr(type_engine, "AsyncTypeTransformer")
+
+
+def _finish(coroutine: typing.Coroutine) -> typing.Any:
+    """The result of a coroutine that never waits (flytekit 1.13's conversions are all synchronous)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a type conversion waited on flytekit 1.13, whose type engine has no event loop")
+
+
+if ASYNC_TRANSFORMERS:
+    TransformerBase = type_engine.AsyncTypeTransformer
+
+    async def base_to_literal(transformer, ctx, python_val, python_type, expected):
+        """``transformer``'s conversion of a Python value to a literal."""
+        return await transformer.async_to_literal(ctx, python_val, python_type, expected)
+
+    async def base_to_python_value(transformer, ctx, lv, python_type):
+        """``transformer``'s conversion of a literal to a Python value."""
+        return await transformer.async_to_python_value(ctx, lv, python_type)
+
+else:  # flytekit 1.13
+
+    class TransformerBase(type_engine.TypeTransformer[T]):  # type: ignore[no-redef]
+        """A transformer written with async conversions, called by a type engine that only knows the sync ones."""
+
+        def to_literal(self, ctx, python_val, python_type, expected):
+            return _finish(self.async_to_literal(ctx, python_val, python_type, expected))
+
+        def to_python_value(self, ctx, lv, expected_python_type):
+            return _finish(self.async_to_python_value(ctx, lv, expected_python_type))
+
+    async def base_to_literal(transformer, ctx, python_val, python_type, expected):  # type: ignore[misc]
+        """``transformer``'s conversion of a Python value to a literal."""
+        return transformer.to_literal(ctx, python_val, python_type, expected)
+
+    async def base_to_python_value(transformer, ctx, lv, python_type):  # type: ignore[misc]
+        """``transformer``'s conversion of a literal to a Python value."""
+        return transformer.to_python_value(ctx, lv, python_type)
+
+
 def artifact_outputs(task: typing.Any) -> typing.Dict[str, typing.Any]:
     """The outputs of ``task`` declared with a flytekit ``Artifact``: output name -> its partial ``ArtifactID``."""
     iface = getattr(task, "interface", None)
@@ -146,7 +237,19 @@ def has_own_transformer(t: type) -> bool:
 
     if dataclasses.is_dataclass(t):
         return True
-    return any(TypeEngine._get_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+    return any(registered_transformer(c) is not None for c in inspect.getmro(t) if c is not object)
+
+
+def registered_transformer(t: type) -> typing.Optional[TypeTransformer]:
+    """flytekit's transformer for class ``t`` itself, or None (never the pickle fallback)."""
+    if hasattr(TypeEngine, "_get_transformer"):  # flytekit 1.14 on
+        return TypeEngine._get_transformer(t)
+    # flytekit 1.13: get_transformer ends in the pickle fallback; a class's own transformer is its registry entry.
+    import enum
+
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return TypeEngine._ENUM_TRANSFORMER
+    return TypeEngine._REGISTRY.get(t)
 
 
 def register_transformer(transformer: TypeTransformer) -> None:

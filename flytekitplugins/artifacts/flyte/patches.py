@@ -34,6 +34,7 @@ from ..store.identity import current_local_run, reset_local_run, set_local_run, 
 from . import native, native_query
 from .artifact import check_no_misplaced_artifact
 from .dataframes import typed_inputs
+from .internals import runs_locally
 from .launch_form import with_queries
 from .query import apply_query_defaults, rewrite_query_defaults
 from .task_run import record_task_run
@@ -46,7 +47,8 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
     def body(**kwargs):
         frame = Frame(workflow, plan=plan, inputs=dict(kwargs))
         ctx = FlyteContextManager.current_context()
-        if ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+        local = runs_locally(ctx)
+        if local:
             _check_targets(plan or getattr(workflow, "_artifact_plan", None))
         token = enter(frame)
         try:
@@ -55,7 +57,7 @@ def _wrap_body(workflow: PythonFunctionWorkflow, fn: typing.Callable, plan=None)
             leave(token)
         if ctx.compilation_state is not None and ctx.compilation_state.mode == 1:
             finish_compile(workflow, ctx.compilation_state.nodes, frame, outputs)
-        elif ctx.execution_state is not None and ctx.execution_state.is_local_execution():
+        elif local:
             finish_local(workflow, frame, outputs)
         return outputs
 

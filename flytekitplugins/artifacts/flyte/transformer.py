@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing
 
 from flytekit.core.context_manager import FlyteContext, FlyteContextManager
-from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
+from flytekit.core.type_engine import TypeEngine, TypeTransformer
 from flytekit.models.annotation import TypeAnnotation
 from flytekit.models.literals import Literal
 from flytekit.models.types import LiteralType
@@ -20,12 +20,13 @@ from flytekit.types.file import FlyteFile
 
 from ..store.declaration import FileDeclaration
 from .dataframes import wants_writing, write_value
+from .internals import TransformerBase, base_to_literal, base_to_python_value
 
 #: Key of the declaration inside a literal type's ``TypeAnnotation``.
 ANNOTATION_KEY = "flytekitplugins.artifacts"
 
 
-class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
+class ArtifactFileTransformer(TransformerBase[FlyteFile]):
     """Converts an artifact file like ``FlyteFile[<file type>]`` and adds the declaration to its literal type."""
 
     def __init__(self, declaration: FileDeclaration, base_type: typing.Type[FlyteFile]):
@@ -34,7 +35,7 @@ class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
         self.base_type = base_type
 
     @property
-    def _base(self) -> AsyncTypeTransformer:
+    def _base(self) -> TypeTransformer:
         return TypeEngine.get_transformer(FlyteFile)  # type: ignore[return-value]
 
     def get_literal_type(self, t: typing.Type[FlyteFile]) -> LiteralType:
@@ -52,10 +53,10 @@ class ArtifactFileTransformer(AsyncTypeTransformer[FlyteFile]):
         if wants_writing(python_val, self.declaration):
             # A DataFrame (or a registered type): written in the declared file type, then sent as that file.
             python_val = write_value(ctx, python_val, self.declaration)
-        return await self._base.async_to_literal(ctx, python_val, self.base_type, expected)
+        return await base_to_literal(self._base, ctx, python_val, self.base_type, expected)
 
     async def async_to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type) -> FlyteFile:
-        return await self._base.async_to_python_value(ctx, lv, self.base_type)
+        return await base_to_python_value(self._base, ctx, lv, self.base_type)
 
     def from_binary_idl(self, binary_idl_object, expected_python_type):
         return self._base.from_binary_idl(binary_idl_object, self.base_type)

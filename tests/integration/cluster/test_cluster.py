@@ -10,6 +10,10 @@ import uuid
 
 import cluster_flows
 import cluster_harness as harness
+import pytest
+
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGED = (HERE, "cluster_flows", "ghcr.io/example/training-flows:1.0", "flows.tgz")  # for the `package` fixture

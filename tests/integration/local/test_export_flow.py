@@ -25,6 +25,9 @@ from flytekitplugins.artifacts import (
 )
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
 
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
+
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()

@@ -13,6 +13,9 @@ from flytekit.core.context_manager import FlyteContextManager
 
 from flytekitplugins.artifacts.store.artifact_store import ArtifactStore, Record
 
+# Run against every supported flytekit minor too (make compat).
+pytestmark = pytest.mark.compat
+
 FIELDS = {
     "execution_id", "project", "domain", "workflow", "node_id", "task", "output_name", "artifact", "type",
     "filename", "file_type", "uri", "size", "sha256", "created_at", "code_version", "partitions",

@@ -33,6 +33,7 @@ def two_versions():
     return [v["execution_id"] for v in versions(ArtifactStore(), "ADaM")]  # newest first
 
 
+@pytest.mark.compat
 def test_flow_reads_newest_version_and_lineage_tells_the_story():
     new, old = two_versions()
     report = reuse.report(title="Week 1")
@@ -63,6 +64,7 @@ def test_flow_reads_newest_version_and_lineage_tells_the_story():
     assert "ADaM/adsl.xpt" in text and new in text
 
 
+@pytest.mark.compat
 def test_tag_older_version_and_query_by_tag():
     new, old = two_versions()
     cli("tag", "ADaM", "approved", "--execution", old)
@@ -88,6 +90,7 @@ def test_tag_older_version_and_query_by_tag():
     assert [(a["artifact"], a["versions"], a["newest_execution"]) for a in arts][0] == ("ADaM", 2, new)
 
 
+@pytest.mark.compat
 def test_input_default_is_resolved_at_run_start_and_overridable():
     two_versions()
     assert read(reuse.report_default()) == "Default\nADSL S1 v2\n"
@@ -97,6 +100,7 @@ def test_input_default_is_resolved_at_run_start_and_overridable():
     assert read(reuse.report_default(adsl=given)) == "Default\nmy own\n"
 
 
+@pytest.mark.compat
 def test_query_outside_workflow_and_errors():
     new, old = two_versions()
     q = reuse.ADaM.query("adsl.xpt")
@@ -114,6 +118,7 @@ def test_query_outside_workflow_and_errors():
         reuse.Report.query("report.txt").download()
 
 
+@pytest.mark.compat
 def test_failed_run_is_never_newest():
     new, _ = two_versions()
     with pytest.raises(Exception, match="the run fails"):
