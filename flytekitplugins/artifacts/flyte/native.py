@@ -263,6 +263,3 @@ def install() -> None:
     PythonTask.dispatch_execute = dispatch_execute
     WorkflowBase.local_execute = local_execute
     PythonTask._flytekitplugins_artifacts_native = True
-    from .native_query import install_launch_plans
-
-    install_launch_plans()

@@ -215,4 +215,5 @@ def install() -> None:
     _patch_task_call()
     _patch_launch_plan()
     native.install()  # outputs declared with flytekit's own Artifact (native.py)
+    native_query.install_launch_plans()  # their queries as launch-plan defaults (native_query.py)
     PythonFunctionWorkflow._flytekitplugins_artifacts = True

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from ..ops.trigger_launch import Launch
-from ..ops.triggers import Declared, TriggerError
+from ..ops.trigger_ledger import Declared, TriggerError
 from ..store.artifact_store import ArtifactStore, Record
 
 #: Flyte execution names: a letter first, then letters and digits, at most 20 characters here (``t`` + 19 hex).

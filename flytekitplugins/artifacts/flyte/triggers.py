@@ -22,7 +22,8 @@ from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.workflow import WorkflowBase
 from flytekit.types.file import FlyteFile
 
-from ..ops.triggers import Declared, TriggerError, TriggerSpec, validate_name
+from ..ops.trigger_ledger import Declared, TriggerError, TriggerSpec
+from ..ops.triggers import validate_name
 from ..store.artifact_store import ArtifactStore, Record
 from ..store.declaration import validate_filename
 from ..store.identity import local_identity, new_local_identity, preset_next_local_run, reset_next_local_run

@@ -19,7 +19,8 @@ import typing
 from ..errors import ArtifactError, ArtifactNotFoundError
 from ..store import keys
 from ..store.artifact_store import ArtifactStore
-from .triggers import Declared, SweepResult, TriggerError, TriggerSpec, has_news, sweep
+from .trigger_ledger import Declared, SweepResult, TriggerError, TriggerSpec
+from .triggers import has_news, sweep
 
 #: The manifest format; a manifest of another format is ignored (the file is imported and a new one written).
 MANIFEST_FORMAT = 1

@@ -24,16 +24,7 @@ import typing
 from ..store import keys
 from ..store.artifact_store import ArtifactStore, Record
 from . import audit as audit_ops
-from .triggers import (
-    Declared,
-    SweepResult,
-    _dump,
-    _error_line,
-    _execution_of,
-    _now_ms,
-    _read,
-    _settle,
-)
+from .trigger_ledger import Declared, SweepResult, dump, error_line, execution_of, now_ms, read_doc, settle
 
 #: How many attempts a launch that cannot start its run gets before the entry is settled as failed.
 MAX_ATTEMPTS = 3
@@ -64,20 +55,20 @@ def resume(store: ArtifactStore, trig: Declared, name: str, result: SweepResult,
     attempt is older than the lease and never started, else leave it to the sweeper that holds it."""
     spec = trig.spec
     if store.backend.exists(keys.trigger_started_key(spec.name, name)):
-        _settle(store, spec, name)  # started by a sweeper that stopped before settling it
+        settle(store, spec, name)  # started by a sweeper that stopped before settling it
         return
     marks = _marks(store, spec.name, name)
-    last = _read(store, f"{keys.trigger_entry_prefix(spec.name, name)}/{marks[-1]}") or {}
+    last = read_doc(store, f"{keys.trigger_entry_prefix(spec.name, name)}/{marks[-1]}") or {}
     attempt = len(marks)
     failed_last = store.backend.exists(keys.trigger_launch_failed_key(spec.name, name, attempt - 1))
-    if not failed_last and _now_ms() < int(last.get("at_ms", 0)) + int(lease_s * 1000):
+    if not failed_last and now_ms() < int(last.get("at_ms", 0)) + int(lease_s * 1000):
         result.skipped += 1  # its sweeper may still be starting it
         return
     if "run" not in last:
         result.skipped += 1
         return
-    mark = {**last, "attempt": attempt, "by": owner, "at_ms": _now_ms()}
-    if not store.backend.write_once(keys.trigger_relaunch_key(spec.name, name, attempt), _dump(mark)):
+    mark = {**last, "attempt": attempt, "by": owner, "at_ms": now_ms()}
+    if not store.backend.write_once(keys.trigger_relaunch_key(spec.name, name, attempt), dump(mark)):
         result.skipped += 1  # another sweeper took it over
         return
     _start(store, trig, name, mark, result)
@@ -86,11 +77,11 @@ def resume(store: ArtifactStore, trig: Declared, name: str, result: SweepResult,
 def launch(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, owner: str) -> None:
     """Attempt 0 of a claimed entry: write ``launched.json`` naming a new run, then start it."""
     spec = trig.spec
-    eid = _execution_of(store, spec, name)
+    eid = execution_of(store, spec, name)
     run_id = trig.new_run_id()
-    mark = {"run": run_id, "version": eid, "at_ms": _now_ms(), "trigger": spec.name, "artifact": spec.artifact,
+    mark = {"run": run_id, "version": eid, "at_ms": now_ms(), "trigger": spec.name, "artifact": spec.artifact,
             "filename": spec.filename, "launch": spec.launch, "attempt": 0, "by": owner}
-    if not store.backend.write_once(keys.trigger_launched_key(spec.name, name), _dump(mark)):
+    if not store.backend.write_once(keys.trigger_launched_key(spec.name, name), dump(mark)):
         result.skipped += 1  # another sweeper launched it
         return
     _start(store, trig, name, mark, result)
@@ -103,32 +94,32 @@ def _public(mark: dict) -> dict:
 def _start(store: ArtifactStore, trig: Declared, name: str, mark: dict, result: SweepResult) -> None:
     spec, backend = trig.spec, store.backend
     record: Record = store.record(mark["version"], spec.artifact, spec.filename)
-    backend.write_once(keys.triggered_by_key(mark["run"]), _dump(_public({**mark, "attempt": 0})))
+    backend.write_once(keys.triggered_by_key(mark["run"]), dump(_public({**mark, "attempt": 0})))
     try:
         started = _as_launch(trig.launch_run(record, store, mark["run"]))
     except Exception as e:  # noqa: BLE001 - the run did not start: kept against the attempt, retried
-        _launch_failed(store, spec, name, mark, _error_line(e), result)
+        _launch_failed(store, spec, name, mark, error_line(e), result)
         return
-    doc = {**_public(mark), **started.details, "started_ms": _now_ms()}
-    backend.write_once(keys.trigger_started_key(spec.name, name), _dump(doc))
+    doc = {**_public(mark), **started.details, "started_ms": now_ms()}
+    backend.write_once(keys.trigger_started_key(spec.name, name), dump(doc))
     audit_ops.trigger_launched(store, doc, record)
     try:
         started.wait()
     except Exception as e:  # noqa: BLE001 - a failed run is recorded against its entry, the sweep goes on
-        error = _error_line(e)
-        backend.write_once(keys.trigger_failed_key(spec.name, name), _dump({**doc, "error": error}))
+        error = error_line(e)
+        backend.write_once(keys.trigger_failed_key(spec.name, name), dump({**doc, "error": error}))
         result.failed.append({**doc, "error": error})
     else:
         result.launched.append(doc)
-    _settle(store, spec, name)
+    settle(store, spec, name)
 
 
 def _launch_failed(store: ArtifactStore, spec: typing.Any, name: str, mark: dict, error: str,
                    result: SweepResult) -> None:
     attempt = int(mark.get("attempt", 0))
     doc = {**_public(mark), "error": f"the run did not start: {error}"}
-    store.backend.write_once(keys.trigger_launch_failed_key(spec.name, name, attempt), _dump(doc))
+    store.backend.write_once(keys.trigger_launch_failed_key(spec.name, name, attempt), dump(doc))
     if attempt + 1 >= MAX_ATTEMPTS:
-        store.backend.write_once(keys.trigger_failed_key(spec.name, name), _dump(doc))
-        _settle(store, spec, name)
+        store.backend.write_once(keys.trigger_failed_key(spec.name, name), dump(doc))
+        settle(store, spec, name)
     result.failed.append(doc)

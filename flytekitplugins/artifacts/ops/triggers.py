@@ -16,18 +16,24 @@ the wanted partition value instead of the file's.
 
 from __future__ import annotations
 
-import json
-import time
 import typing
 import uuid
-from dataclasses import dataclass, field
 
-from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactValueError
+from ..errors import ArtifactNotFoundError, ArtifactValueError
 from ..store import keys
-from ..store.artifact_store import ArtifactStore, Record
+from ..store.artifact_store import ArtifactStore
 from ..store.identity import host_process
 from ..store.partitions import matches
 from ..store.versions import succeeded, tags_by_execution
+from .trigger_ledger import (
+    Declared,
+    SweepResult,
+    TriggerSpec,
+    dump,
+    execution_of,
+    now_ms,
+    read_doc,
+)
 
 DEFAULT_LEASE_S = 300.0
 DEFAULT_MAX_LAUNCHES = 10
@@ -37,87 +43,13 @@ LOOKBACK_MS = 10 * 60 * 1000
 _SCAN_STEP = 32
 
 
-class TriggerError(ArtifactError):
-    """A trigger that cannot be declared, found or swept as asked."""
-
-
-@dataclass(frozen=True)
-class TriggerSpec:
-    """What a trigger waits for and what it launches, as plain data (the Flyte layer builds it)."""
-
-    name: str
-    artifact: str
-    filename: str
-    launch: str
-    input: str
-    tag: typing.Optional[str] = None
-    partitions: typing.Optional[typing.Dict[str, str]] = None
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("name", "artifact", "filename", "launch", "input", "tag", "partitions")}
-
-
-class Declared:
-    """The base of every trigger declared in user code: a :class:`TriggerSpec` and a way to launch one run.
-
-    :meth:`new_run_id` names the run before it exists (the ledger's ``launched`` mark is written under that name
-    first); ``launch_run(record, store, run_id)`` returns ``wait``, which runs it to its end and raises when it
-    fails. ``ops/trigger_files.declared_in`` finds objects of this kind in the user's modules."""
-
-    spec: TriggerSpec
-
-    def launch_run(self, record: Record, store: ArtifactStore, run_id: str) -> typing.Callable[[], None]:
-        """How to start run ``run_id`` with ``record`` as its input (returns the callable that runs it)."""
-        raise NotImplementedError
-
-    def new_run_id(self) -> str:
-        """A fresh id for the next run launched."""
-        raise NotImplementedError
-
-    def on_cluster(self, **options: typing.Any) -> "Declared":
-        """The same trigger (the same ledger), its runs launched on a Flyte cluster (``--remote``)."""
-        raise TriggerError(f"{self!r} cannot launch on a cluster: declare it with Trigger(...)")
-
-
-@dataclass
-class SweepResult:
-    """What one sweep of one trigger did."""
-
-    trigger: str
-    launched: typing.List[dict] = field(default_factory=list)
-    failed: typing.List[dict] = field(default_factory=list)
-    skipped: int = 0
-    pending: int = 0
-
-    def as_dict(self) -> dict:
-        return {"trigger": self.trigger, "launched": self.launched, "failed": self.failed,
-                "skipped": self.skipped, "pending": self.pending}
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _dump(doc: dict) -> bytes:
-    return json.dumps(doc, sort_keys=True).encode()
-
-
-def _read(store: ArtifactStore, key: str) -> typing.Optional[dict]:
-    try:
-        return json.loads(store.backend.read_bytes(key))
-    except ArtifactNotFoundError:
-        return None
-    except ValueError as e:
-        raise TriggerError(f"the ledger entry {key!r} is damaged ({e}): remove it so the version is claimed again")
-
-
 def start_ms(store: ArtifactStore, spec: TriggerSpec, from_beginning: bool = False) -> int:
     """Where the trigger starts (written by its first sweep: now, or 0 with ``from_beginning``)."""
     key = keys.trigger_start_key(spec.name)
-    doc = _read(store, key)
+    doc = read_doc(store, key)
     if doc is None:
-        store.backend.write_once(key, _dump({"ms": 0 if from_beginning else _now_ms(), "spec": spec.as_dict()}))
-        doc = _read(store, key) or {"ms": 0}
+        store.backend.write_once(key, dump({"ms": 0 if from_beginning else now_ms(), "spec": spec.as_dict()}))
+        doc = read_doc(store, key) or {"ms": 0}
     return int(doc.get("ms", 0))
 
 
@@ -179,15 +111,10 @@ def _ordered(store: ArtifactStore, spec: TriggerSpec, found: typing.List[str], o
     names = sorted(set(found) | open_claims, reverse=True)  # inverted times: reversed is oldest first
     out = []
     for name in names:
-        eid = _execution_of(store, spec, name)
+        eid = execution_of(store, spec, name)
         if eid is not None and _wanted(store, spec, eid, tagged):
             out.append(name)
     return out
-
-
-def _execution_of(store: ArtifactStore, spec: TriggerSpec, name: str) -> typing.Optional[str]:
-    entry = _read(store, f"{keys.file_index_prefix(spec.artifact, spec.filename)}/{name}")
-    return entry.get("execution_id") if entry else None
 
 
 def _claim(store: ArtifactStore, spec: TriggerSpec, name: str, lease_s: float, owner: str) -> bool:
@@ -199,23 +126,11 @@ def _claim(store: ArtifactStore, spec: TriggerSpec, name: str, lease_s: float, o
     folder = keys.trigger_entry_prefix(spec.name, name)
     claims = sorted(n for n in backend.list_children(folder) if n.startswith("claim-"))
     if claims:
-        last = _read(store, f"{folder}/{claims[-1]}") or {}
-        if _now_ms() < int(last.get("at_ms", 0)) + int(lease_s * 1000):
+        last = read_doc(store, f"{folder}/{claims[-1]}") or {}
+        if now_ms() < int(last.get("at_ms", 0)) + int(lease_s * 1000):
             return False
-    doc = {"by": owner, "at_ms": _now_ms(), "lease_s": lease_s}
-    return backend.write_once(keys.trigger_claim_key(spec.name, name, len(claims)), _dump(doc))
-
-
-def _error_line(e: BaseException) -> str:
-    """One line naming a failed run's own error (the innermost cause: flytekit wraps a task's error in its own)."""
-    while (e.__cause__ or e.__context__) is not None and len(str(e.__cause__ or e.__context__).strip()):
-        e = e.__cause__ or e.__context__
-    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-    return f"{type(e).__name__}: {' '.join(lines)}"[:500]
-
-
-def _settle(store: ArtifactStore, spec: TriggerSpec, name: str) -> None:
-    store.backend.write_once(f"{keys.trigger_settled_prefix(spec.name)}/{name}", b"{}")
+    doc = {"by": owner, "at_ms": now_ms(), "lease_s": lease_s}
+    return backend.write_once(keys.trigger_claim_key(spec.name, name, len(claims)), dump(doc))
 
 
 def _launch_one(store: ArtifactStore, trig: Declared, name: str, result: SweepResult, owner: str = "") -> None:
@@ -269,15 +184,15 @@ def sweep(
 def _entry_status(store: ArtifactStore, spec: TriggerSpec, name: str) -> typing.Tuple[str, dict]:
     """(status, the newest mark) of one ledger entry: claimed, launching (marked, not started yet), launched or
     failed."""
-    failed = _read(store, keys.trigger_failed_key(spec.name, name))
+    failed = read_doc(store, keys.trigger_failed_key(spec.name, name))
     if failed:
         return "failed", failed
-    started = _read(store, keys.trigger_started_key(spec.name, name))
+    started = read_doc(store, keys.trigger_started_key(spec.name, name))
     if started:
         return "launched", started
-    launched = _read(store, keys.trigger_launched_key(spec.name, name))
+    launched = read_doc(store, keys.trigger_launched_key(spec.name, name))
     if launched is None:
-        return "claimed", {"version": _execution_of(store, spec, name)}
+        return "claimed", {"version": execution_of(store, spec, name)}
     settled = store.backend.exists(f"{keys.trigger_settled_prefix(spec.name)}/{name}")
     return ("launched" if settled else "launching"), launched  # settled with no start mark: an older ledger
 
@@ -298,13 +213,13 @@ def history(store: ArtifactStore, spec: TriggerSpec, limit: int = 50) -> typing.
 
 def status(store: ArtifactStore, spec: TriggerSpec) -> dict:
     """A trigger, its last launched version and the versions a sweep would launch now."""
-    doc = _read(store, keys.trigger_start_key(spec.name))
+    doc = read_doc(store, keys.trigger_start_key(spec.name))
     hist = history(store, spec)
     last = next((h for h in hist if h["status"] in ("launched", "failed")), None)
     if doc is None:
         pending: typing.List[str] = []
     else:
-        pending = [e for e in (_execution_of(store, spec, n) for n in new_versions(store, spec, int(doc["ms"])))
+        pending = [e for e in (execution_of(store, spec, n) for n in new_versions(store, spec, int(doc["ms"])))
                    if e is not None]
     return {**spec.as_dict(), "started": doc is not None, "last_version": last["version"] if last else None,
             "last_run": last["run"] if last else None, "pending": pending, "history": hist}
@@ -322,7 +237,7 @@ def stored(store: ArtifactStore) -> typing.List[dict]:
     """Every trigger that has swept this store (read from the ledger, no user code needed): its spec and history."""
     out = []
     for comp in store.backend.list_children(keys.TRIGGERS):
-        doc = _read(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
+        doc = read_doc(store, f"{keys.TRIGGERS}/{comp}/start{keys.JSON}")
         if not doc or not isinstance(doc.get("spec"), dict):
             continue
         fields = {k: doc["spec"].get(k) for k in ("name", "artifact", "filename", "launch", "input", "tag",

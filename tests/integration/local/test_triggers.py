@@ -146,7 +146,7 @@ def test_cli_bad_input(store, tmp_path):
 
 
 def test_declaration_errors(flows):
-    from flytekitplugins.artifacts.ops.triggers import TriggerError
+    from flytekitplugins.artifacts.ops.trigger_ledger import TriggerError
 
     with pytest.raises(TriggerError, match="has no input 'nope'.*adsl, title"):
         flows.Trigger(on=flows.on_artifact(flows.ADaM, filename="adsl.xpt"), launch=flows.tfl_reports, input="nope")

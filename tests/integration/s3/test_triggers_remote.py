@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 
-from flytekitplugins.artifacts.ops.triggers import TriggerSpec, history
+from flytekitplugins.artifacts.ops.trigger_ledger import TriggerSpec
+from flytekitplugins.artifacts.ops.triggers import history
 from flytekitplugins.artifacts.store import audit, keys
 from flytekitplugins.artifacts.store.versions import versions
 
