@@ -4,6 +4,7 @@ REPORT, with its size, type, sha256 and summary. Pure HTML from records and summ
 from __future__ import annotations
 
 import html
+import shlex
 import typing
 
 from ..store.artifact_store import Record
@@ -28,11 +29,14 @@ def _e(value: typing.Any) -> str:
 
 
 def run_page_html(
-    records: typing.Sequence[Record], summaries: typing.Optional[typing.Mapping[typing.Tuple[str, str], dict]] = None
+    records: typing.Sequence[Record],
+    summaries: typing.Optional[typing.Mapping[typing.Tuple[str, str], dict]] = None,
+    pending: typing.Collection[typing.Tuple[str, str]] = (),
 ) -> str:
     """The HTML page listing ``records`` by type and artifact; ``summaries`` maps (artifact, filename) to a summary.
 
-    A file without a summary says so (summaries turned off, or not computed).
+    A file without a summary says so: "summary pending" for the (artifact, filename) pairs in ``pending`` (computed
+    in the background after the run), else that none is stored (summaries turned off, or not computed).
     """
     summaries = summaries or {}
     if not records:
@@ -49,13 +53,14 @@ def run_page_html(
             parts.append(f"<h3>{_e(artifact)}</h3>")
             for r in sorted((r for r in of_type if r.artifact == artifact), key=lambda r: r.filename):
                 summary = summaries.get((r.artifact, r.filename))
-                parts.append(_file(r, summary, style=summary is not None and not styled))
+                waiting = summary is None and (r.artifact, r.filename) in pending
+                parts.append(_file(r, summary, style=summary is not None and not styled, pending=waiting))
                 styled = styled or summary is not None
     parts.append("</div>")
     return "".join(parts)
 
 
-def _file(r: Record, summary: typing.Optional[dict], style: bool) -> str:
+def _file(r: Record, summary: typing.Optional[dict], style: bool, pending: bool = False) -> str:
     facts = [
         ("file", r.filename),
         ("type", r.file_type or "-"),
@@ -65,5 +70,12 @@ def _file(r: Record, summary: typing.Optional[dict], style: bool) -> str:
         ("uri", r.uri),
     ]
     rows = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in facts)
-    body = render_html(summary, style=style) if summary else "<p><em>no summary stored</em></p>"
+    if summary:
+        body = render_html(summary, style=style)
+    elif pending:
+        body = ("<p><em>summary pending: it is computed in the background after the run; "
+                f"<code>flyte-artifacts show {_e(shlex.quote(r.artifact))} {_e(shlex.quote(r.filename))}</code> "
+                "shows it</em></p>")
+    else:
+        body = "<p><em>no summary stored</em></p>"
     return f'<div class="file"><table class="facts">{rows}</table>{body}</div>'

@@ -289,8 +289,7 @@ def test_run_page_groups_by_type_and_escapes_everything(tmp_path):
     assert run_page_html([]).count("No artifact files") == 1
 
 
-def test_recorder_writes_an_artifacts_deck_locally():
-    flows.study(n=8, pages=1)
+def _deck_of_latest_run():
     eid = ArtifactStore().latest_execution()
     sandbox = FlyteContextManager.current_context().file_access.local_sandbox_dir
     pages = []
@@ -300,11 +299,33 @@ def test_recorder_writes_an_artifacts_deck_locally():
         if eid in text and "artifact-run" in text:
             pages.append(text)
     assert len(pages) == 1
-    page = pages[0]
+    return pages[0]
+
+
+def test_recorder_writes_an_artifacts_deck_locally():
+    flows.study(n=8, pages=1)
+    page = _deck_of_latest_run()
     for name in ("adsl.csv", "adsl.parquet", "adsl.xpt", "t_vscat.pdf", "f_age.png"):
         assert name in page
     assert page.index(">DATA<") < page.index(">REPORT<")
     assert "data:image/png;base64," in page and "USUBJID" in page
+
+
+def test_a_deck_drawn_before_background_summaries_land_says_they_are_pending(monkeypatch):
+    """With summaries in the background (the default for a local run), each file's block on the Deck page has its
+    summary or says it is pending and how to see it, never that none is stored."""
+    from flytekitplugins.artifacts.ops.background_summaries import wait_for_summaries
+
+    monkeypatch.setenv("FLYTE_ARTIFACTS_SUMMARIES", "background")
+    flows.study(n=8, pages=1)
+    page = _deck_of_latest_run()
+    assert "no summary stored" not in page
+    blocks = page.split('<div class="file">')[1:]
+    assert len(blocks) == 5
+    for block in blocks:
+        if '<div class="artifact-summary">' not in block:
+            assert "summary pending" in block and "flyte-artifacts show" in block
+    assert wait_for_summaries(ArtifactStore(), ArtifactStore().latest_execution())
 
 
 def test_register_format_example_in_the_docs_runs(tmp_path):

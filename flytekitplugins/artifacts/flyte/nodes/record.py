@@ -40,7 +40,14 @@ def file_uri(f: typing.Any) -> str:
 def _artifacts_deck(store: ArtifactStore, records: typing.Sequence[typing.Any]) -> None:
     # The page is a view of what was recorded: a failure to build it is logged, never fails the recording.
     try:
-        page = run_page_html(records, {(r.artifact, r.filename): stored_summary(store, r) for r in records})
+        summaries = {(r.artifact, r.filename): stored_summary(store, r) for r in records}
+        pending = {key for key, summary in summaries.items() if summary is None}
+        if pending:
+            from ...ops.background_summaries import summary_pending
+
+            pending = {(r.artifact, r.filename) for r in records
+                       if (r.artifact, r.filename) in pending and summary_pending(store, r)}
+        page = run_page_html(records, summaries, pending)
     except Exception as exc:
         logging.getLogger(__name__).warning("artifacts Deck page not rendered: %s", exc)
         return
