@@ -62,3 +62,21 @@ def run_with_gc_in_between(tmp_path) -> dict:
         out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-2000:]
     return json.loads(gc.stdout)
+
+
+def records_after_the_race(tmp_path) -> list:
+    """Run the flow with a gc in the middle and check what holds on any store: gc removed no blob, the run has both
+    records, its intent is gone and ``verify`` passes; returns the records, whose bytes the caller checks."""
+    from flytekitplugins.artifacts.store.artifact_store import ArtifactStore
+    from flytekitplugins.artifacts.store.keys import INTENTS
+
+    out = run_with_gc_in_between(tmp_path)
+    assert [r for r in out["removed"] if r["kind"] == "blob"] == []
+    store = ArtifactStore()
+    (run,) = store.executions()
+    recs = store.records(run["execution_id"])
+    assert sorted(r.filename for r in recs) == ["t_ae_rel tfl report", "t_vscat.pdf"]
+    assert store.backend.list_files(INTENTS) == []  # the intent went once the records were written
+    verify = subprocess.run([CLI, "verify", "--json"], capture_output=True, text=True, timeout=300)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    return recs
